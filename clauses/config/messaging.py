@@ -1,0 +1,38 @@
+"""Who the emails come from, and how they leave (file outbox by default, SendGrid when configured)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from clauses.config.base import StrictModel
+
+
+class Sender(StrictModel):
+    from_email: str
+    from_name: str
+    # The facilitators' mailbox: calendar ORGANIZER and Reply-To (RSVP replies go there).
+    organizer_email: str
+    organizer_name: str
+    contact_phone: str
+    postal_address: str
+    unsubscribe_url: str
+
+
+class SendGridSettings(StrictModel):
+    host: str = "https://api.sendgrid.com"
+    # Name of the Prefect Secret block holding the API key; the environment variable is the fallback.
+    api_key_block: str = "sendgrid-api-key"
+    api_key_env: str = "SENDGRID_API_KEY"
+    unsubscribe_group_id: int | None = None
+    categories: list[str] = Field(default_factory=lambda: ["clauses-insertion"], max_length=10)
+    sandbox_mode: bool = False
+    timeout_seconds: float = Field(default=20.0, gt=0)
+    max_attempts: int = Field(default=5, gt=0)
+
+
+class Messaging(StrictModel):
+    sender: Sender
+    transport: Literal["file", "sendgrid"] = "file"
+    sendgrid: SendGridSettings = SendGridSettings()

@@ -1,0 +1,63 @@
+"""Trades: ROME code, labour figures, loading curve, and how discovery events and POEC run."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from clauses.config.base import StrictModel
+
+LoadingCurve = Literal["uniform", "trapezoid", "s_curve"]
+
+
+class PoecParameters(StrictModel):
+    """A POEC cohort for this trade (Code du travail L6326-3: at most 400 hours)."""
+
+    hours: int = Field(gt=0, le=400)
+    duration_weeks: int = Field(gt=0, le=26)
+    min_size: int = Field(gt=0)
+    max_size: int = Field(gt=0)
+    # Weeks between the end of the discovery events and the cohort start (interviews, selection).
+    lead_weeks_after_discovery: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _sizes(self) -> "PoecParameters":
+        if self.min_size > self.max_size:
+            raise ValueError("min_size must not exceed max_size")
+        return self
+
+
+class DiscoveryParameters(StrictModel):
+    """A découverte métiers for this trade."""
+
+    duration_hours: float = Field(gt=0, le=8)
+    capacity: int = Field(gt=0)
+    exterior: bool = False  # held on site: bad weather and winter matter
+
+
+class Trade(StrictModel):
+    key: str = Field(pattern=r"^[a-z0-9_]+$")
+    rome: str = Field(pattern=r"^[A-N]\d{4}$")
+    label: str
+    labour_share: float = Field(gt=0, le=1)
+    hourly_cost: float = Field(gt=0)
+    insertion_rate: float = Field(gt=0, le=1)
+    loading_curve: LoadingCurve
+    cpv_prefixes: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+    poec: PoecParameters
+    discovery: DiscoveryParameters
+
+
+class Trades(StrictModel):
+    trades: list[Trade] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> "Trades":
+        for attr in ("key", "rome", "label"):
+            values = [getattr(t, attr) for t in self.trades]
+            dupes = sorted({v for v in values if values.count(v) > 1})
+            if dupes:
+                raise ValueError(f"duplicate trade {attr}: {', '.join(dupes)}")
+        return self

@@ -1,0 +1,44 @@
+"""Errors a coordinator can act on. Each says what is wrong and where; none carries personal data."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+class ClausesError(Exception):
+    """An error the user can fix (bad file, bad parameter, bad configuration). Exit code 2."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where (file, row or record id, column) and why."""
+
+    file: str
+    row: int | str | None
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}" if isinstance(self.row, int) else f"record {self.row}")
+        if self.column:
+            where.append(f"column {self.column!r}")
+        return f"{', '.join(where)}: {self.reason}"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class InputError(ClausesError):
+    """An input file was rejected; nothing was changed. ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[Problem], hint: str | None = None) -> None:
+        self.problems = problems
+        self.hint = hint
+        shown = "\n  ".join(str(p) for p in problems[:50])
+        more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
+        message = f"{len(problems)} problem(s), nothing was changed:\n  {shown}{more}"
+        if hint:
+            message += f"\n{hint}"
+        super().__init__(message)

@@ -1,0 +1,33 @@
+"""Storage: SQLAlchemy 2 models and the database they live in (SQLite by default, PostgreSQL by URL).
+
+Import the models from here so that every table is registered on ``Base.metadata``.
+"""
+
+from clauses.storage.base import Base
+from clauses.storage.candidates import Candidate, CandidateIdentity
+from clauses.storage.database import Database, upgrade_schema
+from clauses.storage.imports import ImportRun
+from clauses.storage.pipeline import LOT_STATUSES, Lot, Operation
+from clauses.storage.planning import EVENT_KINDS, EVENT_STATUSES, PLAN_STATUSES, Event, EventChange, Plan
+from clauses.storage.reference import PartnerRow, TradeRow, VenueRow
+
+__all__ = [
+    "Base",
+    "Candidate",
+    "CandidateIdentity",
+    "Database",
+    "EVENT_KINDS",
+    "EVENT_STATUSES",
+    "Event",
+    "EventChange",
+    "PLAN_STATUSES",
+    "Plan",
+    "ImportRun",
+    "LOT_STATUSES",
+    "Lot",
+    "Operation",
+    "PartnerRow",
+    "TradeRow",
+    "VenueRow",
+    "upgrade_schema",
+]
