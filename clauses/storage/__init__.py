@@ -7,6 +7,14 @@ from clauses.storage.base import Base
 from clauses.storage.candidates import Candidate, CandidateIdentity
 from clauses.storage.database import Database, upgrade_schema
 from clauses.storage.imports import ImportRun
+from clauses.storage.outreach import (
+    MESSAGE_STATES,
+    PARTICIPATION_STATUSES,
+    EmailEvent,
+    Message,
+    Participation,
+    ParticipationTransition,
+)
 from clauses.storage.pipeline import LOT_STATUSES, Lot, Operation
 from clauses.storage.planning import EVENT_KINDS, EVENT_STATUSES, PLAN_STATUSES, Event, EventChange, Plan
 from clauses.storage.reference import PartnerRow, TradeRow, VenueRow
@@ -22,7 +30,13 @@ __all__ = [
     "EventChange",
     "PLAN_STATUSES",
     "Plan",
+    "EmailEvent",
     "ImportRun",
+    "MESSAGE_STATES",
+    "Message",
+    "PARTICIPATION_STATUSES",
+    "Participation",
+    "ParticipationTransition",
     "LOT_STATUSES",
     "Lot",
     "Operation",

@@ -1,8 +1,8 @@
-"""foundation: reference tables, pipeline, candidates, plans and events, import runs
+"""foundation: reference tables, pipeline, candidates, plans, events, outreach ledger
 
 Revision ID: 0001_foundation
 Revises: 
-Create Date: 2026-11-25 09:09:00.020966
+Create Date: 2026-11-25 09:09:43.223670
 """
 
 from __future__ import annotations
@@ -201,9 +201,102 @@ def upgrade() -> None:
     with op.batch_alter_table('event_changes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_event_changes_event_id'), ['event_id'], unique=False)
 
+    op.create_table('messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=200), nullable=False),
+    sa.Column('public_id', sa.String(length=40), nullable=False),
+    sa.Column('candidate_id', sa.Integer(), nullable=True),
+    sa.Column('event_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('event_sequence', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('transport', sa.String(length=20), nullable=False),
+    sa.Column('provider_message_id', sa.String(length=120), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.String(length=1000), nullable=True),
+    sa.Column('sending_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['candidate_id'], ['candidates.id'], name=op.f('fk_messages_candidate_id_candidates'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_messages_event_id_events')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_messages')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_messages_idempotency_key')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_messages_public_id'))
+    )
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_messages_candidate_id'), ['candidate_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_messages_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_messages_state'), ['state'], unique=False)
+
+    op.create_table('participations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('candidate_id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('status_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('contract_type', sa.String(length=40), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['candidate_id'], ['candidates.id'], name=op.f('fk_participations_candidate_id_candidates'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_participations_event_id_events')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_participations')),
+    sa.UniqueConstraint('candidate_id', 'event_id', name=op.f('uq_participations_candidate_id'))
+    )
+    with op.batch_alter_table('participations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_participations_candidate_id'), ['candidate_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_participations_event_id'), ['event_id'], unique=False)
+
+    op.create_table('email_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('provider_event_id', sa.String(length=120), nullable=False),
+    sa.Column('message_id', sa.Integer(), nullable=True),
+    sa.Column('type', sa.String(length=30), nullable=False),
+    sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_email_events_message_id_messages'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_email_events')),
+    sa.UniqueConstraint('provider_event_id', name=op.f('uq_email_events_provider_event_id'))
+    )
+    with op.batch_alter_table('email_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_email_events_message_id'), ['message_id'], unique=False)
+
+    op.create_table('participation_transitions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('participation_id', sa.Integer(), nullable=False),
+    sa.Column('from_status', sa.String(length=12), nullable=True),
+    sa.Column('to_status', sa.String(length=12), nullable=False),
+    sa.Column('origin', sa.String(length=20), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['participation_id'], ['participations.id'], name=op.f('fk_participation_transitions_participation_id_participations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_participation_transitions'))
+    )
+    with op.batch_alter_table('participation_transitions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_participation_transitions_participation_id'), ['participation_id'], unique=False)
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('participation_transitions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_participation_transitions_participation_id'))
+
+    op.drop_table('participation_transitions')
+    with op.batch_alter_table('email_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_email_events_message_id'))
+
+    op.drop_table('email_events')
+    with op.batch_alter_table('participations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_participations_event_id'))
+        batch_op.drop_index(batch_op.f('ix_participations_candidate_id'))
+
+    op.drop_table('participations')
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_messages_state'))
+        batch_op.drop_index(batch_op.f('ix_messages_event_id'))
+        batch_op.drop_index(batch_op.f('ix_messages_candidate_id'))
+
+    op.drop_table('messages')
     with op.batch_alter_table('event_changes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_event_changes_event_id'))
 
