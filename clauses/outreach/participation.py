@@ -1,0 +1,97 @@
+"""A candidate's participation in an event as named states with named transitions.
+
+    invited → registered / declined → attended / no_show / excused → interested → enrolled
+            → completed → hired
+
+Every change is recorded with its time and origin (import, webhook, coordinator, system). A person
+may be recorded straight into any state (a walk-in is "attended" without an invitation). Setting the
+state a participation already has changes nothing, so imports can be re-run. Moving backwards (a
+correction) is only allowed to a coordinator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clauses.errors import ClausesError
+from clauses.storage.base import utcnow
+from clauses.storage.outreach import PARTICIPATION_STATUSES, Participation, ParticipationTransition
+
+ORIGINS = ("import", "webhook", "coordinator", "system")
+
+# Forward moves anyone may record.
+ALLOWED: dict[str, frozenset[str]] = {
+    "invited": frozenset({"registered", "declined", "attended", "no_show", "excused"}),
+    "registered": frozenset({"declined", "attended", "no_show", "excused"}),
+    "declined": frozenset({"registered", "attended"}),
+    "excused": frozenset({"registered", "attended", "no_show"}),
+    "no_show": frozenset({"attended", "excused"}),
+    "attended": frozenset({"interested", "enrolled", "completed", "hired"}),
+    "interested": frozenset({"enrolled", "declined", "hired"}),
+    "enrolled": frozenset({"completed", "hired"}),
+    "completed": frozenset({"hired"}),
+    "hired": frozenset(),
+}
+
+
+class TransitionError(ClausesError):
+    """A participation cannot move from its state to the one asked for."""
+
+
+def can_move(current: str, target: str, origin: str) -> bool:
+    if target == current:
+        return True
+    return target in ALLOWED[current] or origin == "coordinator"
+
+
+def record_status(
+    session: Session,
+    *,
+    candidate_id: int,
+    event_id: int,
+    status: str,
+    origin: str,
+    at: dt.datetime | None = None,
+    contract_type: str | None = None,
+) -> tuple[Participation, bool]:
+    """Set a candidate's status for an event, creating the participation if needed.
+
+    Returns the participation and whether anything changed. Raises ``TransitionError`` for a move
+    the rules above forbid.
+    """
+    if status not in PARTICIPATION_STATUSES:
+        raise TransitionError(f"unknown participation status {status!r}; expected one of {', '.join(PARTICIPATION_STATUSES)}")
+    if origin not in ORIGINS:
+        raise ValueError(f"unknown origin {origin!r}")
+    at = at or utcnow()
+    participation = session.scalar(
+        select(Participation).where(
+            Participation.candidate_id == candidate_id, Participation.event_id == event_id
+        )
+    )
+    if participation is None:
+        participation = Participation(candidate_id=candidate_id, event_id=event_id, status=status, status_at=at)
+        if status == "hired":
+            participation.contract_type = contract_type
+        session.add(participation)
+        participation.transitions.append(ParticipationTransition(from_status=None, to_status=status, origin=origin, at=at))
+        session.flush()
+        return participation, True
+    current = participation.status
+    if status == current:
+        if status == "hired" and contract_type and participation.contract_type != contract_type:
+            participation.contract_type = contract_type
+            return participation, True
+        return participation, False
+    if not can_move(current, status, origin):
+        raise TransitionError(f"a participation cannot go from {current!r} to {status!r} (origin {origin})")
+    participation.status = status
+    participation.status_at = at
+    if status == "hired":
+        participation.contract_type = contract_type
+    participation.transitions.append(ParticipationTransition(from_status=current, to_status=status, origin=origin, at=at))
+    session.flush()
+    return participation, True
