@@ -1,0 +1,50 @@
+"""Collect problems found column by column, and split a table into valid and rejected rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from collections.abc import Callable
+
+import pandas as pd
+
+from clauses.errors import Problem
+
+
+@dataclass
+class ProblemCollector:
+    """Problems of one file. ``labels`` gives each row's number (or record id) for messages."""
+
+    file: str
+    labels: pd.Series
+    headers: dict[str, str] = field(default_factory=dict)  # canonical -> header as written
+    problems: list[Problem] = field(default_factory=list)
+    bad_rows: set[int] = field(default_factory=set)
+
+    def flag(self, mask: pd.Series, column: str | None, reason: str | Callable[[int], str]) -> None:
+        """Record a problem for every row where ``mask`` is true (row positions 0..n-1)."""
+        positions = mask.to_numpy().nonzero()[0]
+        header = self.headers.get(column, column) if column else None
+        for pos in positions:
+            text = reason(int(pos)) if callable(reason) else reason
+            label = self.labels.iloc[pos]
+            self.problems.append(Problem(self.file, label.item() if hasattr(label, "item") else label, header, text))
+            self.bad_rows.add(int(pos))
+
+    def flag_position(self, position: int, column: str | None, reason: str) -> None:
+        label = self.labels.iloc[position]
+        header = self.headers.get(column, column) if column else None
+        self.problems.append(Problem(self.file, label.item() if hasattr(label, "item") else label, header, reason))
+        self.bad_rows.add(position)
+
+    def invalid_mask(self, length: int) -> pd.Series:
+        mask = pd.Series(False, index=range(length))
+        if self.bad_rows:
+            mask.iloc[sorted(self.bad_rows)] = True
+        return mask
+
+    def reasons_by_row(self) -> dict[int | str, list[str]]:
+        out: dict[int | str, list[str]] = {}
+        for problem in self.problems:
+            where = f"{problem.column}: " if problem.column else ""
+            out.setdefault(problem.row, []).append(where + problem.reason)
+        return out

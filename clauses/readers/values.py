@@ -1,0 +1,94 @@
+"""Parse cells written the French way, a whole column at a time.
+
+Each parser returns the parsed values and a boolean mask of cells that were not empty but could not
+be parsed, so callers can report every bad cell with its row and column.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from clauses.text import normalise_key
+
+# Spaces used as thousands separators: space, no-break space, narrow no-break space, thin space.
+_THOUSANDS = re.compile(r"[\s\u00a0\u202f\u2009']")
+_CURRENCY = re.compile(r"(€|eur|euros?|h|%)$", re.IGNORECASE)
+
+
+def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """'1 234 567,89', '1234567.89', '1 234 €' → float. Returns (numbers, invalid mask)."""
+    text = values.astype(str).str.strip()
+    empty = text == ""
+    cleaned = text.str.replace(_CURRENCY, "", regex=True).str.replace(_THOUSANDS, "", regex=True)
+    # A comma is the decimal mark; a dot too when there is no comma (ISO style exports).
+    has_comma = cleaned.str.contains(",", regex=False)
+    cleaned = cleaned.where(~has_comma, cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+    numbers = pd.to_numeric(cleaned.where(~empty, None), errors="coerce").astype("float64")
+    invalid = numbers.isna() & ~empty
+    # Reject values pandas accepts but a person would not write (inf, nan).
+    bad_float = ~np.isfinite(numbers.fillna(0.0))
+    return numbers.where(~bad_float), invalid | bad_float
+
+
+def parse_rates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """'5 %', '5', '0,05' → 0.05: a value above 1 is read as a percentage. Returns (rates, invalid)."""
+    numbers, invalid = parse_numbers(values)
+    is_percent = values.astype(str).str.contains("%", regex=False) | (numbers > 1)
+    rates = numbers.where(~is_percent, numbers / 100)
+    invalid = invalid | (rates < 0) | (rates > 1)
+    return rates, invalid
+
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_FRENCH = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
+
+
+def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """'31/12/2026', '2026-12-31', '2026-12-31T00:00:00', '2018-12-31+01:00' → date.
+
+    Returns (datetime64 series at midnight, invalid mask). A time or offset after an ISO date is
+    ignored: contract dates are days.
+    """
+    text = values.astype(str).str.strip()
+    empty = text == ""
+    iso = text.str.match(_ISO)
+    french = text.str.match(_FRENCH)
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    if iso.any():
+        parsed[iso] = _plausible(pd.to_datetime(text[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce"))
+    if french.any():
+        parsed[french] = _plausible(pd.to_datetime(text[french], format="%d/%m/%Y", errors="coerce"))
+    invalid = parsed.isna() & ~empty
+    return parsed, invalid
+
+
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+
+def _plausible(dates: pd.Series) -> pd.Series:
+    """Dates outside 1900–2199 are typing errors ("0218-10-29"): treated as unparseable."""
+    years = dates.dt.year
+    return dates.where((years >= FIRST_YEAR) & (years <= LAST_YEAR)).astype("datetime64[ns]")
+
+
+_TRUE = {"oui", "o", "yes", "y", "true", "vrai", "1", "x"}
+_FALSE = {"non", "n", "no", "false", "faux", "0", ""}
+
+
+def parse_booleans(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    keys = values.astype(str).map(normalise_key)
+    result = keys.isin(_TRUE)
+    invalid = ~(keys.isin(_TRUE) | keys.isin(_FALSE))
+    return result, invalid
+
+
+def parse_choices(values: pd.Series, choices: dict[str, str]) -> tuple[pd.Series, pd.Series]:
+    """Map labels (any case or accents) to canonical values; ``choices`` maps label -> value."""
+    lookup = {normalise_key(k): v for k, v in choices.items()}
+    keys = values.astype(str).map(normalise_key)
+    mapped = keys.map(lookup)
+    invalid = mapped.isna() & (keys != "")
+    return mapped, invalid

@@ -1,0 +1,157 @@
+"""Pipeline ingestion from CSV and XLSX: formats, computed hours, idempotence, atomic rejection."""
+
+from __future__ import annotations
+
+import csv
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+from clauses.errors import InputError
+from clauses.hours import insertion_hours
+from clauses.ingest.pipeline_ingest import ingest_pipeline_file, read_pipeline
+from clauses.storage import ImportRun, Lot, Operation
+
+HEADER = "Identifiant opération;Opération;Maître d'ouvrage;Commune;Identifiant lot;Lot;Métier;Montant HT;Date de début;Date de fin;Durée (mois);Statut;Heures d'insertion;Heures réalisées;Taux d'insertion;Probabilité d'attribution"
+GOOD_ROWS = [
+    "GAUTHIERE;La Gauthière – îlot Nord;Clermont Auvergne Métropole;Clermont-Ferrand;G-01;Gros œuvre;F1703;1\u00a0000\u00a0000,00;02/03/2026;;12;attribué;;;;",
+    "GAUTHIERE;La Gauthière – îlot Nord;Clermont Auvergne Métropole;Clermont-Ferrand;G-02;Peinture;Peintre en bâtiment;250 000;2026-09-01;2027-02-26;;en consultation;300;;;80 %",
+    "ECOLE;Groupe scolaire;Ville de Clermont-Ferrand;Clermont-Ferrand;E-01;Électricité;electricien;400000;01/01/2027;;8;prévu;;;10 %;0,6",
+]
+
+
+def write(tmp_path, rows, name="pipeline.csv", encoding="utf-8-sig", header=HEADER):
+    path = tmp_path / name
+    path.write_text("\n".join([header, *rows]) + "\n", encoding=encoding)
+    return path
+
+
+def lot(db, external_id):
+    with db.transaction() as session:
+        return session.scalar(select(Lot).where(Lot.external_id == external_id))
+
+
+def count(db, model):
+    with db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_worked_example_of_the_domain():
+    assert insertion_hours(1_000_000, 0.5, 0.05, 30) == pytest.approx(833.33, abs=0.01)
+
+
+def test_french_csv_is_ingested_with_hours_given_or_computed(db, config, tmp_path):
+    result = ingest_pipeline_file(db, write(tmp_path, GOOD_ROWS), config)
+    assert (result.created, result.updated, result.unchanged, result.rejected) == (3, 0, 0, 0)
+    masonry = lot(db, "G-01")
+    assert masonry.trade_key == "macon"
+    assert float(masonry.amount_ht) == 1_000_000
+    assert masonry.hours_source == "computed"
+    assert masonry.insertion_hours == pytest.approx(1_000_000 * 0.50 * 0.05 / 26.83, abs=0.01)
+    assert masonry.hours_parameters == {
+        "formula": "amount_ht × labour_share × insertion_rate ÷ hourly_cost",
+        "amount_ht": 1_000_000.0, "labour_share": 0.5, "insertion_rate": 0.05, "hourly_cost": 26.83,
+    }
+    assert (masonry.start.isoformat(), masonry.end.isoformat()) == ("2026-03-02", "2027-03-01")
+    assert masonry.status == "awarded"
+    painting = lot(db, "G-02")
+    assert painting.hours_source == "given" and painting.insertion_hours == 300
+    assert painting.status == "tendering" and painting.award_probability == pytest.approx(0.8)
+    electricity = lot(db, "E-01")
+    assert electricity.insertion_hours == pytest.approx(400_000 * 0.45 * 0.10 / 30)
+    assert electricity.award_probability == pytest.approx(0.6)
+    assert electricity.end.isoformat() == "2027-08-31"
+    assert count(db, Operation) == 2
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+def test_comma_separated_and_windows_1252(db, config, tmp_path, encoding):
+    rows = [r.replace("œ", "oe").replace("–", "-") for r in GOOD_ROWS]
+    text = "\n".join([HEADER, *rows])
+    reader = csv.reader(text.splitlines(), delimiter=";")
+    path = tmp_path / "pipeline-comma.csv"
+    with path.open("w", encoding=encoding, newline="") as handle:
+        csv.writer(handle, delimiter=",").writerows(reader)
+    result = ingest_pipeline_file(db, path, config)
+    assert result.created == 3
+    assert lot(db, "G-01").name == "Gros oeuvre"
+
+
+def test_xlsx_with_real_dates_and_numbers(db, config, tmp_path):
+    import datetime as dt
+
+    frame = pd.DataFrame(
+        {
+            "Identifiant opération": ["OP"], "Opération": ["Collège"], "Identifiant lot": ["X-1"], "Métier": ["F1611"],
+            "Montant HT": [600000.0], "Date de début": [dt.datetime(2027, 4, 5)], "Durée (mois)": [6], "Statut": ["en cours"],
+        }
+    )
+    path = tmp_path / "pipeline.xlsx"
+    frame.to_excel(path, index=False)
+    result = ingest_pipeline_file(db, path, config)
+    assert result.created == 1
+    facade = lot(db, "X-1")
+    assert facade.trade_key == "facadier" and facade.start.isoformat() == "2027-04-05" and facade.source == "xlsx"
+    assert facade.insertion_hours == pytest.approx(600000 * 0.6 * 0.05 / 30)
+
+
+def test_reingesting_changes_nothing_and_a_corrected_file_updates_the_changed_lot(db, config, tmp_path):
+    path = write(tmp_path, GOOD_ROWS)
+    ingest_pipeline_file(db, path, config)
+    first = lot(db, "G-01").updated_at
+    again = ingest_pipeline_file(db, path, config)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+    assert lot(db, "G-01").updated_at == first
+    corrected = [GOOD_ROWS[0].replace("1\u00a0000\u00a0000,00", "1 200 000"), *GOOD_ROWS[1:]]
+    result = ingest_pipeline_file(db, write(tmp_path, corrected, name="corrected.csv"), config)
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 2)
+    assert float(lot(db, "G-01").amount_ht) == 1_200_000
+    assert count(db, Lot) == 3
+    assert count(db, ImportRun) == 3
+
+
+BAD_CASES = [
+    ("unknown trade", GOOD_ROWS[0].replace(";F1703;", ";Soudeur;"), "Métier", "unknown trade 'Soudeur'"),
+    ("unparseable date", GOOD_ROWS[0].replace("02/03/2026", "2 mars 2026"), "Date de début", "unparseable date '2 mars 2026'"),
+    ("end before start", GOOD_ROWS[1].replace("2027-02-26", "2026-01-01"), "Date de fin", "end 01/01/2026 is before start 01/09/2026"),
+    ("negative amount", GOOD_ROWS[0].replace("1\u00a0000\u00a0000,00", "-5"), "Montant HT", "negative amount"),
+    ("not a number", GOOD_ROWS[0].replace("1\u00a0000\u00a0000,00", "beaucoup"), "Montant HT", "not a number: 'beaucoup'"),
+    ("unknown status", GOOD_ROWS[0].replace(";attribué;", ";gagné;"), "Statut", "unknown status 'gagné'"),
+    ("bad rate", GOOD_ROWS[2].replace(";10 %;", ";150 %;"), "Taux d'insertion", "not a rate between 0 and 100 %"),
+    ("no end nor duration", GOOD_ROWS[0].replace(";;12;", ";;;"), "Date de fin", "an end date or a duration in months is needed"),
+    ("missing lot id", GOOD_ROWS[0].replace(";G-01;", ";;"), "Identifiant lot", "missing value"),
+]
+
+
+@pytest.mark.parametrize("label,row,column,reason", BAD_CASES, ids=[c[0] for c in BAD_CASES])
+def test_each_bad_cell_is_named_and_nothing_is_written(db, config, tmp_path, label, row, column, reason):
+    ingest_pipeline_file(db, write(tmp_path, GOOD_ROWS[2:], name="before.csv"), config)
+    before = lot(db, "E-01").updated_at
+    path = write(tmp_path, [GOOD_ROWS[2].replace(";400000;", ";500000;"), row])
+    with pytest.raises(InputError) as error:
+        ingest_pipeline_file(db, path, config)
+    problems = error.value.problems
+    assert any(p.file == "pipeline.csv" and p.row == 3 and p.column == column and reason in p.reason for p in problems), problems
+    # Atomic: the valid row of the refused file was not written either.
+    assert count(db, Lot) == 1
+    assert float(lot(db, "E-01").amount_ht) == 400000 and lot(db, "E-01").updated_at == before
+
+
+def test_duplicate_lot_id_and_missing_column(config, tmp_path):
+    validated = read_pipeline(write(tmp_path, [GOOD_ROWS[0], GOOD_ROWS[0]]), config)
+    assert [str(p) for p in validated.problems] == ["pipeline.csv, row 3, column 'Identifiant lot': duplicate lot id 'G-01' (first seen at row 2)"]
+    header = HEADER.replace("Métier;", "Corps d'état;")
+    with pytest.raises(InputError, match=r"column 'trade': missing required column: trade \(Métier\)"):
+        read_pipeline(write(tmp_path, GOOD_ROWS, header=header), config)
+
+
+def test_skip_invalid_loads_valid_rows_and_writes_safe_rejects(db, config, tmp_path):
+    evil = GOOD_ROWS[1].replace(";Peinture;", ";=HYPERLINK(\"http://x\");").replace(";Peintre en bâtiment;", ";Soudeur;")
+    path = write(tmp_path, [GOOD_ROWS[0], evil, GOOD_ROWS[2]])
+    result = ingest_pipeline_file(db, path, config, skip_invalid=True)
+    assert (result.created, result.rejected) == (2, 1)
+    rejects = pd.read_csv(result.rejects_file, sep=";", dtype=str, encoding="utf-8-sig")
+    assert rejects["row"].tolist() == ["3"]
+    assert rejects["lot"].iloc[0].startswith("'=")  # never run as a formula
+    assert "unknown trade 'Soudeur'" in rejects["reasons"].iloc[0]
