@@ -122,7 +122,7 @@ def validate_candidates(path: Path | str, config: Config, *, default_source: str
     check.flag(bad_qpv, "qpv_resident", lambda i: f"expected oui or non, got {frame['qpv_resident'].iloc[i]!r}")
     consent, bad_consent = parse_dates(col("consent_date"))
     check.flag(bad_consent, "consent_date", lambda i: f"unparseable date {frame['consent_date'].iloc[i]!r}: expected dd/mm/yyyy or yyyy-mm-dd")
-    check.flag(consent.dt.date > dt.date.today(), "consent_date", "consent date is in the future")
+    check.flag(consent > pd.Timestamp(dt.date.today()), "consent_date", "consent date is in the future")
 
     records: list[CandidateRecord] = []
     seen: dict[tuple[str, str], int] = {}

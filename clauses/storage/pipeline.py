@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Numeric, String
+from sqlalchemy import JSON, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clauses.storage.base import Base, Timestamps
@@ -18,9 +18,9 @@ class Operation(Timestamps, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str] = mapped_column(String(200), unique=True)
-    name: Mapped[str] = mapped_column(String(300))
-    contracting_authority: Mapped[str | None] = mapped_column(String(300))
-    commune: Mapped[str | None] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(Text)
+    contracting_authority: Mapped[str | None] = mapped_column(Text)
+    commune: Mapped[str | None] = mapped_column(Text)
 
     lots: Mapped[list["Lot"]] = relationship(back_populates="operation")
 
@@ -31,14 +31,14 @@ class Lot(Timestamps, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str] = mapped_column(String(200), unique=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("operations.id"), index=True)
-    name: Mapped[str] = mapped_column(String(500))
+    name: Mapped[str] = mapped_column(Text)
     trade_key: Mapped[str] = mapped_column(ForeignKey("trades.key"), index=True)
     amount_ht: Mapped[Decimal] = mapped_column(Numeric(16, 2))
     start: Mapped[dt.date]
     end: Mapped[dt.date]
     status: Mapped[str] = mapped_column(String(20))
     award_probability: Mapped[float | None]
-    commune: Mapped[str | None] = mapped_column(String(120))
+    commune: Mapped[str | None] = mapped_column(Text)
     insertion_hours: Mapped[float]
     # "given" (from the file) or "computed" (amount × labour share × rate ÷ hourly cost).
     hours_source: Mapped[str] = mapped_column(String(10))
@@ -46,7 +46,7 @@ class Lot(Timestamps, Base):
     hours_parameters: Mapped[dict] = mapped_column(JSON)
     hours_delivered: Mapped[float] = mapped_column(default=0.0)
     source: Mapped[str] = mapped_column(String(20))  # csv, xlsx, decp
-    source_file: Mapped[str] = mapped_column(String(300))
+    source_file: Mapped[str] = mapped_column(Text)
     # Fingerprint of the ingested values: an unchanged row is not rewritten.
     content_hash: Mapped[str] = mapped_column(String(64))
 
