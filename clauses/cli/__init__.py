@@ -19,6 +19,7 @@ from clauses.cli.summary import Summary
 # Subcommand modules, in the order `clauses --help` lists them.
 COMMAND_MODULES = [
     "clauses.cli.ingest",
+    "clauses.cli.forecast",
     "clauses.cli.demo",
 ]
 

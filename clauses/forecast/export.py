@@ -1,0 +1,105 @@
+"""Forecast files a person opens: CSV, XLSX (French headers) and a markdown summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+FRENCH_HEADERS = {
+    "trade_key": "métier",
+    "period_start": "début de période",
+    "period_end": "fin de période",
+    "hours": "heures",
+    "fte": "ETP",
+    "headcount": "personnes en poste",
+    "people": "personnes à recruter",
+    "mean": "moyenne",
+}
+
+
+def french_header(column: str) -> str:
+    if column in FRENCH_HEADERS:
+        return FRENCH_HEADERS[column]
+    measure, _, stat = column.partition("_")
+    return f"{FRENCH_HEADERS.get(measure, measure)} {FRENCH_HEADERS.get(stat, stat.upper())}"
+
+
+def write_csv(table: pd.DataFrame, path: Path) -> Path:
+    table.to_csv(path, index=False, float_format="%.4f")
+    return path
+
+
+def write_xlsx(table: pd.DataFrame, totals: dict, labels: dict[str, str], path: Path) -> Path:
+    out = table.copy()
+    out.insert(1, "trade_label", out["trade_key"].map(labels))
+    out = out.rename(columns={c: french_header(c) for c in out.columns}).rename(columns={"trade_label": "libellé"})
+    summary = pd.DataFrame(
+        [
+            {
+                "métier": key,
+                "libellé": labels.get(key, key),
+                "heures moyenne": t["hours"]["mean"],
+                "heures P10": t["hours"]["p10"],
+                "heures P50": t["hours"]["p50"],
+                "heures P90": t["hours"]["p90"],
+                "pic ETP P50": t["peak_fte_p50_value"],
+                "personnes à recruter P50": t["people"]["p50"],
+            }
+            for key, t in totals.items()
+        ]
+    )
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        summary.to_excel(writer, sheet_name="Synthèse", index=False)
+        out.to_excel(writer, sheet_name="Prévision", index=False)
+    return path
+
+
+def _n(value: float, digits: int = 0) -> str:
+    return format_decimal(round(value, digits), format="#,##0" + ("." + "0" * digits if digits else ""), locale="fr_FR")
+
+
+def markdown_summary(result, labels: dict[str, str], snapshot_id: int | None, changes: dict | None) -> str:
+    p = result.params
+    lines = [
+        f"# Prévision des besoins en heures d'insertion — au {format_date(p.as_of, 'd MMMM y', locale='fr_FR')}",
+        "",
+        f"Horizon : {p.horizon_weeks} semaines, par {'semaine' if p.period == 'week' else 'mois'} ;"
+        f" {p.scenarios} scénarios (graine {p.seed}) ; {result.lot_count} lots pris en compte."
+        + (f" Instantané n° {snapshot_id}." if snapshot_id else ""),
+        "",
+        "| Métier | Heures (P10 – P50 – P90) | Pic ETP (P50) | Personnes à recruter (P50) | Évolution depuis la précédente |",
+        "|---|---|---|---|---|",
+    ]
+    trades = (changes or {}).get("trades", {})
+    for key, t in sorted(result.totals.items(), key=lambda kv: -kv[1]["hours"]["mean"]):
+        if t["hours"]["mean"] <= 0:
+            continue
+        change = trades.get(key)
+        moved = "—"
+        if change:
+            moved = (
+                f"heures {'+' if change['total_hours_mean']['delta'] >= 0 else ''}{_n(change['total_hours_mean']['delta'])},"
+                f" pic ETP {'+' if change['peak_fte_p50']['delta'] >= 0 else ''}{_n(change['peak_fte_p50']['delta'], 1)}"
+            )
+        peak = t["peak_fte_p50_period"]
+        when = format_date(pd.Timestamp(peak).date(), "d MMM y", locale="fr_FR") if peak else ""
+        lines.append(
+            f"| {labels.get(key, key)} | {_n(t['hours']['p10'])} – {_n(t['hours']['p50'])} – {_n(t['hours']['p90'])}"
+            f" | {_n(t['peak_fte_p50_value'], 1)} ({when}) | {_n(t['people']['p50'], 1)} | {moved} |"
+        )
+    d = result.diagnostics
+    lines += [
+        "",
+        f"Lots écartés : {d.get('lots_done', 0)} terminés, {d.get('lots_without_remaining_hours', 0)} sans heures"
+        f" restantes, {d.get('lots_ended_before_as_of', 0)} échus avant la date, {d.get('lots_starting_after_horizon', 0)}"
+        f" commençant après l'horizon ; {d.get('lots_moved_to_as_of', 0)} lots non démarrés reportés à la date.",
+        "",
+        "Règles : heures restantes (heures d'insertion − heures réalisées) réparties selon la courbe de charge du"
+        " métier ; retard de démarrage tiré selon le statut du lot ; lots non attribués comptés avec leur"
+        " probabilité d'attribution ; ETP = heures ÷ 35 h par semaine ; personnes à recruter ="
+        " max(0, effectif nécessaire − effectif précédent × (1 − rotation)).",
+    ]
+    return "\n".join(lines)

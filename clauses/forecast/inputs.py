@@ -1,0 +1,249 @@
+"""The forecast's inputs: lots read from the pipeline, filtered, checked and turned into arrays.
+
+Rules (documented in the report and the flow's summary):
+- A lot counts with its remaining hours: insertion hours minus hours already delivered (never below 0).
+- ``done`` lots and lots with no hours left are left out. So are lots whose window ended before the
+  as-of date and lots that start after the horizon (counted in the diagnostics, never silently).
+- A lot not yet started (planned, tendering, awarded) whose start date has passed but whose window has
+  not ended cannot start in the past: its window moves to start on the as-of date, keeping its length.
+  Whatever its status, a lot whose window ended before the as-of date is left out (stale data).
+- A lot in progress delivers its remaining hours over the rest of its window, with the shape of its
+  trade's loading curve there.
+- The award probability is the lot's own, or the configured default for its status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clauses.config import Config
+from clauses.config.forecast import STATUSES
+from clauses.forecast.parameters import ForecastError, ForecastParameters
+from clauses.text import normalise_key
+
+NOT_STARTED = ("planned", "tendering", "awarded")
+LOT_COLUMNS = [
+    "lot_id",
+    "trade_key",
+    "start",
+    "end",
+    "status",
+    "award_probability",
+    "insertion_hours",
+    "hours_delivered",
+    "commune",
+]
+
+
+def read_lots(session: Session) -> pd.DataFrame:
+    """Every lot of the pipeline, with its commune (the lot's, else its operation's)."""
+    from clauses.storage.pipeline import Lot, Operation
+
+    query = (
+        select(
+            Lot.id,
+            Lot.trade_key,
+            Lot.start,
+            Lot.end,
+            Lot.status,
+            Lot.award_probability,
+            Lot.insertion_hours,
+            Lot.hours_delivered,
+            Lot.commune,
+            Operation.commune,
+        )
+        .join(Operation, Lot.operation_id == Operation.id)
+        .order_by(Lot.id)
+    )
+    rows = session.execute(query).all()
+    frame = pd.DataFrame(
+        [(*r[:8], r[8] or r[9]) for r in rows], columns=LOT_COLUMNS
+    )
+    return frame
+
+
+def grid_origin(as_of: dt.date) -> dt.date:
+    """Monday of the as-of week: week 0 of the forecast."""
+    return as_of - dt.timedelta(days=as_of.weekday())
+
+
+@dataclass
+class LotArrays:
+    """The lots to simulate, sorted by lot id; days count from the grid origin (a Monday)."""
+
+    lot_id: np.ndarray  # int64
+    trade: np.ndarray  # int16, index into trade_keys
+    status: np.ndarray  # int8, index into STATUSES
+    award_threshold: np.ndarray  # int32 in [0, 65536]: awarded when a uniform 16-bit draw is below
+    window_start: np.ndarray  # float64, curve origin (day)
+    window_end: np.ndarray  # float64, exclusive (day)
+    hours: np.ndarray  # float64, remaining hours
+
+    def __len__(self) -> int:
+        return len(self.lot_id)
+
+    def slice(self, start: int, stop: int) -> "LotArrays":
+        return LotArrays(**{k: v[start:stop] for k, v in self.__dict__.items()})
+
+
+@dataclass
+class PreparedInputs:
+    lots: LotArrays
+    trade_keys: list[str]
+    trade_curves: list[str]
+    origin: dt.date
+    as_of_day: int  # days from the origin to the as-of date (0..6)
+    fingerprint: str
+    diagnostics: dict
+
+
+def _matches_commune(values: pd.Series, wanted: set[str]) -> pd.Series:
+    return values.fillna("").map(normalise_key).isin(wanted)
+
+
+def _resolve_communes(config: Config, names: tuple[str, ...], known: set[str]) -> set[str]:
+    wanted: set[str] = set()
+    unknown = []
+    for name in names:
+        commune = config.territory.commune_for_code(str(name).strip())
+        key = normalise_key(commune.name if commune else name)
+        territory_names = {normalise_key(c.name) for c in config.territory.communes}
+        if key not in territory_names and key not in known:
+            unknown.append(name)
+        wanted.add(key)
+    if unknown:
+        raise ForecastError(
+            f"unknown commune(s) in the filter: {', '.join(map(str, unknown))};"
+            " give a commune of the territory (name, INSEE or postal code)"
+        )
+    return wanted
+
+
+def fingerprint(lots: pd.DataFrame, params: ForecastParameters, config: Config) -> str:
+    """SHA-256 of the lots used, the parameters and the configuration the result depends on."""
+    digest = hashlib.sha256()
+    digest.update(pd.util.hash_pandas_object(lots[LOT_COLUMNS], index=False).to_numpy().tobytes())
+    meta = {
+        "parameters": params.as_json(),
+        "forecast": config.forecast.model_dump(mode="json"),
+        "curves": {t.key: t.loading_curve for t in config.trades},
+    }
+    digest.update(json.dumps(meta, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def prepare(lots: pd.DataFrame, config: Config, params: ForecastParameters) -> PreparedInputs:
+    """Filter and check the lots for ``params``; raise ``ForecastError`` when nothing can be forecast."""
+    params.check()
+    known_trades = {t.key for t in config.trades}
+    trade_keys = list(params.trades) if params.trades else [t.key for t in config.trades]
+    resolved = []
+    unknown = []
+    for name in trade_keys:
+        trade = config.find_trade(name)
+        if trade is None:
+            unknown.append(name)
+        else:
+            resolved.append(trade.key)
+    if unknown:
+        raise ForecastError(
+            f"unknown trade(s) in the filter: {', '.join(unknown)}; known: {', '.join(sorted(known_trades))}"
+        )
+    trade_keys = list(dict.fromkeys(resolved))
+    if lots.empty:
+        raise ForecastError("the pipeline is empty: no lot to forecast (ingest a pipeline first: clauses ingest)")
+
+    frame = lots.sort_values("lot_id", kind="stable").reset_index(drop=True)
+    diagnostics: dict = {"lots_in_pipeline": int(len(frame))}
+    strange_status = sorted(set(frame["status"]) - set(STATUSES))
+    if strange_status:
+        raise ForecastError(f"lots with an unknown status: {', '.join(map(str, strange_status))}")
+
+    frame = frame[frame["trade_key"].isin(trade_keys)]
+    if params.communes:
+        known_communes = set(frame["commune"].dropna().map(normalise_key))
+        wanted = _resolve_communes(config, params.communes, known_communes)
+        frame = frame[_matches_commune(frame["commune"], wanted)]
+    diagnostics["lots_matching_filters"] = int(len(frame))
+    if frame.empty:
+        raise ForecastError(
+            "no lot matches the filters (trades: "
+            f"{', '.join(params.trades) or 'all'}; communes: {', '.join(params.communes) or 'all'})"
+        )
+    fp = fingerprint(frame, params, config)
+
+    origin = grid_origin(params.as_of)
+    as_of_day = (params.as_of - origin).days
+    horizon_end_day = 7 * int(params.horizon_weeks)
+    start = (pd.to_datetime(frame["start"]) - pd.Timestamp(origin)).dt.days.to_numpy(np.float64)
+    # Windows are whole days: the end date is included.
+    end = (pd.to_datetime(frame["end"]) - pd.Timestamp(origin)).dt.days.to_numpy(np.float64) + 1.0
+    end = np.maximum(end, start + 1.0)
+    status = frame["status"].to_numpy()
+    hours = np.maximum(
+        frame["insertion_hours"].to_numpy(np.float64) - frame["hours_delivered"].fillna(0).to_numpy(np.float64),
+        0.0,
+    )
+    not_started = np.isin(status, NOT_STARTED)
+    window_over = end <= as_of_day  # judged on the dates given, before any move
+    late_start = not_started & (start < as_of_day) & ~window_over
+    shift = np.where(late_start, as_of_day - start, 0.0)
+    start, end = start + shift, end + shift
+
+    done = status == "done"
+    no_hours = ~done & (hours <= 0)
+    ended = ~done & ~no_hours & window_over
+    after = ~done & ~no_hours & ~ended & (start >= horizon_end_day)
+    keep = ~(done | no_hours | ended | after)
+    diagnostics.update(
+        lots_done=int(done.sum()),
+        lots_without_remaining_hours=int(no_hours.sum()),
+        lots_ended_before_as_of=int(ended.sum()),
+        lots_starting_after_horizon=int(after.sum()),
+        lots_moved_to_as_of=int((late_start & keep).sum()),
+        lots_used=int(keep.sum()),
+        hours_used=float(hours[keep].sum()),
+    )
+    if not keep.any():
+        latest = max(frame["end"])
+        raise ForecastError(
+            f"nothing to forecast from {params.as_of.isoformat()} over {params.horizon_weeks} weeks:"
+            f" of {len(frame)} lot(s), {diagnostics['lots_done']} done,"
+            f" {diagnostics['lots_without_remaining_hours']} without hours left,"
+            f" {diagnostics['lots_ended_before_as_of']} ended before the as-of date (latest end {latest}),"
+            f" {diagnostics['lots_starting_after_horizon']} start after the horizon"
+        )
+    kept = frame[keep]
+    award = kept["award_probability"].to_numpy(np.float64, na_value=np.nan)
+    defaults = kept["status"].map(config.forecast.default_award_probability).to_numpy(np.float64)
+    award = np.where(np.isnan(award), defaults, award)
+    if ((award < 0) | (award > 1)).any():
+        raise ForecastError("some lots have an award probability outside [0, 1]")
+    trade_index = {k: i for i, k in enumerate(trade_keys)}
+    status_index = {s: i for i, s in enumerate(STATUSES)}
+    arrays = LotArrays(
+        lot_id=kept["lot_id"].to_numpy(np.int64),
+        trade=kept["trade_key"].map(trade_index).to_numpy(np.int16),
+        status=kept["status"].map(status_index).to_numpy(np.int8),
+        award_threshold=np.rint(award * 65536).astype(np.int32),
+        window_start=start[keep],
+        window_end=end[keep],
+        hours=hours[keep],
+    )
+    return PreparedInputs(
+        lots=arrays,
+        trade_keys=trade_keys,
+        trade_curves=[config.trade(k).loading_curve for k in trade_keys],
+        origin=origin,
+        as_of_day=as_of_day,
+        fingerprint=fp,
+        diagnostics=diagnostics,
+    )
