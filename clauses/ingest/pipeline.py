@@ -16,7 +16,7 @@ import pandas as pd
 from clauses.config import Config
 from clauses.errors import Problem
 from clauses.ingest.problems import ProblemCollector
-from clauses.readers.values import parse_choices, parse_dates, parse_numbers, parse_rates
+from clauses.readers.values import map_distinct, parse_choices, parse_dates, parse_numbers, parse_rates
 
 # canonical name -> French headers accepted (first one is the documented one)
 PIPELINE_COLUMNS: dict[str, list[str]] = {
@@ -92,7 +92,7 @@ LOT_FIELDS = [
 class ValidatedPipeline:
     file: str
     source: str  # csv, xlsx, decp
-    lots: pd.DataFrame  # valid rows, LOT_FIELDS typed, plus hours_parameters and content_hash
+    lots: pd.DataFrame  # valid rows: LOT_FIELDS typed, labour_share, hourly_cost, content_hash
     problems: list[Problem]
     rejected: pd.DataFrame  # the original cells of invalid rows, with a "reasons" column
     skipped: dict[str, int]  # records deliberately not taken (DECP: no clause, out of territory…)
@@ -158,13 +158,12 @@ def validate_pipeline(
     operation_name = _column(frame, "operation")
     missing_operation = (operation_id == "") & (operation_name == "")
     check.flag(missing_operation, "operation_id" if "operation_id" in frame else "operation", "missing value: an operation id or name is needed")
-    operation_external_id = operation_id.where(operation_id != "", "op:" + operation_name.str.casefold().str.replace(r"\s+", "-", regex=True))
+    operation_external_id = operation_id.where(operation_id != "", "op:" + operation_name.str.lower().str.replace("[ \t]+", "-", regex=True))
 
     # Trade: a ROME code, key or label of the configuration.
     trade_text = _column(frame, "trade")
     check.flag((trade_text == "") & ~already_explained, "trade", "missing value")
-    unique_trades = {value: config.find_trade(value) for value in trade_text.unique() if value}
-    trade_key = trade_text.map(lambda v: unique_trades[v].key if unique_trades.get(v) else None)
+    trade_key = map_distinct(trade_text, lambda v: trade.key if v and (trade := config.find_trade(v)) else None)
     unknown_trade = trade_key.isna() & (trade_text != "")
     check.flag(unknown_trade, "trade", lambda i: f"unknown trade {trade_text.iloc[i]!r}: expected a ROME code or a label from config/trades.yaml")
 
@@ -210,9 +209,10 @@ def validate_pipeline(
     check.flag(end < start, "end", lambda i: f"end {end.iloc[i]:%d/%m/%Y} is before start {start.iloc[i]:%d/%m/%Y}")
 
     # Insertion hours: given, or computed from the amount with the trade's figures.
-    labour_share = trade_key.map({t.key: t.labour_share for t in config.trades})
-    hourly_cost = trade_key.map({t.key: t.hourly_cost for t in config.trades})
-    default_rate = trade_key.map({t.key: t.insertion_rate for t in config.trades})
+    trades = {t.key: t for t in config.trades}
+    labour_share = map_distinct(trade_key, lambda k: trades[k].labour_share if k in trades else np.nan).astype(float)
+    hourly_cost = map_distinct(trade_key, lambda k: trades[k].hourly_cost if k in trades else np.nan).astype(float)
+    default_rate = map_distinct(trade_key, lambda k: trades[k].insertion_rate if k in trades else np.nan).astype(float)
     effective_rate = rate.fillna(default_rate)
     computed = amount * labour_share * effective_rate / hourly_cost
     hours_source = pd.Series(np.where(given_hours.notna(), "given", "computed"), index=frame.index)
@@ -230,8 +230,8 @@ def validate_pipeline(
             "name": _column(frame, "lot").where(_column(frame, "lot") != "", lot_id),
             "trade_key": trade_key,
             "amount_ht": amount,
-            "start": start.dt.date,
-            "end": end.dt.date,
+            "start": start,
+            "end": end,
             "status": status,
             "award_probability": probability,
             "insertion_rate": effective_rate,
@@ -243,9 +243,9 @@ def validate_pipeline(
         }
     )[valid].reset_index(drop=True)
     lots["amount_ht"] = lots["amount_ht"].fillna(0.0).round(2)
-    lots["hours_parameters"] = _hours_parameters(lots)
-    lots["content_hash"] = pd.util.hash_pandas_object(lots[LOT_FIELDS].astype(str), index=False).map("{:016x}".format)
-    lots = lots.drop(columns=["labour_share", "hourly_cost"])
+    # Fingerprint of what is stored: an unchanged lot is not rewritten on re-ingestion.
+    lots["content_hash"] = pd.util.hash_pandas_object(lots[LOT_FIELDS], index=False).map("{:016x}".format)
+    lots["start"], lots["end"] = lots["start"].dt.date, lots["end"].dt.date
 
     rejected = frame[invalid.to_numpy()].copy()
     reasons = check.reasons_by_row()
@@ -256,21 +256,14 @@ def validate_pipeline(
     )
 
 
-def _hours_parameters(lots: pd.DataFrame) -> list[dict]:
-    out = []
-    for source, amount, share, rate, cost in zip(
-        lots["hours_source"], lots["amount_ht"], lots["labour_share"], lots["insertion_rate"], lots["hourly_cost"]
-    ):
-        if source == "computed":
-            out.append(
-                {
-                    "formula": COMPUTED_FORMULA,
-                    "amount_ht": float(amount),
-                    "labour_share": float(share),
-                    "insertion_rate": float(rate),
-                    "hourly_cost": float(cost),
-                }
-            )
-        else:
-            out.append({"given": True, "insertion_rate": float(rate)})
-    return out
+def hours_parameters(hours_source: str, amount: float, labour_share: float, insertion_rate: float, hourly_cost: float) -> dict:
+    """How a lot's insertion hours were obtained, stored beside them."""
+    if hours_source == "computed":
+        return {
+            "formula": COMPUTED_FORMULA,
+            "amount_ht": float(amount),
+            "labour_share": float(labour_share),
+            "insertion_rate": float(insertion_rate),
+            "hourly_cost": float(hourly_cost),
+        }
+    return {"given": True, "insertion_rate": float(insertion_rate)}

@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from clauses.ingest.pipeline import hours_parameters
 from clauses.storage.base import utcnow
 from clauses.storage.pipeline import Lot, Operation
 
@@ -54,16 +55,23 @@ def store_lots(session: Session, lots: pd.DataFrame, *, source: str, source_file
     if lots.empty:
         return counts
     operation_ids = _store_operations(session, lots)
-    existing = {ext: (lot_id, digest) for lot_id, ext, digest in session.execute(select(Lot.id, Lot.external_id, Lot.content_hash))}
+    existing = pd.DataFrame(
+        session.execute(select(Lot.id, Lot.external_id, Lot.content_hash)).all(),
+        columns=["id", "external_id", "stored_hash"],
+    )
+    merged = lots.merge(existing, on="external_id", how="left")
+    unchanged = merged["stored_hash"] == merged["content_hash"]
+    counts.unchanged = int(unchanged.sum())
+    to_write = merged[~unchanged]
     now = utcnow()
     new, changed = [], []
     columns = [
-        "external_id", "operation_external_id", "name", "trade_key", "amount_ht", "start", "end", "status",
-        "award_probability", "commune", "insertion_hours", "hours_source", "hours_parameters",
-        "hours_delivered", "content_hash",
+        "id", "external_id", "operation_external_id", "name", "trade_key", "amount_ht", "start", "end", "status",
+        "award_probability", "commune", "insertion_hours", "hours_source", "labour_share", "insertion_rate",
+        "hourly_cost", "hours_delivered", "content_hash",
     ]
-    for (ext, op_ext, name, trade, amount, start, end, status, probability, commune, hours, hours_source,
-         parameters, delivered, digest) in lots[columns].itertuples(index=False):
+    for (lot_id, ext, op_ext, name, trade, amount, start, end, status, probability, commune, hours, hours_source,
+         share, rate, cost, delivered, digest) in to_write[columns].itertuples(index=False):
         values = {
             "operation_id": operation_ids[op_ext],
             "name": name,
@@ -76,20 +84,17 @@ def store_lots(session: Session, lots: pd.DataFrame, *, source: str, source_file
             "commune": commune,
             "insertion_hours": float(hours),
             "hours_source": hours_source,
-            "hours_parameters": parameters,
+            "hours_parameters": hours_parameters(hours_source, amount, share, rate, cost),
             "hours_delivered": float(delivered),
             "source": source,
             "source_file": source_file,
             "content_hash": digest,
             "updated_at": now,
         }
-        current = existing.get(ext)
-        if current is None:
+        if pd.isna(lot_id):
             new.append({"external_id": ext, "created_at": now, **values})
-        elif current[1] != digest:
-            changed.append({"id": current[0], **values})
         else:
-            counts.unchanged += 1
+            changed.append({"id": int(lot_id), **values})
     for start in range(0, len(new), CHUNK):
         session.execute(insert(Lot), new[start : start + CHUNK])
     for start in range(0, len(changed), CHUNK):

@@ -8,7 +8,6 @@ afterwards so every problem can name its row and column.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,17 +58,16 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise InputError([Problem(path.name, None, None, "the file is empty")])
     sep = sniff_separator(text)
     try:
+        # Arrow's CSV reader: every cell kept as text, nothing turned into NaN.
         return pd.read_csv(
-            io.StringIO(text),
+            io.BytesIO(text.encode("utf-8")),
             sep=sep,
             dtype=str,
             keep_default_na=False,
-            na_filter=False,
-            skipinitialspace=False,
-            quoting=csv.QUOTE_MINIMAL,
-            engine="c",
+            na_values=[],
+            engine="pyarrow",
         )
-    except pd.errors.ParserError as exc:
+    except (pd.errors.ParserError, ValueError) as exc:
         raise InputError([Problem(path.name, None, None, f"not a valid CSV file: {exc}")]) from exc
 
 

@@ -6,23 +6,29 @@ be parsed, so callers can report every bad cell with its row and column.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
 from clauses.text import normalise_key
 
-# Spaces used as thousands separators: space, no-break space, narrow no-break space, thin space.
-_THOUSANDS = re.compile(r"[\s\u00a0\u202f\u2009']")
-_CURRENCY = re.compile(r"(€|eur|euros?|h|%)$", re.IGNORECASE)
+# Patterns are plain strings (not compiled) so pandas hands them to Arrow's vectorised regex engine.
+# Thousands separators (space, no-break space, narrow no-break space, thin space, apostrophe) and a
+# trailing unit are removed in one pass.
+_NOISE = "(?i)[ \t\u00a0\u202f\u2009']|(€|eur|euros?|h|%)$"
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """The values as strings; a no-op (no copy) when they already are."""
+    return values if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object else values.astype(str)
 
 
 def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """'1 234 567,89', '1234567.89', '1 234 €' → float. Returns (numbers, invalid mask)."""
-    text = values.astype(str).str.strip()
+    text = _as_text(values).str.strip()
     empty = text == ""
-    cleaned = text.str.replace(_CURRENCY, "", regex=True).str.replace(_THOUSANDS, "", regex=True)
+    if empty.all():
+        return pd.Series(np.nan, index=values.index), pd.Series(False, index=values.index)
+    cleaned = text.str.replace(_NOISE, "", regex=True)
     # A comma is the decimal mark; a dot too when there is no comma (ISO style exports).
     has_comma = cleaned.str.contains(",", regex=False)
     cleaned = cleaned.where(~has_comma, cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
@@ -36,14 +42,14 @@ def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 def parse_rates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """'5 %', '5', '0,05' → 0.05: a value above 1 is read as a percentage. Returns (rates, invalid)."""
     numbers, invalid = parse_numbers(values)
-    is_percent = values.astype(str).str.contains("%", regex=False) | (numbers > 1)
+    is_percent = _as_text(values).str.contains("%", regex=False) | (numbers > 1)
     rates = numbers.where(~is_percent, numbers / 100)
     invalid = invalid | (rates < 0) | (rates > 1)
     return rates, invalid
 
 
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
-_FRENCH = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
+_ISO = r"^\d{4}-\d{2}-\d{2}"
+_FRENCH = r"^\d{1,2}/\d{1,2}/\d{4}$"
 
 
 def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -52,7 +58,7 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     Returns (datetime64 series at midnight, invalid mask). A time or offset after an ISO date is
     ignored: contract dates are days.
     """
-    text = values.astype(str).str.strip()
+    text = _as_text(values).str.strip()
     empty = text == ""
     iso = text.str.match(_ISO)
     french = text.str.match(_FRENCH)
@@ -78,9 +84,21 @@ _TRUE = {"oui", "o", "yes", "y", "true", "vrai", "1", "x"}
 _FALSE = {"non", "n", "no", "false", "faux", "0", ""}
 
 
+def map_distinct(values: pd.Series, function) -> pd.Series:
+    """``function`` of each value, called once per distinct value (columns repeat a few labels)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    mapped = np.array([function(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=values.index)
+
+
+def normalised(values: pd.Series) -> pd.Series:
+    """``normalise_key`` of each value."""
+    return map_distinct(_as_text(values), normalise_key)
+
+
 def parse_booleans(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    keys = values.astype(str).map(normalise_key)
-    result = keys.isin(_TRUE)
+    keys = normalised(values)
+    result = keys.isin(_TRUE).astype(bool)
     invalid = ~(keys.isin(_TRUE) | keys.isin(_FALSE))
     return result, invalid
 
@@ -88,7 +106,7 @@ def parse_booleans(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 def parse_choices(values: pd.Series, choices: dict[str, str]) -> tuple[pd.Series, pd.Series]:
     """Map labels (any case or accents) to canonical values; ``choices`` maps label -> value."""
     lookup = {normalise_key(k): v for k, v in choices.items()}
-    keys = values.astype(str).map(normalise_key)
-    mapped = keys.map(lookup)
+    keys = normalised(values)
+    mapped = map_distinct(keys, lookup.get)
     invalid = mapped.isna() & (keys != "")
     return mapped, invalid

@@ -1,0 +1,84 @@
+"""Benchmark: ingesting a 100,000-lot pipeline CSV, against pandas.read_csv of the same file.
+
+Prints, from one run: wall times, the ratio of our read+validate to pandas.read_csv (aim ≤ 3×), the
+ratio of the full ingestion (read, validate, store in a fresh SQLite database) to pandas.read_csv,
+the re-ingestion of the same file (nothing changes), and peak memory of each phase (tracemalloc).
+
+    python bench/bench_ingest.py [--lots 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gc
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from clauses.config import load_config
+from clauses.ingest.pipeline_ingest import ingest_pipeline_file, read_pipeline
+from clauses.sample.pipeline import HEADER, pipeline_rows
+from clauses.storage import Database
+
+
+def write_big_pipeline(path: Path, lots: int) -> None:
+    """Repeat the sample's rows with new ids and shifted dates until ``lots`` rows are written."""
+    base = pipeline_rows()
+    rng = np.random.default_rng(0)
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(HEADER)
+        for i in range(lots):
+            row = list(base[i % len(base)])
+            row[0] = f"{row[0]}-{i // len(base)}"
+            row[4] = f"{row[4]}-{i}"
+            day, month, year = row[8].split("/")
+            row[8] = f"{day}/{month}/{int(year) + int(rng.integers(0, 3))}"
+            writer.writerow(row)
+
+
+def measure(label: str, fn):
+    gc.collect()
+    tracemalloc.start()
+    started = time.perf_counter()
+    result = fn()
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"{label:<44} {elapsed:8.2f} s   peak {peak / 2**20:8.1f} MiB")
+    return result, elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lots", type=int, default=100_000)
+    args = parser.parse_args()
+    config = load_config()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        path = folder / "pipeline.csv"
+        write_big_pipeline(path, args.lots)
+        size = path.stat().st_size / 2**20
+        print(f"file: {args.lots:,} lots, {size:.1f} MiB, French CSV (; separator, decimal comma, dd/mm/yyyy)")
+        _, t_pandas = measure("pandas.read_csv (floor)", lambda: pd.read_csv(path, sep=";", encoding="utf-8-sig"))
+        validated, t_read = measure("clauses: read + validate + compute hours", lambda: read_pipeline(path, config))
+        assert not validated.problems, validated.problems[:3]
+        db = Database(f"sqlite:///{folder / 'bench.sqlite3'}")
+        result, t_full = measure("clauses: full ingestion into SQLite", lambda: ingest_pipeline_file(db, path, config))
+        again, t_again = measure("clauses: re-ingestion of the same file", lambda: ingest_pipeline_file(db, path, config))
+        db.dispose()
+        assert result.created == args.lots and again.unchanged == args.lots
+        print()
+        print(f"read + validate / pandas.read_csv   {t_read / t_pandas:6.2f}×   (aim ≤ 3×)")
+        print(f"full ingestion / pandas.read_csv    {t_full / t_pandas:6.2f}×   (includes writing {args.lots:,} lots to SQLite)")
+        print(f"re-ingestion / pandas.read_csv      {t_again / t_pandas:6.2f}×   (nothing written)")
+        print(f"throughput: {args.lots / t_full:,.0f} lots/s stored, {args.lots / t_read:,.0f} lots/s validated")
+
+
+if __name__ == "__main__":
+    main()
