@@ -20,6 +20,8 @@ from clauses.cli.summary import Summary
 COMMAND_MODULES = [
     "clauses.cli.ingest",
     "clauses.cli.forecast",
+    "clauses.cli.inbound",
+    "clauses.cli.outreach",
     "clauses.cli.demo",
 ]
 

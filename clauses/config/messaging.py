@@ -20,6 +20,24 @@ class Sender(StrictModel):
     unsubscribe_url: str
 
 
+class EventWebhookSettings(StrictModel):
+    """SendGrid's signed Event Webhook (bounces, unsubscribes…) and the small receiver that spools it.
+
+    ``public_key`` is the verification key shown in SendGrid (Mail Settings → Event Webhook →
+    Signature Verification), base64 DER as SendGrid shows it or PEM. The environment variable named
+    by ``public_key_env`` overrides it. Without a key, no event is accepted.
+    """
+
+    public_key: str | None = None
+    public_key_env: str = "SENDGRID_WEBHOOK_PUBLIC_KEY"
+    # The receiver listens on loopback by default: put a TLS reverse proxy in front of it.
+    bind_host: str = "127.0.0.1"
+    port: int = Field(default=8025, gt=0, lt=65536)
+    path: str = "/sendgrid/events"
+    # SendGrid batches events; a batch is far below this (project default: 5 MB).
+    max_body_bytes: int = Field(default=5_000_000, gt=0)
+
+
 class SendGridSettings(StrictModel):
     host: str = "https://api.sendgrid.com"
     # Name of the Prefect Secret block holding the API key; the environment variable is the fallback.
@@ -30,6 +48,7 @@ class SendGridSettings(StrictModel):
     sandbox_mode: bool = False
     timeout_seconds: float = Field(default=20.0, gt=0)
     max_attempts: int = Field(default=5, gt=0)
+    event_webhook: EventWebhookSettings = EventWebhookSettings()
 
 
 class Messaging(StrictModel):

@@ -87,6 +87,8 @@ class EmailEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     provider_event_id: Mapped[str] = mapped_column(String(120), unique=True)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"), index=True)
+    # The candidate the event was matched to (through the message, else the address): migration 0005.
+    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id", ondelete="SET NULL"), index=True)
     type: Mapped[str] = mapped_column(String(30))
     occurred_at: Mapped[dt.datetime]
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,113 @@
+"""The webhook receiver on loopback, spoken to with a real HTTP client (urllib)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from clauses.inbound import email_events as ee
+from clauses.inbound.webhook_server import WebhookServer
+from clauses.storage import Candidate
+from inbound_helpers import Signer, seed, sg_event
+
+
+@pytest.fixture(scope="module")
+def signer() -> Signer:
+    return Signer()
+
+
+@pytest.fixture
+def server(signer, tmp_path):
+    receiver = WebhookServer(signer.public_key, tmp_path / "spool", port=0, max_body_bytes=10_000).start()
+    yield receiver
+    receiver.stop()
+
+
+def post(url: str, body: bytes, headers: dict[str, str] | None = None, method: str = "POST") -> tuple[int, dict]:
+    request = urllib.request.Request(url, data=body if method == "POST" else None, method=method,
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def signed(signer: Signer, body: str, timestamp: str = "1795597200") -> dict[str, str]:
+    return {ee.SIGNATURE_HEADER: signer.sign(body, timestamp), ee.TIMESTAMP_HEADER: timestamp}
+
+
+def test_signed_batch_is_spooled_then_ingested(server, signer, db, config):
+    with db.transaction() as session:
+        ids = seed(session, config)
+    body = json.dumps([sg_event("bounce", "e1", message="m-alice"), sg_event("open", "e2", message="m-alice")])
+    status, answer = post(server.url, body.encode(), signed(signer, body))
+    assert (status, answer) == (200, {"spooled": 2})
+    [path] = ee.spooled_files(server.spool)
+    outcome = ee.ingest_envelope_file(db, path, signer.public_key)  # verified again from the file
+    assert outcome.accepted and outcome.counts.stored == 2
+    with db.transaction() as session:
+        assert session.get(Candidate, ids["alice"]).email_status == "bounced"
+
+
+def test_unsigned_forged_and_tampered_requests_are_refused_and_not_spooled(server, signer):
+    body = json.dumps([sg_event("unsubscribe", "e1")])
+    assert post(server.url, body.encode())[0] == 401
+    assert post(server.url, body.encode(), signed(Signer(), body))[0] == 403  # another key
+    tampered = body.replace("unsubscribe", "delivered")
+    assert post(server.url, tampered.encode(), signed(signer, body))[0] == 403
+    assert post(server.url, body.encode(), {**signed(signer, body), ee.TIMESTAMP_HEADER: "1"})[0] == 403
+    assert ee.spooled_files(server.spool) == []
+    assert server.counts == {"spooled": 0, "unsigned": 1, "forged": 3}
+
+
+def test_only_post_on_the_path_and_bounded_bodies(server, signer):
+    status, _ = post(server.url, b"", method="GET")
+    assert status == 405
+    assert post(server.url.replace("/sendgrid/events", "/other"), b"[]", signed(signer, "[]"))[0] == 404
+    big = json.dumps([sg_event("open", f"e{i}") for i in range(200)])
+    assert len(big) > 10_000
+    assert post(server.url, big.encode(), signed(signer, big))[0] == 413
+    assert post(server.url, b'{"a": 1}', signed(signer, '{"a": 1}'))[0] == 400  # signed but not an array
+    assert post(server.url, b"\xff\xfe", {ee.SIGNATURE_HEADER: "x", ee.TIMESTAMP_HEADER: "1"})[0] == 400
+    assert ee.spooled_files(server.spool) == []
+
+
+def test_spooled_envelope_keeps_the_exact_body(server, signer, tmp_path):
+    body = '[ {"event":"open", "sg_event_id":"e1", "timestamp": 1795597200, "note":"é"} ]'
+    assert post(server.url, body.encode("utf-8"), signed(signer, body))[0] == 200
+    [path] = ee.spooled_files(server.spool)
+    envelope = ee.read_envelope(path)
+    assert envelope.body == body
+    ee.verify_signature(envelope.body, envelope.signature, envelope.timestamp, signer.public_key)
+
+
+def test_cli_serve_runs_the_receiver_until_interrupted(signer, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SENDGRID_WEBHOOK_PUBLIC_KEY": signer.public_key_b64, "CLAUSES_DATA_DIR": str(tmp_path)}
+    from clauses.settings import PROJECT_ROOT
+
+    command = [sys.executable, "-c", "import sys; from clauses.cli import main; sys.exit(main(sys.argv[1:]))",
+               "events", "serve", "--port", "0", "--json"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                               cwd=PROJECT_ROOT)
+    try:
+        first = process.stderr.readline()
+        assert first.startswith("listening on http://127.0.0.1:"), first + process.stderr.read()
+        url = first.split()[2]
+        body = json.dumps([sg_event("delivered", "e1")])
+        assert post(url, body.encode(), signed(signer, body))[0] == 200
+        assert post(url, body.encode())[0] == 401
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert json.loads(out) == {"ok": True, "spooled": 1, "unsigned": 1, "forged": 0}
+    assert len(list((tmp_path / "webhook-spool").glob("*.json"))) == 1
