@@ -1,0 +1,174 @@
+"""Turn ledger rows into ready-to-send messages: load candidates and events in bulk, render the
+templates, build the calendar part. Pure reads: nothing here changes the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clauses.config import Config
+from clauses.messages.calendar import build_calendar
+from clauses.messages.mime import Outgoing
+from clauses.messages.render import CALENDAR_METHOD, EventInfo, MessageContext, render
+from clauses.storage.base import utcnow
+from clauses.storage.candidates import Candidate
+from clauses.storage.outreach import Message
+from clauses.storage.planning import Event, EventChange
+from clauses.storage.reference import PartnerRow, TradeRow, VenueRow
+
+OPEN_EVENT_STATUSES = ("scheduled", "moved")
+
+
+@dataclass
+class References:
+    trades: dict[str, str]
+    partners: dict[str, str]
+    venues: dict[str, VenueRow]
+
+    @classmethod
+    def load(cls, session: Session) -> "References":
+        return cls(
+            trades={k: v for k, v in session.execute(select(TradeRow.key, TradeRow.label))},
+            partners={k: v for k, v in session.execute(select(PartnerRow.key, PartnerRow.name))},
+            venues={v.key: v for v in session.scalars(select(VenueRow))},
+        )
+
+    def event_info(self, event: Event) -> EventInfo:
+        venue = self.venues.get(event.venue_key) if event.venue_key else None
+        partner = self.partners.get(event.partner_key, event.partner_key)
+        return EventInfo(
+            kind=event.kind,
+            trade_label=self.trades.get(event.trade_key, event.trade_key),
+            start=_aware(event.start),
+            end=_aware(event.end),
+            place_name=venue.name if venue else partner,
+            place_address=venue.address if venue else "adresse communiquée par l’organisateur",
+            partner_name=partner,
+            uid=event.uid,
+            sequence=event.sequence,
+        )
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def contact_of(config: Config) -> dict[str, str]:
+    sender = config.messaging.sender
+    return {
+        "name": sender.organizer_name,
+        "email": sender.organizer_email,
+        "phone": sender.contact_phone,
+        "address": sender.postal_address,
+        "signature": sender.from_name,
+    }
+
+
+def unsubscribe_link(config: Config, public_id: str) -> str:
+    base = config.messaging.sender.unsubscribe_url
+    return f"{base}{'&' if '?' in base else '?'}m={public_id}"
+
+
+def next_event(session: Session, *, trade_key: str, kinds: tuple[str, ...], after: dt.datetime, exclude: int | None = None) -> Event | None:
+    query = (
+        select(Event)
+        .where(
+            Event.trade_key == trade_key,
+            Event.kind.in_(kinds),
+            Event.approved_at.is_not(None),
+            Event.status.in_(OPEN_EVENT_STATUSES),
+            Event.start > after,
+        )
+        .order_by(Event.start, Event.id)
+        .limit(1)
+    )
+    if exclude is not None:
+        query = query.where(Event.id != exclude)
+    return session.scalar(query)
+
+
+def compose(session: Session, config: Config, message_ids: list[int], *, now: dt.datetime | None = None) -> dict[int, Outgoing | str]:
+    """For each message id: the ``Outgoing`` to send, or a reason (str) why it must not be sent
+    (candidate no longer contactable, event cancelled…)."""
+    now = now or utcnow()
+    refs = References.load(session)
+    messages = list(session.scalars(select(Message).where(Message.id.in_(message_ids))))
+    candidates = {c.id: c for c in session.scalars(select(Candidate).where(Candidate.id.in_({m.candidate_id for m in messages if m.candidate_id})))}
+    events = {e.id: e for e in session.scalars(select(Event).where(Event.id.in_({m.event_id for m in messages if m.event_id})))}
+    sender = config.messaging.sender
+    contact = contact_of(config)
+    next_cache: dict[tuple, Event | None] = {}
+    out: dict[int, Outgoing | str] = {}
+    for message in messages:
+        candidate = candidates.get(message.candidate_id)
+        event = events.get(message.event_id)
+        if candidate is None or not candidate.can_be_contacted:
+            out[message.id] = "not_contactable"
+            continue
+        if event is None:
+            out[message.id] = "no_event"
+            continue
+        if event.status == "cancelled" and message.kind != "cancellation":
+            out[message.id] = "event_cancelled"
+            continue
+        info = refs.event_info(event)
+        previous_start = None
+        following = None
+        if message.kind == "update":
+            change = session.scalar(
+                select(EventChange).where(EventChange.event_id == event.id, EventChange.sequence == message.event_sequence)
+            )
+            if change and change.before.get("start"):
+                previous_start = dt.datetime.fromisoformat(change.before["start"])
+        elif message.kind in ("missed_you", "poec_offer"):
+            kinds = ("poec",) if message.kind == "poec_offer" else ("discovery", "information_session")
+            cache_key = (event.trade_key, kinds, event.id)
+            if cache_key not in next_cache:
+                next_cache[cache_key] = next_event(session, trade_key=event.trade_key, kinds=kinds, after=now, exclude=event.id)
+            found = next_cache[cache_key]
+            following = refs.event_info(found) if found else None
+        context = MessageContext(
+            kind=message.kind,
+            first_name=candidate.first_name,
+            last_name=candidate.last_name,
+            event=info,
+            unsubscribe_url=unsubscribe_link(config, message.public_id),
+            contact=contact,
+            previous_start=previous_start,
+            next_event=following,
+        )
+        rendered = render(context)
+        method = CALENDAR_METHOD.get(message.kind)
+        ics = None
+        if method:
+            ics = build_calendar(
+                info,
+                method=method,
+                organizer_email=sender.organizer_email,
+                organizer_name=sender.organizer_name,
+                attendee_email=candidate.email,
+                attendee_name=f"{candidate.first_name} {candidate.last_name}",
+                stamp=now,
+                alarm_minutes_before=config.outreach.alarm_minutes_before,
+            )
+        out[message.id] = Outgoing(
+            public_id=message.public_id,
+            kind=message.kind,
+            to_email=candidate.email,
+            to_name=f"{candidate.first_name} {candidate.last_name}",
+            from_email=sender.from_email,
+            from_name=sender.from_name,
+            reply_to_email=sender.organizer_email,
+            reply_to_name=sender.organizer_name,
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            unsubscribe_url=context.unsubscribe_url,
+            ics=ics,
+            ics_method=method,
+            categories=(message.kind,),
+        )
+    return out

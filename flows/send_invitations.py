@@ -1,0 +1,47 @@
+"""Flow ``send_invitations``: approved events → chosen candidates → invitation emails with calendar.
+
+Story: choose the invitees of every approved upcoming event and queue one invitation each in the
+ledger (one transaction) → settle messages an interrupted run left behind → send the pending
+invitations, one task per batch → publish counts per event (never a name or an address).
+Retrying this flow never sends twice: the ledger (``clauses/messages/ledger.py``) decides.
+"""
+
+from __future__ import annotations
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from clauses.config import load_config
+from clauses.outreach.jobs import batches, plan_invitations
+from clauses.storage import Database
+from flows.outreach_common import list_pending, merge, publish, send_batch, settle
+
+
+@task(name="choose invitees and queue invitations", cache_policy=NO_CACHE)
+def choose(event_ids: list[int] | None) -> dict:
+    config = load_config()
+    database = Database()
+    try:
+        return plan_invitations(database, config, event_ids=event_ids, transport=config.messaging.transport).as_dict()
+    finally:
+        database.dispose()
+
+
+@flow(name="send_invitations")
+def send_invitations(event_ids: list[int] | None = None, batch_size: int = 500, outbox: str | None = None) -> dict:
+    """Invite candidates to the approved events.
+
+    Args:
+        event_ids: only these events (default: every approved event far enough ahead).
+        batch_size: messages per task.
+        outbox: folder of the file transport (default: ``<data>/outbox``).
+    """
+    plan = choose(event_ids)
+    recovered = settle(outbox)
+    reports = [send_batch(batch, outbox) for batch in batches(list_pending(["invitation"]), batch_size)]
+    sent = merge(reports)
+    extra = ["", "| événement | métier | date | cible | déjà invités | invités | manque |", "|---:|---|---|---:|---:|---:|---:|"]
+    extra += [f"| {e['event_id']} | {e['trade']} | {e['start'][:10]} | {e['target']} | {e['already']} | {e['invited']} | {e['shortfall']} |"
+              for e in plan["events"]]
+    publish("Invitations", "send-invitations", plan["planned"], sent, recovered, extra)
+    return {"planned": plan["planned"], "events": len(plan["events"]), "recovered": recovered, **sent}
