@@ -32,7 +32,8 @@ from clauses.storage import Database  # noqa: E402
 from clauses.storage.database import upgrade_schema, make_engine  # noqa: E402
 
 POSTGRES_ADMIN_URL = os.environ.get("CLAUSES_TEST_POSTGRES_URL")
-TEMPLATE_DB = "clauses_test_template"
+# One template per test session: sessions running at once on the same server do not collide.
+TEMPLATE_DB = f"clauses_test_template_{uuid.uuid4().hex[:8]}"
 
 
 def pytest_report_header(config):

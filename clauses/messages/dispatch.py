@@ -7,7 +7,6 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from clauses.config import Config
@@ -40,27 +39,6 @@ class SendReport:
         self.stopped = self.stopped or other.stopped
 
 
-def _synchronous_normal(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-
-
-def tune_sqlite(database: Database) -> None:
-    """SQLite only: write-ahead log and ``synchronous=NORMAL``. A commit then costs no fsync, and a
-    killed process still loses nothing committed (only a power cut could lose the last commits).
-    Without it each of the ledger's per-message commits costs an fsync (~10 ms on this machine).
-    (Belongs in ``clauses.storage.database``: applied here until the lead moves it.)"""
-    engine = database.engine
-    if engine.dialect.name != "sqlite" or getattr(engine, "_clauses_tuned", False):
-        return
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA journal_mode=WAL")
-    sa_event.listen(engine, "connect", _synchronous_normal)
-    engine.dispose()  # pooled connections reopen with the pragma
-    engine._clauses_tuned = True
-
-
 def recover(database: Database, config: Config, transport, *, now: dt.datetime | None = None) -> dict[str, int]:
     hours = config.outreach.release_unconfirmed_after_hours
     with database.transaction() as session:
@@ -90,7 +68,6 @@ def send_messages(
 ) -> SendReport:
     """Send these messages (those still pending). Stops at the first provider refusal or when the
     provider stays unreachable; raises that ``TransportError`` unless ``raise_on_stop`` is False."""
-    tune_sqlite(database)
     report = SendReport()
     previous: tuple[int, str | None] | None = None
     try:
