@@ -20,6 +20,7 @@ from clauses.cli.summary import Summary
 COMMAND_MODULES = [
     "clauses.cli.ingest",
     "clauses.cli.forecast",
+    "clauses.cli.plan",
     "clauses.cli.inbound",
     "clauses.cli.outreach",
     "clauses.cli.demo",

@@ -1,11 +1,11 @@
-"""Planner settings: conversion rates of the funnel, team limits, solver limits.
+"""Planner settings: conversion rates of the funnel, team limits, calendars, solver limits.
 
 Owned by the planner (see ``clauses/planning``). Defaults in ``config/planning.yaml``.
 """
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from clauses.config.base import StrictModel
 
@@ -15,6 +15,45 @@ class ConversionRates(StrictModel):
     attended_to_selected: float = Field(gt=0, le=1)
     selected_to_completed: float = Field(gt=0, le=1)
     completed_to_hired: float = Field(gt=0, le=1)
+    # Observed outcomes replace a configured rate once its denominator has this many people.
+    min_observations: int = Field(default=30, ge=1)
+
+
+class CalendarRules(StrictModel):
+    """Which calendars an event kind avoids."""
+
+    avoid_public_holidays: bool = True
+    avoid_school_holidays: bool = False
+
+
+class Calendars(StrictModel):
+    school_zone: str = Field(default="A", pattern=r"^[ABC]$")
+    discovery: CalendarRules = CalendarRules(avoid_public_holidays=True, avoid_school_holidays=True)
+    poec: CalendarRules = CalendarRules(avoid_public_holidays=True, avoid_school_holidays=True)
+    # No event starts in these months (1-12): the building trades' summer closure.
+    closed_months: list[int] = Field(default_factory=lambda: [8])
+
+
+class EventTimes(StrictModel):
+    """Local (Europe/Paris) times of day of the events."""
+
+    discovery_start: str = Field(default="09:00", pattern=r"^\d\d:\d\d$")
+    poec_start: str = Field(default="09:00", pattern=r"^\d\d:\d\d$")
+    poec_end: str = Field(default="17:00", pattern=r"^\d\d:\d\d$")
+
+
+class ObjectiveWeights(StrictModel):
+    """Weights of the solver's objective: coverage first, then lateness, then cost."""
+
+    uncovered_person: int = Field(default=100_000, gt=0)
+    late_person_week: int = Field(default=100, gt=0)
+    event: int = Field(default=1, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "ObjectiveWeights":
+        if not self.uncovered_person > self.late_person_week > 0 or self.late_person_week < self.event:
+            raise ValueError("weights must decrease: uncovered_person > late_person_week >= event")
+        return self
 
 
 class PlanningSettings(StrictModel):
@@ -22,3 +61,10 @@ class PlanningSettings(StrictModel):
     max_events_per_week: int = Field(gt=0)
     solver_time_limit_seconds: float = Field(default=30.0, gt=0)
     solver_seed: int = 0
+    # Discovery events for a cohort are held in one of this many weeks before its selection lead time.
+    discovery_window_weeks: int = Field(default=2, ge=1, le=8)
+    # How many weeks a plan looks ahead when the need does not say (three years).
+    horizon_weeks: int = Field(default=156, ge=4, le=260)
+    calendars: Calendars = Calendars()
+    times: EventTimes = EventTimes()
+    weights: ObjectiveWeights = ObjectiveWeights()

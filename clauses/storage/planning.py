@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clauses.storage.base import Base, Timestamps, utcnow
 
-PLAN_STATUSES = ("draft", "approved", "rejected")
+# "superseded": a draft replaced by a newer plan before anyone decided on it.
+PLAN_STATUSES = ("draft", "approved", "rejected", "superseded")
 EVENT_KINDS = ("discovery", "information_session", "poec")
 EVENT_STATUSES = ("scheduled", "moved", "cancelled", "held")
 

@@ -1,0 +1,123 @@
+"""``clauses plan``: plan discovery events and POEC cohorts from the latest forecast (a draft), and
+``clauses plan approve|reject|cancel|show`` for the coordinator."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from clauses.cli.summary import Summary
+
+
+def register(subparsers) -> None:
+    from clauses.cli import add_json_flag
+
+    parser = subparsers.add_parser("plan", help="plan discoveries and POEC cohorts; approve or reject a plan")
+    parser.add_argument("--snapshot", type=int, default=None, help="forecast snapshot id (default: latest)")
+    parser.add_argument("--quantile", default="p50", help="forecast quantile to plan for (default p50)")
+    parser.add_argument("--start", type=dt.date.fromisoformat, default=None, help="first week (YYYY-MM-DD)")
+    parser.add_argument("--time-limit", type=float, default=None, help="solver limit (deterministic seconds)")
+    add_json_flag(parser)
+    parser.set_defaults(handler=_run)
+    actions = parser.add_subparsers(dest="action", required=False, metavar="ACTION")
+    for name, help_text in (("approve", "approve a draft plan"), ("reject", "reject a draft plan")):
+        sub = actions.add_parser(name, help=help_text)
+        sub.add_argument("plan_id", type=int)
+        sub.add_argument("--by", default="coordinateur")
+        sub.add_argument("--note", default=None)
+        add_json_flag(sub)
+        sub.set_defaults(handler=_decide)
+    sub = actions.add_parser("cancel", help="cancel an event (recorded so invitees are told)")
+    sub.add_argument("event_id", type=int)
+    add_json_flag(sub)
+    sub.set_defaults(handler=_cancel)
+    sub = actions.add_parser("show", help="list plans, or the events of one plan")
+    sub.add_argument("plan_id", type=int, nargs="?")
+    add_json_flag(sub)
+    sub.set_defaults(handler=_show)
+
+
+def _run(args: argparse.Namespace) -> Summary:
+    from clauses import settings
+    from clauses.config import load_config
+    from clauses.planning.service import load_need, run_planning, write_plan_outputs
+    from clauses.storage import Database
+
+    config = load_config()
+    db = Database()
+    with db.transaction() as session:
+        need, snapshot_id = load_need(session, args.snapshot, args.quantile)
+        plan, result = run_planning(
+            session, config, need, start=args.start, quantile=args.quantile, snapshot_id=snapshot_id,
+            time_limit=args.time_limit,
+        )
+        outputs = write_plan_outputs(config, plan, result, settings.output_dir("plans"))
+    data = {
+        "plan_id": plan.id, "status": plan.status, "solver_status": result.status, "objective": result.objective,
+        "bound": result.bound, "gap": result.gap, "need": result.need, "on_time": result.on_time,
+        "upper_bound": result.upper_bound, "events": result.counts(), "uncovered": result.uncovered(),
+        "outputs": {k: str(v) for k, v in outputs.items()},
+    }
+    lines = [
+        f"solver: {result.status}, gap {result.gap}",
+        f"people needed {result.need}, trained on time {result.on_time} (reachable {result.upper_bound})",
+        f"events: {result.counts()}",
+        *(f"{u['trade_key']}: {u['uncovered']} uncovered – {u['explanation']}" for u in result.uncovered()),
+        f"report: {outputs['markdown']}",
+        f"approve with: clauses plan approve {plan.id}",
+    ]
+    return Summary(f"plan {plan.id} stored as a draft", data, lines)
+
+
+def _decide(args: argparse.Namespace) -> Summary:
+    from clauses import settings
+    from clauses.config import load_config
+    from clauses.planning.approval import approve_plan, reject_plan
+    from clauses.planning.service import export_approved
+    from clauses.storage import Database
+
+    db = Database()
+    with db.transaction() as session:
+        decide = approve_plan if args.action == "approve" else reject_plan
+        plan = decide(session, args.plan_id, by=args.by, note=args.note)
+        exports = export_approved(session, load_config(), settings.output_dir("exports")) if plan.status == "approved" else {}
+    data = {"plan_id": plan.id, "status": plan.status, "exports": {k: str(v) for k, v in exports.items()}}
+    return Summary(f"plan {plan.id} {plan.status}", data, [f"{k}: {v}" for k, v in data["exports"].items()])
+
+
+def _cancel(args: argparse.Namespace) -> Summary:
+    from clauses.planning.approval import cancel_event
+    from clauses.storage import Database
+
+    db = Database()
+    with db.transaction() as session:
+        change = cancel_event(session, args.event_id)
+    return Summary(f"event {args.event_id} cancelled (sequence {change.sequence})", {"event_id": args.event_id, "sequence": change.sequence})
+
+
+def _show(args: argparse.Namespace) -> Summary:
+    from sqlalchemy import select
+
+    from clauses.storage import Database
+    from clauses.storage.planning import Event, Plan
+
+    db = Database()
+    with db.transaction() as session:
+        if args.plan_id is None:
+            plans = session.scalars(select(Plan).order_by(Plan.id.desc())).all()
+            rows = [{"plan_id": p.id, "status": p.status, "solver_status": p.solver_status, "gap": p.gap,
+                     "events": len(p.events)} for p in plans]
+            return Summary(f"{len(rows)} plan(s)", {"plans": rows},
+                           [f"{r['plan_id']}: {r['status']} ({r['events']} events, {r['solver_status']})" for r in rows])
+        plan = session.get(Plan, args.plan_id)
+        if plan is None:
+            from clauses.errors import ClausesError
+
+            raise ClausesError(f"plan {args.plan_id} not found")
+        events = session.scalars(select(Event).where(Event.plan_id == plan.id).order_by(Event.start, Event.id)).all()
+        rows = [{"event_id": e.id, "kind": e.kind, "trade": e.trade_key, "partner": e.partner_key,
+                 "start": e.start.isoformat(), "capacity": e.capacity, "status": e.status, "sequence": e.sequence}
+                for e in events]
+        return Summary(f"plan {plan.id}: {plan.status}", {"plan_id": plan.id, "status": plan.status,
+                       "uncovered": plan.uncovered, "events": rows},
+                       [f"{r['event_id']}: {r['kind']} {r['trade']} {r['start']} ({r['status']})" for r in rows])

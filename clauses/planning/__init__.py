@@ -1,0 +1,13 @@
+"""The planner: from the forecast need to discovery events and POEC cohorts with partners.
+
+- ``demand``: need → new hires by week; funnel rates (configured, then observed).
+- ``calendar``: which days an event can take place (weekdays, blackouts, holidays, closure).
+- ``problem``: the instance and the options every planner chooses from; the common scoring.
+- ``model``: the CP-SAT model (weeks); ``greedy``: the earliest-deadline-first baseline.
+- ``result``: dated events, coverage and reasons; ``store``: plans in the database;
+  ``approval``: approve / reject / move / cancel; ``exports``, ``charts``, ``report``: outputs.
+"""
+
+from clauses.planning.service import run_planning
+
+__all__ = ["run_planning"]

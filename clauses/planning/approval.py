@@ -1,0 +1,145 @@
+"""The coordinator's decisions: approve, reject or edit a draft plan; move or cancel an event.
+
+Every move or cancellation raises the event's SEQUENCE and leaves an ``EventChange`` with the
+before/after values, so invitees can be sent an update or a cancellation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from sqlalchemy.orm import Session
+
+from clauses.errors import ClausesError
+from clauses.storage.base import utcnow
+from clauses.storage.planning import Event, EventChange, Plan
+
+Decision = Literal["approve", "reject", "draft"]
+
+
+def _plan(session: Session, plan_id: int) -> Plan:
+    plan = session.get(Plan, plan_id)
+    if plan is None:
+        raise ClausesError(f"plan {plan_id} not found; `clauses plan show` lists the plans")
+    return plan
+
+
+def _event(session: Session, event_id: int) -> Event:
+    event = session.get(Event, event_id)
+    if event is None:
+        raise ClausesError(f"event {event_id} not found; `clauses plan show PLAN_ID` lists its events")
+    return event
+
+
+def approve_plan(session: Session, plan_id: int, *, by: str = "coordinator", note: str | None = None) -> Plan:
+    """Approve a draft: its events (not cancelled) become usable for invitations."""
+    plan = _plan(session, plan_id)
+    if plan.status != "draft":
+        raise ClausesError(f"plan {plan_id} is {plan.status}: only a draft can be approved")
+    now = utcnow()
+    plan.status = "approved"
+    plan.decided_at, plan.decided_by, plan.decision_note = now, by, note
+    for event in plan.events:
+        if event.status != "cancelled":
+            event.approved_at = now
+    session.flush()
+    return plan
+
+
+def reject_plan(session: Session, plan_id: int, *, by: str = "coordinator", note: str | None = None) -> Plan:
+    plan = _plan(session, plan_id)
+    if plan.status != "draft":
+        raise ClausesError(f"plan {plan_id} is {plan.status}: only a draft can be rejected")
+    plan.status = "rejected"
+    plan.decided_at, plan.decided_by, plan.decision_note = utcnow(), by, note
+    session.flush()
+    return plan
+
+
+def apply_decision(
+    session: Session, plan_id: int, decision: Decision, *, by: str = "coordinator", note: str | None = None
+) -> str:
+    """What the paused flow does with the coordinator's answer (or with a timeout: "draft")."""
+    if decision == "approve":
+        return approve_plan(session, plan_id, by=by, note=note).status
+    if decision == "reject":
+        return reject_plan(session, plan_id, by=by, note=note).status
+    return _plan(session, plan_id).status
+
+
+def _snapshot(event: Event) -> dict:
+    return {
+        "start": event.start.isoformat(),
+        "end": event.end.isoformat(),
+        "venue_key": event.venue_key,
+        "capacity": event.capacity,
+        "status": event.status,
+    }
+
+
+def _record(session: Session, event: Event, change: str, before: dict, origin: str) -> EventChange:
+    event.sequence += 1
+    row = EventChange(
+        event_id=event.id, change=change, sequence=event.sequence, before=before, after=_snapshot(event), origin=origin
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def move_event(
+    session: Session,
+    event_id: int,
+    *,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    venue_key: str | None = None,
+    capacity: int | None = None,
+    origin: str = "coordinator",
+) -> EventChange:
+    """Edit an event's dates, venue or capacity (a move). Keeps the length when only ``start`` is
+    given. Times must be timezone-aware."""
+    event = _event(session, event_id)
+    if event.status == "cancelled":
+        raise ClausesError(f"event {event_id} is cancelled and cannot be moved")
+    for value in (start, end):
+        if value is not None and value.tzinfo is None:
+            raise ClausesError("give times with their timezone (e.g. 2026-03-03T09:00+01:00)")
+    before = _snapshot(event)
+    if start is not None:
+        length = _aware(event.end) - _aware(event.start)
+        event.start = start
+        event.end = end if end is not None else start + length
+    elif end is not None:
+        event.end = end
+    if _aware(event.end) <= _aware(event.start):
+        raise ClausesError(f"event {event_id}: the end must come after the start")
+    if venue_key is not None:
+        event.venue_key = venue_key
+    if capacity is not None:
+        if capacity <= 0:
+            raise ClausesError("capacity must be positive")
+        event.capacity = capacity
+    if _snapshot(event) == before:
+        raise ClausesError(f"event {event_id}: nothing to change")
+    event.status = "moved"
+    return _record(session, event, "moved", before, origin)
+
+
+def cancel_event(session: Session, event_id: int, *, origin: str = "coordinator") -> EventChange:
+    """Cancel an event; a later re-planning no longer keeps it."""
+    event = _event(session, event_id)
+    if event.status == "cancelled":
+        raise ClausesError(f"event {event_id} is already cancelled")
+    before = _snapshot(event)
+    event.status = "cancelled"
+    return _record(session, event, "cancelled", before, origin)
+
+
+def usable_for_invitations(event: Event) -> bool:
+    """Only approved events that are not cancelled can be announced to candidates."""
+    return event.approved_at is not None and event.status != "cancelled"
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)

@@ -1,0 +1,65 @@
+"""A Gantt chart of a plan, in French: one row per trade, POEC cohorts as bars, discoveries as
+markers, kept (already approved) events hatched."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+from babel.dates import format_date  # noqa: E402
+
+from clauses.planning.result import PARIS, PlanResult  # noqa: E402
+
+
+def gantt(result: PlanResult, labels: dict[str, str], path: Path, *, title: str = "Plan des découvertes métiers et POEC") -> Path:
+    trades = sorted({e.trade_key for e in result.events} | {c.trade_key for c in result.coverage})
+    fig, ax = plt.subplots(figsize=(12, 0.5 * max(len(trades), 3) + 1.8), dpi=110)
+    rows = {t: i for i, t in enumerate(trades)}
+    for event in result.events:
+        y = rows[event.trade_key]
+        start = event.start.astimezone(PARIS)
+        end = event.end.astimezone(PARIS)
+        if event.kind == "poec":
+            ax.barh(
+                y, (end - start).total_seconds() / 86400, left=mdates.date2num(start), height=0.5,
+                color="#2b6cb0", hatch="//" if event.fixed_event_id else None, edgecolor="white",
+            )
+        else:
+            ax.plot(mdates.date2num(start), y + 0.32, marker="v", color="#dd6b20", markersize=6, linestyle="none")
+    ax.set_yticks(range(len(trades)))
+    ax.set_yticklabels([labels.get(t, t) for t in trades])
+    ax.invert_yaxis()
+    ax.xaxis_date()
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[1, 4, 7, 10]))
+    ax.xaxis.set_major_formatter(
+        matplotlib.ticker.FuncFormatter(
+            lambda x, _: format_date(mdates.num2date(x).date(), "MMM y", locale="fr_FR")
+        )
+    )
+    ax.set_title(title)
+    ax.set_xlabel("Date")
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    ax.legend(
+        handles=[
+            Patch(color="#2b6cb0", label="Cohorte POEC"),
+            Line2D([], [], marker="v", color="#dd6b20", linestyle="none", label="Découverte métier"),
+        ],
+        loc="lower right",
+        fontsize=8,
+    )
+    ax.grid(axis="x", alpha=0.3)
+    if not result.events:
+        ax.text(0.5, 0.5, "Aucun événement planifié", transform=ax.transAxes, ha="center")
+        ax.set_xlim(mdates.date2num(dt.date.today()), mdates.date2num(dt.date.today() + dt.timedelta(days=365)))
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path

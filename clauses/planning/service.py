@@ -1,0 +1,104 @@
+"""The planner end to end, without Prefect: need → problem → solve → draft plan → outputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clauses.config import Config
+from clauses.errors import ClausesError
+from clauses.planning.charts import gantt
+from clauses.planning.demand import NEED_COLUMNS, need_from_snapshot, observed_rates
+from clauses.planning.exports import to_csv, to_ics
+from clauses.planning.greedy import plan_greedy
+from clauses.planning.model import solve
+from clauses.planning.problem import Options
+from clauses.planning.report import markdown
+from clauses.planning.result import PlanResult
+from clauses.planning.store import as_fixed, build_problem, kept_events, save_draft
+from clauses.storage.planning import Event, Plan
+
+
+def load_need(session: Session, snapshot_id: int | None, quantile: str) -> tuple[pd.DataFrame, int | None]:
+    """The need from a forecast snapshot (the latest when ``snapshot_id`` is None)."""
+    try:
+        from clauses.forecast import load_snapshot
+    except ImportError as exc:  # the forecast package is not there yet
+        raise ClausesError("no forecast available: run the forecast first (flow forecast_need)") from exc
+    snapshot = load_snapshot(session, snapshot_id)
+    if snapshot is None or len(snapshot) == 0:
+        return pd.DataFrame(columns=list(NEED_COLUMNS)), snapshot_id
+    found_id = snapshot.attrs.get("snapshot_id", snapshot_id) if hasattr(snapshot, "attrs") else snapshot_id
+    return need_from_snapshot(snapshot, quantile), found_id
+
+
+def run_planning(
+    session: Session,
+    config: Config,
+    need: pd.DataFrame,
+    *,
+    start: dt.date | None = None,
+    weeks: int | None = None,
+    quantile: str = "p50",
+    snapshot_id: int | None = None,
+    time_limit: float | None = None,
+) -> tuple[Plan, PlanResult]:
+    """Plan from ``need`` (trade_key, week_start, people), keep approved events, store a draft."""
+    start = start or dt.date.today() + dt.timedelta(days=7)
+    since = dt.datetime.combine(start, dt.time(), tzinfo=dt.timezone.utc)
+    fixed = [as_fixed(e) for e in kept_events(session, since)]
+    rates = observed_rates(session, config.planning.conversion)
+    problem = build_problem(config, need, start=start, weeks=weeks, rates=rates, fixed=fixed)
+    unknown = sorted(set(problem.need) - {t.key for t in config.trades})
+    if unknown:
+        raise ClausesError(f"the need names unknown trade(s): {', '.join(unknown)}")
+    options = Options(problem)
+    baseline = plan_greedy(problem, options)
+    result = solve(problem, options, time_limit=time_limit, hint=baseline)
+    parameters = {
+        "start": problem.start.isoformat(),
+        "weeks": problem.weeks,
+        "time_limit": time_limit or config.planning.solver_time_limit_seconds,
+        "kept_events": [f.event_id for f in fixed],
+        "greedy_on_time": baseline.on_time,
+        "solve_seconds": round(result.solve_seconds, 3),
+    }
+    plan = save_draft(session, config, result, snapshot_id=snapshot_id, quantile=quantile, parameters=parameters)
+    return plan, result
+
+
+def labels(config: Config) -> tuple[dict[str, str], dict[str, str]]:
+    return {t.key: t.label for t in config.trades}, {p.key: p.name for p in config.partners}
+
+
+def write_plan_outputs(config: Config, plan: Plan, result: PlanResult, folder: Path) -> dict[str, Path]:
+    """The markdown report and the Gantt chart of a draft plan."""
+    trades, partners = labels(config)
+    folder.mkdir(parents=True, exist_ok=True)
+    md = folder / f"plan-{plan.id}.md"
+    md.write_text(markdown(result, trades, partners, plan_id=plan.id), encoding="utf-8")
+    png = gantt(result, trades, folder / f"plan-{plan.id}.png", title=f"Plan n° {plan.id} – découvertes métiers et POEC")
+    return {"markdown": md, "gantt": png}
+
+
+def approved_events(session: Session) -> list[Event]:
+    """Every event of an approved plan (cancelled ones included, so calendars learn of them)."""
+    return list(
+        session.scalars(
+            select(Event).join(Plan, Plan.id == Event.plan_id).where(Plan.status == "approved").order_by(Event.start, Event.id)
+        )
+    )
+
+
+def export_approved(session: Session, config: Config, folder: Path) -> dict[str, Path]:
+    events = approved_events(session)
+    folder.mkdir(parents=True, exist_ok=True)
+    csv_path = folder / "plan-approuve.csv"
+    csv_path.write_text(to_csv(config, events), encoding="utf-8")
+    ics_path = folder / "plan-approuve.ics"
+    ics_path.write_bytes(to_ics(config, events))
+    return {"csv": csv_path, "ics": ics_path}

@@ -1,0 +1,137 @@
+"""Plans in the database: what is kept from earlier plans, and a new draft with its events."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clauses.config import Config
+from clauses.planning.calendar import monday_of
+from clauses.planning.demand import Rates, hires_by_week
+from clauses.planning.problem import FixedEvent, PlanningProblem
+from clauses.planning.result import PARIS, PlanResult
+from clauses.storage.planning import Event, Plan
+from clauses.storage.reference_sync import sync_reference
+
+UID_DOMAIN = "clauses.clermont-metropole"
+
+
+def new_uid() -> str:
+    return f"{uuid.uuid4()}@{UID_DOMAIN}"
+
+
+def kept_events(session: Session, since: dt.datetime) -> list[Event]:
+    """Events a new plan must keep as they are: approved (or announced), not cancelled, not over."""
+    return list(
+        session.scalars(
+            select(Event)
+            .where(
+                (Event.approved_at.is_not(None)) | (Event.announced_at.is_not(None)),
+                Event.status != "cancelled",
+                Event.end >= since,
+            )
+            .order_by(Event.start, Event.id)
+        )
+    )
+
+
+def _local_date(moment: dt.datetime) -> dt.date:
+    if moment.tzinfo is None:  # SQLite returns naive datetimes: they were stored in UTC
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(PARIS).date()
+
+
+def as_fixed(event: Event) -> FixedEvent:
+    return FixedEvent(
+        kind=event.kind,
+        trade_key=event.trade_key,
+        partner_key=event.partner_key,
+        venue_key=event.venue_key,
+        first_day=_local_date(event.start),
+        last_day=_local_date(event.end),
+        capacity=event.capacity,
+        event_id=event.id,
+    )
+
+
+def build_problem(
+    config: Config,
+    need: pd.DataFrame,
+    *,
+    start: dt.date,
+    weeks: int | None = None,
+    rates: Rates | None = None,
+    fixed: list[FixedEvent] | None = None,
+) -> PlanningProblem:
+    """A planning instance from the configuration and a need table (trade_key, week_start, people)."""
+    start = monday_of(start)
+    weeks = weeks or config.planning.horizon_weeks
+    return PlanningProblem(
+        start=start,
+        weeks=weeks,
+        need=hires_by_week(need, start, weeks),
+        trades=list(config.trades),
+        partners=list(config.partners),
+        settings=config.planning,
+        rates=rates or Rates.from_config(config.planning.conversion),
+        fixed=list(fixed or []),
+    )
+
+
+def save_draft(
+    session: Session,
+    config: Config,
+    result: PlanResult,
+    *,
+    snapshot_id: int | None,
+    quantile: str,
+    parameters: dict,
+) -> Plan:
+    """Store ``result`` as a new draft plan (earlier undecided drafts become "superseded")."""
+    sync_reference(session, config)
+    for old in session.scalars(select(Plan).where(Plan.status == "draft")):
+        old.status = "superseded"
+    plan = Plan(
+        status="draft",
+        forecast_snapshot_id=snapshot_id,
+        quantile=quantile,
+        parameters={**parameters, "rates": result.rates, "warnings": result.warnings,
+                    "need": result.need, "on_time": result.on_time, "upper_bound": result.upper_bound},
+        solver_status=result.status,
+        objective=result.objective,
+        bound=result.bound,
+        gap=result.gap,
+        uncovered=result.uncovered(),
+    )
+    session.add(plan)
+    session.flush()
+    rows: list[Event] = []
+    for planned in result.events:
+        if planned.fixed_event_id is not None:
+            continue
+        row = Event(
+            plan_id=plan.id,
+            kind=planned.kind,
+            trade_key=planned.trade_key,
+            partner_key=planned.partner_key,
+            venue_key=planned.venue_key,
+            start=planned.start,
+            end=planned.end,
+            capacity=planned.capacity,
+            target_invitations=planned.target_invitations,
+            status="scheduled",
+            uid=new_uid(),
+            sequence=0,
+        )
+        rows.append(row)
+    session.add_all(rows)
+    session.flush()
+    return plan
+
+
+def plan_events(session: Session, plan_id: int) -> list[Event]:
+    return list(session.scalars(select(Event).where(Event.plan_id == plan_id).order_by(Event.start, Event.id)))
