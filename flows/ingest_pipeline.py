@@ -12,6 +12,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from clauses import settings
 from clauses.config import load_config
 from clauses.errors import ClausesError, InputError, Problem
 from clauses.ingest.pipeline import ValidatedPipeline
@@ -44,7 +45,7 @@ def store(validated: ValidatedPipeline, sha256: str, skip_invalid: bool) -> Inge
 
 @flow(name="ingest_pipeline")
 def ingest_pipeline(
-    path: str,
+    path: str | None = None,
     skip_invalid: bool = False,
     decp_assume_clause: bool = False,
     whole_country: bool = False,
@@ -52,7 +53,8 @@ def ingest_pipeline(
     """Ingest a pipeline file, or every pipeline file of a folder.
 
     Args:
-        path: a .csv, .xlsx or DECP .json file, or a folder of them.
+        path: a .csv, .xlsx or DECP .json file, or a folder of them. Default: the drop folder
+            (DATA_DIR/drop), whose files are moved to drop/done/ once ingested.
         skip_invalid: load the valid rows and write the rejected ones to a CSV, instead of refusing
             a file with any invalid row.
         decp_assume_clause: DECP 1.x files have no social-consideration field: treat every
@@ -60,16 +62,27 @@ def ingest_pipeline(
         whole_country: keep DECP records outside the configured territory.
     """
     logger = get_run_logger()
-    results = []
-    for file in pipeline_files(Path(path)):
+    drop_folder = path is None
+    folder = settings.output_dir("drop") if drop_folder else Path(path)
+    results, refused = [], []
+    for file in pipeline_files(folder):
         validated = read_and_validate(file, decp_assume_clause, whole_country)
         try:
             result = store(validated, file_sha256(file), skip_invalid)
-        except ClausesError:
+        except ClausesError as exc:
             rejected = IngestResult(kind="pipeline", file=file.name, rejected=len(validated.rejected), problems=validated.problems)
             publish_ingest_result(rejected, key="pipeline-ingestion", title="Chantiers : fichier refusé, rien n'a changé")
-            raise
+            refused.append((file.name, exc))
+            continue
         logger.info("%s: %s", file.name, "; ".join(result.lines()))
         publish_ingest_result(result, key="pipeline-ingestion", title="Chantiers et lots importés")
         results.append(result.as_dict())
+        if drop_folder:
+            done = settings.output_dir("drop/done")
+            file.replace(done / file.name)
+    if len(refused) == 1 and not results:
+        raise refused[0][1]
+    if refused:
+        names = ", ".join(name for name, _ in refused)
+        raise ClausesError(f"{len(refused)} file(s) refused, nothing changed for them: {names}; the others were ingested.\n" + "\n".join(str(exc) for _, exc in refused))
     return results

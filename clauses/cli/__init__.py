@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "clauses.cli.inbound",
     "clauses.cli.outreach",
     "clauses.cli.demo",
+    "clauses.cli.service",
 ]
 
 
