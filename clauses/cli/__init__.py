@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "clauses.cli.plan",
     "clauses.cli.inbound",
     "clauses.cli.outreach",
+    "clauses.cli.report",
     "clauses.cli.demo",
     "clauses.cli.service",
 ]

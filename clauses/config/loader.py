@@ -14,6 +14,8 @@ from clauses.config.messaging import Messaging
 from clauses.config.outreach import OutreachSettings
 from clauses.config.partners import Partner, Partners, Venue
 from clauses.config.planning import PlanningSettings
+from clauses.config.reporting import ReportingSettings
+from clauses.config.retention import RetentionSettings
 from clauses.config.territory import Territory
 from clauses.config.trades import Trade, Trades
 from clauses.text import normalise_key
@@ -27,6 +29,8 @@ SECTIONS: dict[str, tuple[str, type[BaseModel]]] = {
     "forecast.yaml": ("forecast", ForecastSettings),
     "planning.yaml": ("planning", PlanningSettings),
     "outreach.yaml": ("outreach", OutreachSettings),
+    "reporting.yaml": ("reporting", ReportingSettings),
+    "retention.yaml": ("retention", RetentionSettings),
 }
 
 
@@ -41,6 +45,8 @@ class Config(BaseModel):
     forecast: ForecastSettings
     planning: PlanningSettings
     outreach: OutreachSettings
+    reporting: ReportingSettings
+    retention: RetentionSettings
 
     @property
     def trades(self) -> list[Trade]:

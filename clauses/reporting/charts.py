@@ -1,0 +1,71 @@
+"""Charts of the outcome report, in French (matplotlib, Agg): the funnel and the hours covered by
+placements against the need, per trade. Each function returns PNG bytes."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from babel.numbers import format_decimal  # noqa: E402
+
+from clauses.reporting.facts import STAGES  # noqa: E402
+from clauses.reporting.funnel import LABELS  # noqa: E402
+
+
+def _png(fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _number(value: float) -> str:
+    return format_decimal(value, format="#,##0", locale="fr_FR")
+
+
+def funnel_chart(totals: dict[str, int]) -> bytes:
+    """Horizontal bars, one per stage, widest at the top."""
+    fig, ax = plt.subplots(figsize=(8, 4))
+    values = [totals.get(s, 0) for s in STAGES]
+    labels = [LABELS[s] for s in STAGES]
+    y = np.arange(len(STAGES))[::-1]
+    bars = ax.barh(y, values, color="#2b6cb0")
+    ax.set_yticks(y, labels)
+    for bar, value in zip(bars, values):
+        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {_number(value)}", va="center", fontsize=9)
+    ax.set_xlabel("Nombre de personnes")
+    ax.set_title("Parcours des candidats : de l'invitation à l'embauche")
+    ax.set_xlim(0, max(values + [1]) * 1.15)
+    ax.grid(axis="x", alpha=0.3)
+    return _png(fig)
+
+
+def coverage_chart(coverage: pd.DataFrame, labels: dict[str, str]) -> bytes:
+    """Per trade: need (P50 hours of the forecast) and hours covered by placements."""
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    if coverage.empty:
+        ax.text(0.5, 0.5, "Aucune embauche ni besoin à afficher", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return _png(fig)
+    names = [labels.get(k, k) for k in coverage["trade_key"]]
+    x = np.arange(len(names))
+    need = coverage["need_hours_p50"].astype(float)
+    has_need = need.notna().any()
+    width = 0.4 if has_need else 0.6
+    if has_need:
+        ax.bar(x - width / 2, need.fillna(0), width, label="Besoin (heures P50 de la prévision)", color="#a0aec0")
+    ax.bar(x + (width / 2 if has_need else 0), coverage["covered_hours"].astype(float), width,
+           label="Heures couvertes par les embauches", color="#2f855a")
+    ax.set_xticks(x, names, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel("Heures d'insertion")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: _number(v)))
+    ax.set_title("Heures d'insertion couvertes par les embauches, par métier")
+    ax.legend(fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    return _png(fig)

@@ -1,0 +1,96 @@
+"""The self-contained HTML report: one file, French, charts embedded as base64 PNG, rendered from
+``templates/report/outcomes.html`` with autoescape on (names and labels cannot inject markup)."""
+
+from __future__ import annotations
+
+import base64
+import math
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+from babel.dates import format_datetime
+from babel.numbers import format_decimal, format_percent
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from clauses import settings
+from clauses.reporting import charts
+from clauses.reporting.facts import PARIS
+from clauses.reporting.report import OutcomeReport, french_day, tables
+
+PERCENT_COLUMNS = {"Part du besoin couverte", "Taux retenu pour la planification", "Taux observé", "Taux configuré"}
+
+
+def french_number(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "—"
+    if isinstance(value, (int, float)):
+        return format_decimal(value, format="#,##0.#", locale="fr_FR")
+    return str(value)
+
+
+def french_percent(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return format_percent(value, format="#,##0.0 %", locale="fr_FR")
+
+
+def cell(value, column: str) -> str:
+    if column in PERCENT_COLUMNS:
+        return french_percent(value)
+    if column.startswith("N°"):
+        return str(value)
+    return french_number(value)
+
+
+@lru_cache(maxsize=4)
+def environment(templates_dir: str | None = None) -> Environment:
+    folder = Path(templates_dir) if templates_dir else settings.templates_dir()
+    env = Environment(
+        loader=FileSystemLoader(str(folder)),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["cell"] = cell
+    env.filters["number"] = french_number
+    env.filters["percent"] = french_percent
+    return env
+
+
+def _data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def render_html(report: OutcomeReport, templates_dir: str | None = None) -> str:
+    sections = [
+        {"stem": stem, "title": title, "columns": list(frame.columns), "rows": frame.to_dict("records")}
+        for stem, (title, frame) in tables(report).items()
+    ]
+    by_stem = {s["stem"]: s for s in sections}
+    snapshot = report.coverage.snapshot
+    values = {
+        "generated": format_datetime(report.generated_at, "d MMMM y 'à' HH:mm", locale="fr_FR", tzinfo=PARIS),
+        "totals": report.totals,
+        "include_names": report.include_names,
+        "names": report.names.to_dict("records") if report.names is not None else [],
+        "name_columns": list(report.names.columns) if report.names is not None else [],
+        "funnel_chart": _data_uri(charts.funnel_chart(report.totals)),
+        "coverage_chart": _data_uri(charts.coverage_chart(report.coverage.table, report.trade_labels)),
+        "sections": by_stem,
+        "notes": report.notes,
+        "snapshot": (
+            {
+                "id": snapshot["snapshot_id"],
+                "as_of": french_day(snapshot["as_of"]),
+                "horizon_end": french_day(snapshot["horizon_end"]),
+            }
+            if snapshot
+            else None
+        ),
+        "min_observations": report.conversion["min_observations"],
+        "hours_per_hire": report.coverage.hours_per_hire,
+        "weekly_hours": report.coverage.weekly_hours,
+    }
+    return environment(templates_dir).get_template("report/outcomes.html").render(values)
