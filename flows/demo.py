@@ -1,24 +1,55 @@
 """Flow ``demo``: the whole story on the sample data of a Clermont pipeline.
 
-Writes the sample files, then runs each job as a sub-flow, in the order a clause cell lives it.
-Everything stays on this machine: SQLite, Prefect's local server, the file outbox.
+Writes the sample files, then runs each job as a sub-flow, in the order a clause cell lives it:
+ingest the pipeline and the candidates, forecast the need, plan events, approve the plan, invite,
+take in the partners' attendance sheet for events already held, send the follow-ups, report, and
+check data retention. Everything stays on this machine: SQLite, Prefect's local server, the file
+outbox (``.eml`` files a person can open).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
-from prefect import flow, get_run_logger
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from clauses import settings
+from clauses.config import load_config
+from clauses.planning.approval import approve_plan
 from clauses.sample import write_candidates, write_pipeline
+from clauses.sample.history import seed_history, write_attendance_sheet
+from clauses.storage import Database
+from flows.apply_retention import apply_retention
+from flows.forecast_labour_needs import forecast_labour_needs
 from flows.import_candidates import import_candidates
 from flows.ingest_pipeline import ingest_pipeline
+from flows.plan_events import plan_events
+from flows.record_attendance import record_attendance
+from flows.report_outcomes import report_outcomes
+from flows.send_followups import send_followups
+from flows.send_invitations import send_invitations
+
+
+@task(name="approve the draft plan (as a coordinator would)", cache_policy=NO_CACHE)
+def approve(plan_id: int) -> None:
+    with Database().transaction() as session:
+        approve_plan(session, plan_id, by="démonstration", note="approuvé par la démonstration")
+
+
+@task(name="partners send back their attendance sheet", cache_policy=NO_CACHE)
+def attendance_sheet(folder: Path, today: dt.date) -> Path:
+    database, config = Database(), load_config()
+    with database.transaction() as session:
+        event_ids = seed_history(session, config, today)
+    with database.transaction() as session:
+        return write_attendance_sheet(session, event_ids, folder)
 
 
 @flow(name="demo")
 def demo(folder: str | None = None) -> dict:
-    """Run every job on the sample data; returns where to look.
+    """Run every job on the sample data; returns what each step did and where to look.
 
     Args:
         folder: where to write the sample files (default: the data folder's ``demo/``).
@@ -32,9 +63,20 @@ def demo(folder: str | None = None) -> dict:
     steps: dict[str, object] = {}
     steps["ingest_pipeline"] = ingest_pipeline(path=str(pipeline_file))
     steps["import_candidates"] = import_candidates(path=str(candidates_file))
+    steps["forecast_labour_needs"] = forecast_labour_needs()
+    plan = plan_events()
+    steps["plan_events"] = plan
+    approve(plan["plan_id"])
+    steps["send_invitations"] = send_invitations()
+    sheet = attendance_sheet(sample_dir, dt.date.today())
+    steps["record_attendance"] = record_attendance(path=str(sheet))
+    steps["send_followups"] = send_followups()
+    steps["report_outcomes"] = report_outcomes()
+    steps["apply_retention"] = apply_retention(dry_run=True)
     return {
-        "sample_files": [str(pipeline_file), str(candidates_file)],
+        "sample_files": [str(pipeline_file), str(candidates_file), str(sheet)],
         "database": settings.database_url(),
         "data_dir": str(settings.data_dir()),
+        "outbox": str(settings.output_dir("outbox")),
         "steps": steps,
     }

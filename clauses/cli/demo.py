@@ -14,11 +14,54 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "demo",
         help="run the whole story on the sample Clermont data (SQLite, local Prefect, file outbox)",
         description="Write a realistic sample pipeline and fictitious candidates, then run every job "
-        "through Prefect on the embedded defaults, and print where to look.",
+        "through Prefect on the embedded defaults (ingest, forecast, plan, approve, invite, attendance, "
+        "follow-ups, report, retention), and print where to look.",
     )
     parser.add_argument("--folder", help="where to write the sample files (default: DATA_DIR/demo)")
     add_json_flag(parser)
     parser.set_defaults(handler=run)
+
+
+def _count(result: object, key: str) -> object:
+    return result.get(key, "?") if isinstance(result, dict) else "?"
+
+
+def describe(steps: dict) -> list[str]:
+    """One line per step, with the files a person opens."""
+    lines = []
+    for file in steps.get("ingest_pipeline", []):
+        lines.append(f"pipeline: {file['created']} lots created, {file['unchanged']} unchanged, {file['rejected']} rejected")
+    candidates = steps.get("import_candidates", {})
+    lines.append(f"candidates: {_count(candidates, 'created')} created, {_count(candidates, 'updated')} merged or updated")
+    forecast = steps.get("forecast_labour_needs", {})
+    if isinstance(forecast, dict):
+        lines.append(f"forecast: snapshot {forecast.get('snapshot_id')} from {forecast.get('lots_used')} lots")
+        for name, path in (forecast.get("files") or {}).items():
+            lines.append(f"  {name}: {path}")
+    plan = steps.get("plan_events", {})
+    if isinstance(plan, dict):
+        lines.append(
+            f"plan {plan.get('plan_id')}: {plan.get('events')} events, solver {plan.get('status')}, "
+            f"{plan.get('on_time')}/{plan.get('need')} people on time; approved by the demo"
+        )
+        if plan.get("gantt"):
+            lines.append(f"  Gantt chart: {plan['gantt']}")
+    invitations = steps.get("send_invitations", {})
+    lines.append(f"invitations: {_count(invitations, 'planned')} planned, {_count(invitations, 'sent')} sent")
+    attendance = steps.get("record_attendance", {})
+    if isinstance(attendance, dict):
+        lines.append(f"attendance sheet: {attendance.get('lines')} lines, statuses {attendance.get('statuses')}")
+    followups = steps.get("send_followups", {})
+    lines.append(f"follow-ups: {_count(followups, 'planned')} planned, {_count(followups, 'sent')} sent")
+    report = steps.get("report_outcomes", {})
+    if isinstance(report, dict):
+        for name, path in (report.get("files") or {}).items():
+            if str(path).endswith((".html", ".xlsx")):
+                lines.append(f"report {name}: {path}")
+    retention = steps.get("apply_retention", {})
+    if isinstance(retention, dict):
+        lines.append(f"retention (dry run): {retention}")
+    return lines
 
 
 def run(args: argparse.Namespace) -> Summary:
@@ -26,15 +69,7 @@ def run(args: argparse.Namespace) -> Summary:
 
     result = demo(folder=args.folder)
     lines = [f"sample files: {', '.join(result['sample_files'])}", f"database: {result['database']}"]
-    for step, outcome in result["steps"].items():
-        files = outcome if isinstance(outcome, list) else [outcome]
-        for item in files:
-            if isinstance(item, dict) and "created" in item:
-                lines.append(
-                    f"{step}: {item['file']}: created {item['created']}, updated {item['updated']}, "
-                    f"unchanged {item['unchanged']}, rejected {item['rejected']}"
-                )
-            else:
-                lines.append(f"{step}: {item}")
+    lines += describe(result["steps"])
+    lines.append(f"emails (.eml, open them in a mail client): {result['outbox']}")
     lines.append(f"everything the demo wrote is under {result['data_dir']}")
     return Summary(title="Demo finished", data={"ok": True, **result}, lines=lines)
