@@ -76,7 +76,7 @@ def write_files(result, snapshot_id: int, changes):
     return {k: str(v) for k, v in files.items()}, markdown
 
 
-@flow(name="forecast-labour-needs")
+@flow(name="forecast_labour_needs")
 def forecast_labour_needs(
     as_of: dt.date | None = None,
     horizon_weeks: int | None = None,

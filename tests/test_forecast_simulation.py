@@ -116,6 +116,35 @@ def test_result_does_not_depend_on_the_chunking(config):
     np.testing.assert_allclose(split.weekly_hours, whole.weekly_hours, rtol=1e-9, atol=1e-6)
 
 
+def test_simulation_equals_a_direct_lot_by_lot_computation(config):
+    """The compiled scatter of shifted impulses gives what adding each lot's shifted weekly profile
+    gives, scenario by scenario, with the same draws (slippage, awards, horizon cut, several blocks)."""
+    from clauses.forecast.engine import simulation_spec
+    from clauses.forecast.inputs import prepare
+    from clauses.forecast.simulation import RNG_BLOCK, block_draws, combine, simulate_chunk, weekly_profiles
+
+    p = params(horizon_weeks=30, scenarios=40)
+    prepared = prepare(frame(*mixed_lots(config, n=1500)), config, p)
+    spec = simulation_spec(prepared, config, p)
+    lots = prepared.lots
+    got = combine([simulate_chunk(lots, 0, spec)], spec)
+
+    expected = np.zeros((spec.trades, spec.scenarios, spec.weeks))
+    first_week, profile = weekly_profiles(lots, spec)
+    for b in range(0, len(lots), RNG_BLOCK):
+        draws = block_draws(spec, b // RNG_BLOCK, min(RNG_BLOCK, len(lots) - b))
+        for j in range(draws.shape[0]):
+            i = b + j
+            for s in range(spec.scenarios):
+                if draws[j, s, 1] >= lots.award_threshold[i]:
+                    continue
+                w0 = first_week[i] + spec.delay_table[lots.status[i], draws[j, s, 0]]
+                n = max(0, min(profile.shape[1], spec.weeks - w0))
+                expected[lots.trade[i], s, w0 : w0 + n] += profile[i, :n]
+    assert expected.sum() > 0 and (expected.sum(axis=(0, 2)) != expected.sum(axis=(0, 2))[0]).any()
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-6)
+
+
 def test_award_probability_and_slippage_move_the_hours(config):
     trade = trade_with_curve(config, "uniform")
     half = frame(lot(trade=trade, days=28, hours=1000, award=0.5, status="tendering"))

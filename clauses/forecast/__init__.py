@@ -4,7 +4,6 @@ Entry points: ``run_forecast`` (whole computation in this process), ``save_snaps
 ``load_snapshot`` (stored results), ``ForecastParameters``.
 """
 
-from clauses.forecast.engine import ForecastResult, run_forecast
 from clauses.forecast.parameters import ForecastError, ForecastParameters
 from clauses.forecast.snapshot import load_snapshot, save_snapshot
 
@@ -16,3 +15,13 @@ __all__ = [
     "run_forecast",
     "save_snapshot",
 ]
+
+
+def __getattr__(name: str):
+    # The engine loads the compiled simulation kernels (numba): only when a forecast is computed,
+    # not when another part (planning, reporting) merely reads a stored snapshot.
+    if name in ("ForecastResult", "run_forecast"):
+        from clauses.forecast import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

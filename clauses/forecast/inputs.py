@@ -93,6 +93,9 @@ class LotArrays:
     def slice(self, start: int, stop: int) -> "LotArrays":
         return LotArrays(**{k: v[start:stop] for k, v in self.__dict__.items()})
 
+    def take(self, rows: np.ndarray) -> "LotArrays":
+        return LotArrays(**{k: v[rows] for k, v in self.__dict__.items()})
+
 
 @dataclass
 class PreparedInputs:
@@ -223,16 +226,16 @@ def prepare(lots: pd.DataFrame, config: Config, params: ForecastParameters) -> P
         )
     kept = frame[keep]
     award = kept["award_probability"].to_numpy(np.float64, na_value=np.nan)
-    defaults = kept["status"].map(config.forecast.default_award_probability).to_numpy(np.float64)
+    status_code = pd.Index(STATUSES).get_indexer(kept["status"])  # every status is known (checked above)
+    default_award = np.array([config.forecast.default_award_probability[s] for s in STATUSES], dtype=np.float64)
+    defaults = default_award[status_code]
     award = np.where(np.isnan(award), defaults, award)
     if ((award < 0) | (award > 1)).any():
         raise ForecastError("some lots have an award probability outside [0, 1]")
-    trade_index = {k: i for i, k in enumerate(trade_keys)}
-    status_index = {s: i for i, s in enumerate(STATUSES)}
     arrays = LotArrays(
         lot_id=kept["lot_id"].to_numpy(np.int64),
-        trade=kept["trade_key"].map(trade_index).to_numpy(np.int16),
-        status=kept["status"].map(status_index).to_numpy(np.int8),
+        trade=pd.Index(trade_keys).get_indexer(kept["trade_key"]).astype(np.int16),
+        status=status_code.astype(np.int8),
         award_threshold=np.rint(award * 65536).astype(np.int32),
         window_start=start[keep],
         window_end=end[keep],
