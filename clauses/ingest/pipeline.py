@@ -244,7 +244,7 @@ def validate_pipeline(
     )[valid].reset_index(drop=True)
     lots["amount_ht"] = lots["amount_ht"].fillna(0.0).round(2)
     # Fingerprint of what is stored: an unchanged lot is not rewritten on re-ingestion.
-    lots["content_hash"] = pd.util.hash_pandas_object(lots[LOT_FIELDS], index=False).map("{:016x}".format)
+    lots["content_hash"] = pd.util.hash_pandas_object(lots[LOT_FIELDS], index=False).to_numpy().astype(str)
     lots["start"], lots["end"] = lots["start"].dt.date, lots["end"].dt.date
 
     rejected = frame[invalid.to_numpy()].copy()

@@ -31,42 +31,43 @@ class Sheet:
     original_headers: dict[str, str]  # canonical name -> header as written in the file
 
 
+def utf8_bytes(raw: bytes) -> bytes:
+    """The file as UTF-8 without BOM: UTF-8 files as they are, anything else read as Windows-1252
+    (Excel's French default) and re-encoded."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        raw.decode("utf-8")
+        return raw
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="strict").encode("utf-8")
+
+
 def decode(raw: bytes) -> str:
     """UTF-8 (BOM or not) when it decodes, otherwise Windows-1252 (Excel's French default)."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="strict")
+    return utf8_bytes(raw).decode("utf-8")
 
 
 def sniff_separator(text: str) -> str:
-    header = text.split("\n", 1)[0]
+    end = text.find("\n")
+    header = text[: end if end >= 0 else len(text)]
     counts = {sep: header.count(sep) for sep in (";", ",", "\t")}
     best = max(counts, key=counts.get)
     return best if counts[best] > 0 else ","
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    raw = path.read_bytes()
     try:
-        text = decode(raw)
+        data = utf8_bytes(path.read_bytes())
     except UnicodeDecodeError as exc:
         raise InputError([Problem(path.name, None, None, f"cannot decode the file as UTF-8 or Windows-1252: {exc}")]) from exc
-    if not text.strip():
+    if not data.strip():
         raise InputError([Problem(path.name, None, None, "the file is empty")])
-    sep = sniff_separator(text)
+    end = data.find(b"\n")
+    sep = sniff_separator(data[: end if end >= 0 else len(data)].decode("utf-8"))
     try:
         # Arrow's CSV reader: every cell kept as text, nothing turned into NaN.
-        return pd.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            na_values=[],
-            engine="pyarrow",
-        )
+        return pd.read_csv(io.BytesIO(data), sep=sep, dtype=str, keep_default_na=False, na_values=[], engine="pyarrow")
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError([Problem(path.name, None, None, f"not a valid CSV file: {exc}")]) from exc
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from clauses.text import normalise_key
 
-# Patterns are plain strings (not compiled) so pandas hands them to Arrow's vectorised regex engine.
-# Thousands separators (space, no-break space, narrow no-break space, thin space, apostrophe) and a
-# trailing unit are removed in one pass.
-_NOISE = "(?i)[ \t\u00a0\u202f\u2009']|(€|eur|euros?|h|%)$"
+# Thousands separators: space, no-break space, narrow no-break space, thin space, apostrophe.
+_THOUSANDS = (" ", "\t", "\u00a0", "\u202f", "\u2009", "'")
+# A trailing unit, removed by a (slower) regex only when a cell has anything but digits and marks.
+_UNIT = "(?i)(€|eur|euros?|h|%)$"
+_NOT_A_PLAIN_NUMBER = "[^0-9.,+eE-]"
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -22,21 +25,32 @@ def _as_text(values: pd.Series) -> pd.Series:
     return values if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object else values.astype(str)
 
 
+_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+
+
 def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """'1 234 567,89', '1234567.89', '1 234 €' → float. Returns (numbers, invalid mask)."""
-    text = _as_text(values).str.strip()
-    empty = text == ""
-    if empty.all():
-        return pd.Series(np.nan, index=values.index), pd.Series(False, index=values.index)
-    cleaned = text.str.replace(_NOISE, "", regex=True)
+    """'1 234 567,89', '1234567.89', '1 234 €' → float. Returns (numbers, invalid mask).
+
+    Runs on Arrow compute kernels: a 100,000-row column takes milliseconds.
+    """
+    text = pc.utf8_trim_whitespace(pa.array(_as_text(values), type=pa.large_string()))
+    empty = pc.equal(text, "")
+    cleaned = text
+    for separator in _THOUSANDS:
+        cleaned = pc.replace_substring(cleaned, separator, "")
+    if pc.any(pc.match_substring_regex(cleaned, _NOT_A_PLAIN_NUMBER)).as_py():
+        cleaned = pc.replace_substring_regex(cleaned, pattern=_UNIT, replacement="")
     # A comma is the decimal mark; a dot too when there is no comma (ISO style exports).
-    has_comma = cleaned.str.contains(",", regex=False)
-    cleaned = cleaned.where(~has_comma, cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
-    numbers = pd.to_numeric(cleaned.where(~empty, None), errors="coerce").astype("float64")
-    invalid = numbers.isna() & ~empty
-    # Reject values pandas accepts but a person would not write (inf, nan).
-    bad_float = ~np.isfinite(numbers.fillna(0.0))
-    return numbers.where(~bad_float), invalid | bad_float
+    has_comma = pc.match_substring(cleaned, ",")
+    french = pc.replace_substring(pc.replace_substring(cleaned, ".", ""), ",", ".")
+    cleaned = pc.if_else(has_comma, french, cleaned)
+    well_formed = pc.match_substring_regex(cleaned, _NUMBER)
+    numbers = pc.cast(pc.if_else(well_formed, cleaned, pa.scalar(None, pa.large_string())), pa.float64())
+    invalid = pc.and_(pc.invert(empty), pc.invert(well_formed))
+    return (
+        pd.Series(numbers.to_numpy(zero_copy_only=False), index=values.index, dtype="float64"),
+        pd.Series(invalid.to_numpy(zero_copy_only=False), index=values.index, dtype=bool),
+    )
 
 
 def parse_rates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
