@@ -248,3 +248,26 @@ def test_solver_at_least_as_good_as_greedy_and_better_when_tight(settings):
     best = solve(prob, options, time_limit=10)
     assert best.on_time >= greedy.on_time
     assert best.status == "OPTIMAL"
+
+
+def test_window_search_on_a_large_model_is_deterministic_and_beats_greedy(settings, monkeypatch):
+    # Force the large-model path (LP bound + windows of weeks) on an instance small enough for a test.
+    from clauses.planning import model as planning_model
+
+    monkeypatch.setattr(planning_model._Search, "SMALL", 0)
+    need = [("macon", 9, 4), ("peintre", 8, 4), ("macon", 20, 3), ("peintre", 24, 5)]
+    trades = [trade(), trade("peintre", duration_weeks=5)]
+    prob = problem(settings, need, trades=trades, partners=[partner(capacity=1)])
+    options = Options(prob)
+    greedy = plan_greedy(prob, options)
+    first = solve(prob, options, time_limit=2, hint=greedy)
+    second = solve(problem(settings, need, trades=trades, partners=[partner(capacity=1)]), time_limit=2, hint=greedy)
+    assert first.on_time > greedy.on_time and first.stats["improvements"] >= 1
+    assert first.signature() == second.signature() and first.objective == second.objective
+    assert first.stats["windows_solved"] >= 1
+    assert first.bound is not None and first.bound <= first.objective + 1e-6
+    assert 0.0 <= first.gap <= 1.0
+    # the whole-model search proves the optimum; the window search reaches it here
+    monkeypatch.undo()
+    exact = solve(problem(settings, need, trades=trades, partners=[partner(capacity=1)]), time_limit=10)
+    assert exact.status == "OPTIMAL" and first.on_time == exact.on_time

@@ -84,6 +84,7 @@ class PlanResult:
     rates: dict
     upper_bound: int  # people coverable on time given lead times (capacities ignored)
     warnings: list[str] = field(default_factory=list)
+    stats: dict = field(default_factory=dict)  # solver effort: build and deterministic seconds, windows
 
     @property
     def need(self) -> int:

@@ -66,6 +66,7 @@ def run_planning(
         "kept_events": [f.event_id for f in fixed],
         "greedy_on_time": baseline.on_time,
         "solve_seconds": round(result.solve_seconds, 3),
+        "solver": result.stats,
     }
     plan = save_draft(session, config, result, snapshot_id=snapshot_id, quantile=quantile, parameters=parameters)
     return plan, result
