@@ -60,7 +60,10 @@ def describe(steps: dict) -> list[str]:
                 lines.append(f"report {name}: {path}")
     retention = steps.get("apply_retention", {})
     if isinstance(retention, dict):
-        lines.append(f"retention (dry run): {retention}")
+        lines.append(
+            f"retention (dry run): {retention.get('candidates_examined')} candidates examined, "
+            f"{retention.get('candidates_inactive')} inactive for {retention.get('inactive_months')} months"
+        )
     return lines
 
 
