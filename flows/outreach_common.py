@@ -8,8 +8,10 @@ from dataclasses import asdict
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 
-from clauses.config import load_config
+from clauses import settings
+from clauses.config import Config, load_config
 from clauses.messages.dispatch import pending_ids, recover
 from clauses.messages.dispatch import send_messages as send_core
 from clauses.messages.transports import make_transport
@@ -22,13 +24,26 @@ KIND_LABELS_FR = {
 }
 
 
+_CONFIG: dict[tuple[str | None, str], Config] = {}
+
+
+def run_config() -> Config:
+    """The configuration, read and validated once per flow run: every task of a run uses the same
+    one (reading the YAML folder again for each batch cost as much as sending the batch)."""
+    key = (flow_run.id, str(settings.config_dir()))
+    if key not in _CONFIG:
+        _CONFIG.clear()
+        _CONFIG[key] = load_config()
+    return _CONFIG[key]
+
+
 def open_transport(config, outbox: str | None):
     return make_transport(config, outbox=outbox)
 
 
 @task(name="settle interrupted messages", cache_policy=NO_CACHE)
 def settle(outbox: str | None) -> dict:
-    config = load_config()
+    config = run_config()
     database = Database()
     try:
         return recover(database, config, open_transport(config, outbox))
@@ -47,7 +62,7 @@ def list_pending(kinds: list[str]) -> list[int]:
 
 @task(name="send a batch of messages", cache_policy=NO_CACHE)
 def send_batch(message_ids: list[int], outbox: str | None) -> dict:
-    config = load_config()
+    config = run_config()
     database = Database()
     try:
         return asdict(send_core(database, config, open_transport(config, outbox), message_ids))

@@ -11,16 +11,15 @@ from __future__ import annotations
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from clauses.config import load_config
 from clauses.outreach.followups import FOLLOWUP_KINDS
 from clauses.outreach.jobs import batches, plan_followup_messages
 from clauses.storage import Database
-from flows.outreach_common import list_pending, merge, publish, send_batch, settle
+from flows.outreach_common import list_pending, merge, publish, run_config, send_batch, settle
 
 
 @task(name="decide the follow-ups due today", cache_policy=NO_CACHE)
 def decide() -> dict:
-    config = load_config()
+    config = run_config()
     database = Database()
     try:
         return plan_followup_messages(database, config, transport=config.messaging.transport).planned

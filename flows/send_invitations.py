@@ -11,15 +11,14 @@ from __future__ import annotations
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from clauses.config import load_config
 from clauses.outreach.jobs import batches, plan_invitations
 from clauses.storage import Database
-from flows.outreach_common import list_pending, merge, publish, send_batch, settle
+from flows.outreach_common import list_pending, merge, publish, run_config, send_batch, settle
 
 
 @task(name="choose invitees and queue invitations", cache_policy=NO_CACHE)
 def choose(event_ids: list[int] | None) -> dict:
-    config = load_config()
+    config = run_config()
     database = Database()
     try:
         return plan_invitations(database, config, event_ids=event_ids, transport=config.messaging.transport).as_dict()

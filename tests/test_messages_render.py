@@ -134,3 +134,46 @@ def test_preview_command_writes_every_file(tmp_path):
     parsed = BytesParser(policy=policy.default).parsebytes((tmp_path / "update.eml").read_bytes())
     assert parsed["Subject"].startswith("Changement")
     assert vobject.readOne((tmp_path / "update.ics").read_text()).method.value == "REQUEST"
+
+
+def test_rendering_from_an_event_skeleton_is_byte_identical_to_a_full_rendering():
+    from clauses.messages import render as module
+
+    marker = "\ue0001\ue001"  # a name that looks like an internal marker changes nothing
+    for kind in KINDS:
+        for first, last in [("Amélie", "Durand"), (EVIL_NAME, f"O'Hara & fils {marker}"), ("", "")]:
+            context = _context(kind, first_name=first, last_name=last, previous_start=dt.datetime(2026, 3, 1, 9, tzinfo=PARIS),
+                               next_event=_event(sequence=2))
+            fast = render(context)
+            values = module._values(context, module.one_line(first), module.one_line(last), context.unsubscribe_url)
+            assert (fast.text, fast.html) == module._render_templates(module.environment(None), kind, values)
+            if first:
+                assert module.one_line(last) in fast.text  # printed as given, marker-like text included
+
+
+def test_a_template_that_branches_on_the_name_is_rendered_in_full(tmp_path):
+    folder = tmp_path / "email"
+    folder.mkdir()
+    (folder / "invitation.txt").write_text("{% if first_name == 'Amélie' %}Chère {{ first_name }}{% else %}Bonjour{% endif %}\n")
+    (folder / "invitation.html").write_text("<p>{{ first_name }}</p>\n")
+    assert render(_context(), templates_dir=str(tmp_path)).text == "Chère Amélie"
+    assert render(_context(first_name="Paul"), templates_dir=str(tmp_path)).text == "Bonjour"
+
+
+def test_attendee_line_folding_matches_icalendar():
+    import random
+
+    from icalendar.parser import Contentline
+    from icalendar.parser.string import _foldline
+
+    from clauses.messages.calendar import _attendee_line, _attendee_vcal, _fold
+
+    rng = random.Random(7)
+    for alphabet in ("ab\\^;:, xyz", "ab\\^é漢😀 x", "é\\^"):
+        for _ in range(3000):
+            line = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 260)))
+            assert _fold(line.encode()) == _foldline(line).encode(), repr(line)
+    for name in ("Amélie Durand", EVIL_NAME, "Zoë Ñ 漢字 " * 8, "back\\slash^caret" * 6, ""):
+        for email in ("a@b.fr", "x" * 80 + "@example.net"):
+            vcal = _attendee_vcal(email, name)
+            assert _attendee_line(email, name) == Contentline.from_parts("ATTENDEE", vcal.params, vcal, sorted=True).to_ical()

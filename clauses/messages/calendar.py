@@ -16,6 +16,7 @@ import datetime as dt
 from functools import lru_cache
 
 from icalendar import Alarm, Calendar, Event, vCalAddress
+from icalendar.parser import Contentline
 
 from clauses.messages.render import EventInfo, one_line
 
@@ -60,11 +61,29 @@ def _attendee_vcal(email: str, name: str) -> vCalAddress:
 
 
 def _attendee_line(email: str, name: str) -> bytes:
-    holder = Event()
-    holder.add("attendee", _attendee_vcal(email, name))
-    lines = holder.to_ical().split(b"\r\n")
-    # BEGIN:VEVENT, the (folded) ATTENDEE line, END:VEVENT
-    return b"\r\n".join(lines[1:-2])
+    """The (folded) ATTENDEE content line, exactly as ``Event.to_ical`` writes it."""
+    attendee = _attendee_vcal(email, name)
+    line = str(Contentline.from_parts("ATTENDEE", attendee.params, attendee, sorted=True))
+    return _fold(line.encode("utf-8"))
+
+
+def _fold(data: bytes, limit: int = 75) -> bytes:
+    """icalendar's folding of one UTF-8 content line, byte for byte, by slices (icalendar walks it
+    character by character): pieces under ``limit`` octets, never cut inside a character, and a
+    TEXT or parameter escape character (``\\`` or ``^``) never ends a piece."""
+    pieces = []
+    pos = 0
+    n = len(data)
+    while n - pos >= limit:
+        end = pos + limit - 1
+        while 0x80 <= data[end] < 0xC0:  # a continuation byte: cut before its character
+            end -= 1
+        if end - pos > 1 and data[end - 1] in b"\\^":
+            end -= 1
+        pieces.append(data[pos:end])
+        pos = end
+    pieces.append(data[pos:])
+    return b"\r\n ".join(pieces)
 
 
 _PLACEHOLDER_LINE = _attendee_line(*_PLACEHOLDER)

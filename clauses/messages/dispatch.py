@@ -1,5 +1,6 @@
 """Send pending messages through a transport, one by one, following the ledger's rules
-(``clauses.messages.ledger``): claim committed before the call, "sent" committed after it."""
+(``clauses.messages.ledger``): claim committed before the call, "sent" committed after it, a small
+group of messages per commit."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ from clauses.storage.database import Database
 from clauses.storage.outreach import Message
 
 log = logging.getLogger(__name__)
+
+#: Messages claimed per commit. A run killed outright (SIGKILL, power cut) leaves at most this many
+#: rows in "sending" for the ambiguity rule to settle.
+GROUP_SIZE = 20
 
 
 @dataclass
@@ -64,64 +69,76 @@ def send_messages(
     message_ids: list[int],
     *,
     chunk_size: int = 200,
+    group_size: int = GROUP_SIZE,
     raise_on_stop: bool = True,
 ) -> SendReport:
     """Send these messages (those still pending). Stops at the first provider refusal or when the
-    provider stays unreachable; raises that ``TransportError`` unless ``raise_on_stop`` is False."""
+    provider stays unreachable; raises that ``TransportError`` unless ``raise_on_stop`` is False.
+
+    Messages are composed ``chunk_size`` at a time and claimed ``group_size`` at a time: one commit
+    records the previous group's "sent" marks and claims the next group (see the ledger's protocol)."""
     report = SendReport()
-    previous: tuple[int, str | None] | None = None
+    done: list[tuple[int, str | None]] = []  # sent, not yet recorded
+    claimed_left: list[int] = []  # claimed, not yet handed to the transport
     try:
         for start in range(0, len(message_ids), chunk_size):
             chunk = message_ids[start : start + chunk_size]
             with database.transaction() as session:
-                kinds = {k: v for k, v in session.execute(select(Message.id, Message.kind).where(Message.id.in_(chunk), Message.state == "pending"))}
-                ready = compose(session, config, list(kinds))
-            for message_id in chunk:
-                item = ready.get(message_id)
-                if item is None:
-                    continue  # no longer pending
+                pending = list(session.scalars(select(Message.id).where(Message.id.in_(chunk), Message.state == "pending")))
+                ready = compose(session, config, pending)
+            refusals = {i: item for i, item in ready.items() if isinstance(item, str)}
+            order = [i for i in chunk if i in ready and i not in refusals]
+            for group_start in range(0, max(len(order), 1 if refusals else 0), group_size):
+                group = order[group_start : group_start + group_size]
                 with database.transaction() as session:
-                    if previous is not None:
-                        ledger.mark_sent(session, *previous)
-                        previous = None
-                    if isinstance(item, str):
-                        if ledger.mark_failed(session, message_id, item, states=("pending",)):
+                    ledger.mark_sent_many(session, done)
+                    done = []
+                    for message_id, reason in refusals.items():
+                        if ledger.mark_failed(session, message_id, reason, states=("pending",)):
                             report.skipped += 1
-                        continue
-                    outcome = ledger.claim(session, message_id, transport=transport.name)
-                if outcome == "refused":
-                    report.skipped += 1
-                if outcome != "claimed":
-                    continue
-                try:
-                    provider_id = transport.send(item)
-                except TransportError as exc:
-                    with database.transaction() as session:
-                        if exc.message_rejected:
-                            ledger.mark_failed(session, message_id, str(exc))
-                            report.failed += 1
-                        else:
-                            ledger.release(session, message_id, str(exc))
-                    report.stopped = str(exc)
-                    raise
-                except BaseException as exc:
-                    # Anything else (a bug, KeyboardInterrupt): the call did not complete; we cannot
-                    # tell whether the provider got it, so the row stays "sending" (ambiguity rule)
-                    # unless the transport can tell.
-                    with database.transaction() as session:
-                        if transport.delivered(item.public_id) is False:
-                            ledger.release(session, message_id, f"interrupted: {type(exc).__name__}")
-                    raise
-                previous = (message_id, provider_id)
-                report.sent += 1
-                report.by_kind[item.kind] = report.by_kind.get(item.kind, 0) + 1
+                    refusals = {}
+                    claimed, refused = ledger.claim_many(session, group, transport=transport.name)
+                report.skipped += len(refused)
+                claimed_left = [i for i in group if i in claimed]
+                while claimed_left:
+                    message_id = claimed_left[0]
+                    item = ready[message_id]
+                    try:
+                        provider_id = transport.send(item)
+                    except TransportError as exc:
+                        claimed_left.pop(0)
+                        with database.transaction() as session:
+                            ledger.mark_sent_many(session, done)
+                            done = []
+                            if exc.message_rejected:
+                                ledger.mark_failed(session, message_id, str(exc))
+                                report.failed += 1
+                            else:
+                                ledger.release(session, message_id, str(exc))
+                        report.stopped = str(exc)
+                        raise
+                    except BaseException as exc:
+                        # Anything else (a bug, KeyboardInterrupt): the call did not complete; we
+                        # cannot tell whether the provider got it, so the row stays "sending"
+                        # (ambiguity rule) unless the transport can tell.
+                        claimed_left.pop(0)
+                        with database.transaction() as session:
+                            if transport.delivered(item.public_id) is False:
+                                ledger.release(session, message_id, f"interrupted: {type(exc).__name__}")
+                        raise
+                    claimed_left.pop(0)
+                    done.append((message_id, provider_id))
+                    report.sent += 1
+                    report.by_kind[item.kind] = report.by_kind.get(item.kind, 0) + 1
     except TransportError:
         if raise_on_stop:
             raise
     finally:
-        if previous is not None:
+        if done or claimed_left:
+            # Record what left; give back what was claimed but never handed to the transport.
             with database.transaction() as session:
-                ledger.mark_sent(session, *previous)
+                ledger.mark_sent_many(session, done)
+                ledger.release_many(session, claimed_left, "run stopped before sending")
     return report
 
 

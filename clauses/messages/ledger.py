@@ -3,7 +3,7 @@
 A message is keyed by ``idempotency_key`` = kind, event, candidate and event version (the event's
 SEQUENCE for invitations, updates and cancellations; 0 for kinds sent once per participation). A row
 is created "pending" when the message is decided (selection, follow-ups); creating it again is a
-no-op. Sending goes, message by message:
+no-op. Each message goes:
 
     pending ──claim (committed)──▶ sending ──transport accepted (committed)──▶ sent
                                       │ └──provider refused the message (400)──▶ failed
@@ -11,8 +11,28 @@ no-op. Sending goes, message by message:
 
 The claim is an ``UPDATE … WHERE state = 'pending'`` committed *before* the call, and it also checks
 that the candidate can still be contacted (consent, not opted out, email not bounced): a message to
-someone who unsubscribed in the meantime becomes "failed" and is never produced. The "sent" mark is
-committed after the call (together with the next claim, to halve the commits).
+someone who unsubscribed in the meantime becomes "failed" and is never produced.
+
+**Groups** (``dispatch.send_messages``; a commit per message would cost more than the message). The
+sender claims a *group* of up to ``dispatch.GROUP_SIZE`` (20) messages in one commit, hands them to
+the transport one by one, and records their "sent" marks in the same commit as the claim of the next
+group::
+
+    commit: sent(group k-1) + claim(group k)  →  send k[0], k[1], …  →  commit: sent(group k) + claim(group k+1) …
+
+- Every message is claimed (committed) before its call and marked "sent" after its call: the
+  invariant of the one-by-one protocol holds; only the commits are shared.
+- A provider refusal or an unreachable provider (``TransportError``), and any exception in the
+  process, end the run cleanly: the "sent" marks of the calls that returned are committed, the
+  message whose call failed is settled as before (failed on a 400, back to pending when the
+  provider was unreachable, left "sending" when the call's outcome is unknown), and the claimed
+  messages of the group that were never handed to the transport go back to "pending" at once.
+- Only a run killed outright (SIGKILL, power cut) leaves rows in "sending": up to a group's worth
+  (the messages sent since the last commit, the one in flight, and the rest of the group, not yet
+  tried). The ambiguity rule below settles them all, exactly as it settles a single one; with
+  SendGrid the untried ones simply wait for their release (no ``processed`` event will come), so a
+  hard kill delays at most ``GROUP_SIZE - 1`` messages, and never sends one twice. The group size
+  is the trade: 20 makes the ledger's cost per message a small fraction of an HTTP call.
 
 **The ambiguity rule.** A run killed between the claim and the "sent" mark leaves a row in "sending":
 the transport may or may not have accepted it. On the next run (``recover``):
@@ -37,7 +57,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from clauses.storage.base import utcnow
@@ -71,8 +91,9 @@ class Planned:
         return idempotency_key(kind=self.kind, event_id=self.event_id, candidate_id=self.candidate_id, version=self.version)
 
 
-def enqueue(session: Session, planned: Iterable[Planned], *, transport: str, now: dt.datetime | None = None) -> list[Message]:
-    """Create a pending row for every planned message whose key is new; returns the rows created."""
+def enqueue(session: Session, planned: Iterable[Planned], *, transport: str, now: dt.datetime | None = None) -> int:
+    """Create a pending row for every planned message whose key is new (one multi-row INSERT per
+    500); returns how many rows were created."""
     wanted: dict[str, Planned] = {}
     for item in planned:
         wanted.setdefault(item.key, item)
@@ -81,28 +102,28 @@ def enqueue(session: Session, planned: Iterable[Planned], *, transport: str, now
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]
         existing.update(session.scalars(select(Message.idempotency_key).where(Message.idempotency_key.in_(chunk))))
-    created = []
     now = now or utcnow()
-    for key, item in wanted.items():
-        if key in existing:
-            continue
-        created.append(
-            Message(
-                idempotency_key=key,
-                public_id=new_public_id(),
-                candidate_id=item.candidate_id,
-                event_id=item.event_id,
-                kind=item.kind,
-                event_sequence=item.version,
-                state="pending",
-                transport=transport,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-    session.add_all(created)
+    rows = [
+        {
+            "idempotency_key": key,
+            "public_id": new_public_id(),
+            "candidate_id": item.candidate_id,
+            "event_id": item.event_id,
+            "kind": item.kind,
+            "event_sequence": item.version,
+            "state": "pending",
+            "transport": transport,
+            "attempts": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for key, item in wanted.items()
+        if key not in existing
+    ]
     session.flush()
-    return created
+    for start in range(0, len(rows), _CHUNK):
+        session.execute(insert(Message.__table__), rows[start : start + _CHUNK])
+    return len(rows)
 
 
 def _contactable():
@@ -145,6 +166,82 @@ def mark_sent(session: Session, message_id: int, provider_message_id: str | None
         update(Message)
         .where(Message.id == message_id, Message.state == "sending")
         .values(state="sent", sent_at=now, provider_message_id=provider_message_id, last_error=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _claim_statements():
+    messages, candidates = Message.__table__, Candidate.__table__
+    ids = bindparam("ids", expanding=True)
+    contactable = exists().where(
+        candidates.c.id == messages.c.candidate_id,
+        candidates.c.consent_date.is_not(None),
+        candidates.c.opted_out.is_(False),
+        candidates.c.email.is_not(None),
+        candidates.c.email_status == "valid",
+        candidates.c.anonymised_at.is_(None),
+    )
+    claim = (
+        update(messages)
+        .where(messages.c.id.in_(ids), messages.c.state == "pending", contactable)
+        .values(state="sending", attempts=messages.c.attempts + 1, sending_at=bindparam("now"),
+                transport=bindparam("transport"), updated_at=bindparam("now"))
+        .returning(messages.c.id)
+    )
+    refuse = (
+        update(messages)
+        .where(messages.c.id.in_(ids), messages.c.state == "pending")
+        .values(state="failed", last_error="not_contactable", updated_at=bindparam("now"))
+        .returning(messages.c.id)
+    )
+    return claim, refuse
+
+
+_CLAIM, _REFUSE = _claim_statements()
+
+
+def claim_many(session: Session, message_ids: Sequence[int], *, transport: str, now: dt.datetime | None = None) -> tuple[set[int], set[int]]:
+    """``claim`` for a group of messages in one statement (two when some candidate can no longer be
+    contacted). Returns (claimed ids, refused ids): the refused ones are now "failed"; ids in
+    neither set were not pending any more."""
+    if not message_ids:
+        return set(), set()
+    now = now or utcnow()
+    connection = session.connection()
+    claimed = set(connection.execute(_CLAIM, {"ids": list(message_ids), "now": now, "transport": transport}).scalars())
+    rest = [i for i in message_ids if i not in claimed]
+    refused: set[int] = set()
+    if rest:
+        refused = set(connection.execute(_REFUSE, {"ids": rest, "now": now}).scalars())
+    return claimed, refused
+
+
+_MARK_SENT = (
+    update(Message.__table__)
+    .where(Message.__table__.c.id == bindparam("message_id"), Message.__table__.c.state == "sending")
+    .values(state="sent", sent_at=bindparam("at"), provider_message_id=bindparam("provider_id"), last_error=None,
+            updated_at=bindparam("at"))
+)
+
+
+def mark_sent_many(session: Session, results: Sequence[tuple[int, str | None]], *, now: dt.datetime | None = None) -> None:
+    """``mark_sent`` for many (message id, provider message id) pairs: one executemany."""
+    if not results:
+        return
+    now = now or utcnow()
+    session.connection().execute(
+        _MARK_SENT, [{"message_id": m, "provider_id": p, "at": now} for m, p in results]
+    )
+
+
+def release_many(session: Session, message_ids: Sequence[int], reason: str) -> None:
+    """``release`` for claimed messages that were certainly never handed to the transport."""
+    if not message_ids:
+        return
+    session.execute(
+        update(Message)
+        .where(Message.id.in_(list(message_ids)), Message.state == "sending")
+        .values(state="pending", last_error=reason[:1000], updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
 

@@ -3,7 +3,12 @@
 - HTML templates escape everything they print (autoescape); text templates do not, but every value
   that comes from a person (names) is flattened to one line first, and the subject is stripped of
   CR/LF, so a name with markup or line breaks changes neither the HTML nor a header.
-- Dates are French and in Europe/Paris: "mardi 3 mars 2026 à 9 h 00" (Babel).
+- Rendering is done once per (kind, event, contact) with markers where the person's values go, then
+  filled in per message (``_skeleton``): the same bytes as a full rendering. Only when the templates
+  print the person's values plainly (``{{ first_name }}``: checked on their syntax tree, and each
+  skeleton against full renderings with probe values); otherwise every message is rendered in full.
+- Dates are French and in Europe/Paris: "mardi 3 mars 2026 à 9 h 00" (Babel; each distinct moment
+  is formatted once per process, since all invitees of an event share its dates).
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, nodes, select_autoescape
+from markupsafe import escape
 
 from clauses import settings
 
@@ -63,15 +69,18 @@ def one_line(value: Any) -> str:
     return _SPACES.sub(" ", _LINE_BREAKS.sub(" ", str(value))).strip()
 
 
+@lru_cache(maxsize=1024)
 def french_datetime(value: dt.datetime) -> str:
     """'mardi 3 mars 2026 à 9 h 00' in Europe/Paris."""
     return format_datetime(value, "EEEE d MMMM y 'à' H 'h' mm", locale="fr_FR", tzinfo=PARIS)
 
 
+@lru_cache(maxsize=1024)
 def french_date(value: dt.datetime) -> str:
     return format_datetime(value, "EEEE d MMMM y", locale="fr_FR", tzinfo=PARIS)
 
 
+@lru_cache(maxsize=1024)
 def french_time(value: dt.datetime) -> str:
     return format_datetime(value, "H 'h' mm", locale="fr_FR", tzinfo=PARIS)
 
@@ -125,6 +134,7 @@ def environment(templates_dir: str | None = None) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates are read once per process: no stat() per message
     )
     env.filters["date_fr"] = french_datetime
     env.filters["day_fr"] = french_date
@@ -133,7 +143,14 @@ def environment(templates_dir: str | None = None) -> Environment:
     return env
 
 
+@lru_cache(maxsize=256)
 def _event_dict(event: EventInfo | None) -> dict[str, Any] | None:
+    """The template values of an event (cached: every invitee of an event shares them; templates
+    only read them)."""
+    return _event_values(event)
+
+
+def _event_values(event: EventInfo | None) -> dict[str, Any] | None:
     if event is None:
         return None
     return {
@@ -149,10 +166,14 @@ def _event_dict(event: EventInfo | None) -> dict[str, Any] | None:
 
 
 def subject_for(context: MessageContext) -> str:
-    event = context.event
-    target = context.next_event if context.kind == "poec_offer" and context.next_event else event
+    return _subject(context.kind, context.event, context.next_event)
+
+
+@lru_cache(maxsize=256)
+def _subject(kind: str, event: EventInfo, next_event: EventInfo | None) -> str:
+    target = next_event if kind == "poec_offer" and next_event else event
     return one_line(
-        SUBJECTS[context.kind].format(
+        SUBJECTS[kind].format(
             event_label=event.kind_label,
             trade=one_line(target.trade_label),
             date=french_datetime(event.start),
@@ -160,24 +181,96 @@ def subject_for(context: MessageContext) -> str:
     )
 
 
-def render(context: MessageContext, templates_dir: str | None = None) -> Rendered:
-    if context.kind not in KINDS:
-        raise ValueError(f"unknown message kind {context.kind!r}; expected one of {', '.join(KINDS)}")
-    env = environment(templates_dir)
+@lru_cache(maxsize=16)
+def _contact(items: tuple[tuple[str, Any], ...]) -> dict[str, str]:
+    return {k: one_line(v) for k, v in items}
+
+
+def _values(context: MessageContext, first_name: str, last_name: str, unsubscribe_url: str) -> dict[str, Any]:
     values = {
         "kind": context.kind,
-        "first_name": one_line(context.first_name),
-        "last_name": one_line(context.last_name),
+        "first_name": first_name,
+        "last_name": last_name,
         "event": _event_dict(context.event),
         "next_event": _event_dict(context.next_event),
         "previous_start": context.previous_start,
-        "unsubscribe_url": context.unsubscribe_url,
-        "contact": {k: one_line(v) for k, v in context.contact.items()},
+        "unsubscribe_url": unsubscribe_url,
+        "contact": _contact(tuple(context.contact.items())),
         "has_calendar": context.kind in CALENDAR_METHOD,
         **context.extra,
     }
+    values["subject"] = subject_for(context)
+    return values
+
+
+def _render_templates(env: Environment, kind: str, values: dict[str, Any]) -> tuple[str, str]:
+    text = env.get_template(f"email/{kind}.txt").render(values)
+    html = env.get_template(f"email/{kind}.html").render(values)
+    return text, html
+
+
+# The person's values are printed as they are (``{{ first_name }}``) and nowhere else: a message is
+# its event's rendering ("skeleton") with markers where they go, filled in per person. Markers are
+# private-use characters that neither escaping nor ``one_line`` touches.
+_PERSONAL = ("first_name", "last_name", "unsubscribe_url")
+_MARKERS = {name: f"\ue000{i}\ue001" for i, name in enumerate(_PERSONAL)}
+_MARKER = re.compile("\ue000([0-9])\ue001")
+_PROBES = (("Zoé", "<b>O'Hara & fils</b>", "https://example.org/u?m=1&x=<2>"), ("A", "B", "u"))
+
+
+def _fill(skeleton: str, values: tuple[str, ...]) -> str:
+    return _MARKER.sub(lambda m: values[int(m.group(1))], skeleton)
+
+
+def _personal(first_name: str, last_name: str, unsubscribe_url: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The person's values as the text and the HTML templates print them."""
+    plain = (first_name, last_name, unsubscribe_url)
+    return plain, tuple(str(escape(v)) for v in plain)
+
+
+@lru_cache(maxsize=4)
+def _personal_values_printed_plainly(templates_dir: str | None) -> bool:
+    """Whether every email template uses the person's values only as ``{{ name }}`` (no test, no
+    filter, no assignment): the condition for filling a skeleton in."""
+    env = environment(templates_dir)
+    for name in env.list_templates(filter_func=lambda n: n.startswith("email/")):
+        tree = env.parse(env.loader.get_source(env, name)[0])
+        plain = {id(child) for output in tree.find_all(nodes.Output) for child in output.nodes
+                 if isinstance(child, nodes.Name) and child.name in _PERSONAL}
+        if any(node.name in _PERSONAL and id(node) not in plain for node in tree.find_all(nodes.Name)):
+            return False
+    return True
+
+
+@lru_cache(maxsize=512)
+def _skeleton(kind: str, event: EventInfo, next_event: EventInfo | None, previous_start: dt.datetime | None,
+              contact: tuple[tuple[str, str], ...], templates_dir: str | None) -> tuple[str, str] | None:
+    """The text and HTML of this kind of message for this event with markers for the person's
+    values, or None when the templates use those values otherwise than by printing them (checked
+    against a full rendering with two sets of probe values)."""
+    env = environment(templates_dir)
+    context = MessageContext(kind=kind, first_name="", last_name="", event=event, unsubscribe_url="",
+                             contact=dict(contact), previous_start=previous_start, next_event=next_event)
+    text, html = _render_templates(env, context.kind, _values(context, *(_MARKERS[n] for n in _PERSONAL)))
+    for probe in _PROBES:
+        plain, escaped = _personal(*probe)
+        if _render_templates(env, context.kind, _values(context, *probe)) != (_fill(text, plain), _fill(html, escaped)):
+            return None
+    return text, html
+
+
+def render(context: MessageContext, templates_dir: str | None = None) -> Rendered:
+    if context.kind not in KINDS:
+        raise ValueError(f"unknown message kind {context.kind!r}; expected one of {', '.join(KINDS)}")
+    first_name, last_name = one_line(context.first_name), one_line(context.last_name)
     subject = subject_for(context)
-    values["subject"] = subject
-    text = env.get_template(f"email/{context.kind}.txt").render(values)
-    html = env.get_template(f"email/{context.kind}.html").render(values)
+    skeleton = None
+    if not context.extra and _personal_values_printed_plainly(templates_dir):
+        skeleton = _skeleton(context.kind, context.event, context.next_event, context.previous_start,
+                             tuple(context.contact.items()), templates_dir)
+    if skeleton is not None:
+        plain, escaped = _personal(first_name, last_name, context.unsubscribe_url)
+        return Rendered(subject=subject, text=_fill(skeleton[0], plain), html=_fill(skeleton[1], escaped))
+    text, html = _render_templates(environment(templates_dir), context.kind,
+                                   _values(context, first_name, last_name, context.unsubscribe_url))
     return Rendered(subject=subject, text=text, html=html)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from clauses.errors import ClausesError
@@ -95,3 +95,55 @@ def record_status(
     participation.transitions.append(ParticipationTransition(from_status=current, to_status=status, origin=origin, at=at))
     session.flush()
     return participation, True
+
+
+def record_invitations(
+    session: Session,
+    *,
+    event_id: int,
+    candidate_ids: list[int],
+    at: dt.datetime | None = None,
+    origin: str = "system",
+) -> list[int]:
+    """``record_status(status="invited")`` for many candidates of one event, in a few statements:
+    each candidate without a participation in the event gets an "invited" participation and its
+    first transition (from nothing to "invited", this origin, at ``at``). Candidates who already hold
+    a participation in the event go through ``record_status`` one by one (same rules, same errors).
+    Returns the ids of the candidates whose participation was created."""
+    if origin not in ORIGINS:
+        raise ValueError(f"unknown origin {origin!r}")
+    at = at or utcnow()
+    wanted = list(dict.fromkeys(candidate_ids))
+    if not wanted:
+        return []
+    session.flush()
+    existing: set[int] = set()
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        existing.update(session.scalars(
+            select(Participation.candidate_id).where(Participation.event_id == event_id, Participation.candidate_id.in_(chunk))
+        ))
+    for candidate_id in (c for c in wanted if c in existing):
+        record_status(session, candidate_id=candidate_id, event_id=event_id, status="invited", origin=origin, at=at)
+    new = [c for c in wanted if c not in existing]
+    if not new:
+        return []
+    session.execute(
+        insert(Participation.__table__),
+        [{"candidate_id": c, "event_id": event_id, "status": "invited", "status_at": at} for c in new],
+    )
+    ids: dict[int, int] = {}
+    for start in range(0, len(new), _CHUNK):
+        chunk = new[start : start + _CHUNK]
+        ids.update({c: p for c, p in session.execute(
+            select(Participation.candidate_id, Participation.id)
+            .where(Participation.event_id == event_id, Participation.candidate_id.in_(chunk))
+        )})
+    session.execute(
+        insert(ParticipationTransition.__table__),
+        [{"participation_id": ids[c], "from_status": None, "to_status": "invited", "origin": origin, "at": at} for c in new],
+    )
+    return new
+
+
+_CHUNK = 500
