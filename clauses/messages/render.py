@@ -19,15 +19,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, nodes, select_autoescape
 from markupsafe import escape
 
-from clauses import settings
+from clauses import french, settings
 
-PARIS = ZoneInfo("Europe/Paris")
+PARIS = french.PARIS
 KINDS = (
     "invitation",
     "reminder",
@@ -69,20 +67,10 @@ def one_line(value: Any) -> str:
     return _SPACES.sub(" ", _LINE_BREAKS.sub(" ", str(value))).strip()
 
 
-@lru_cache(maxsize=1024)
-def french_datetime(value: dt.datetime) -> str:
-    """'mardi 3 mars 2026 à 9 h 00' in Europe/Paris."""
-    return format_datetime(value, "EEEE d MMMM y 'à' H 'h' mm", locale="fr_FR", tzinfo=PARIS)
-
-
-@lru_cache(maxsize=1024)
-def french_date(value: dt.datetime) -> str:
-    return format_datetime(value, "EEEE d MMMM y", locale="fr_FR", tzinfo=PARIS)
-
-
-@lru_cache(maxsize=1024)
-def french_time(value: dt.datetime) -> str:
-    return format_datetime(value, "H 'h' mm", locale="fr_FR", tzinfo=PARIS)
+# The French formats live in ``clauses.french``; these names are the templates' filters.
+french_datetime = french.datetime_long
+french_date = french.date_long
+french_time = french.time_of_day
 
 
 @dataclass(frozen=True)

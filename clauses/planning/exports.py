@@ -7,10 +7,10 @@ import csv
 import datetime as dt
 import io
 
-from babel.dates import format_datetime
 from icalendar import Calendar
 from icalendar import Event as IcsEvent
 
+from clauses import french
 from clauses.config import Config
 from clauses.planning.result import PARIS
 from clauses.planning.store import UID_DOMAIN
@@ -29,7 +29,7 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 
 
 def french_datetime(moment: dt.datetime) -> str:
-    return format_datetime(_aware(moment).astimezone(PARIS), "EEEE d MMMM y 'à' HH'h'mm", locale="fr_FR")
+    return french.datetime_long(_aware(moment))
 
 
 def _labels(config: Config, event: Event) -> tuple[str, str, str, str]:

@@ -1,0 +1,39 @@
+"""Dates and times as people read them here: French words, Europe/Paris time.
+
+One place for the formats so that an email, a calendar feed and a report say the same thing the
+same way: "mardi 3 mars 2026 à 9 h 00".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
+PARIS = ZoneInfo("Europe/Paris")
+LOCALE = "fr_FR"
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """Naive datetimes in this project are UTC (see ``clauses.storage.base.UTCDateTime``)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+@lru_cache(maxsize=1024)
+def datetime_long(moment: dt.datetime) -> str:
+    """'mardi 3 mars 2026 à 9 h 00'."""
+    return format_datetime(_aware(moment), "EEEE d MMMM y 'à' H 'h' mm", locale=LOCALE, tzinfo=PARIS)
+
+
+@lru_cache(maxsize=1024)
+def date_long(moment: dt.datetime) -> str:
+    """'mardi 3 mars 2026'."""
+    return format_datetime(_aware(moment), "EEEE d MMMM y", locale=LOCALE, tzinfo=PARIS)
+
+
+@lru_cache(maxsize=1024)
+def time_of_day(moment: dt.datetime) -> str:
+    """'9 h 00'."""
+    return format_datetime(_aware(moment), "H 'h' mm", locale=LOCALE, tzinfo=PARIS)
