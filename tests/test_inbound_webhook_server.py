@@ -96,8 +96,14 @@ def test_cli_serve_runs_the_receiver_until_interrupted(signer, tmp_path):
 
     command = [sys.executable, "-c", "import sys; from clauses.cli import main; sys.exit(main(sys.argv[1:]))",
                "events", "serve", "--port", "0", "--json"]
+    # Ctrl-C must reach the child as it would from a terminal: an "ignore" disposition or a blocked
+    # SIGINT left by something else in the test session would be inherited across exec.
+    def default_sigint() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                               cwd=PROJECT_ROOT)
+                               cwd=PROJECT_ROOT, preexec_fn=default_sigint)
     try:
         first = process.stderr.readline()
         assert first.startswith("listening on http://127.0.0.1:"), first + process.stderr.read()
