@@ -47,8 +47,10 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     from clauses.errors import ClausesError
 
-    # Prefect's local server can take a while to start on a busy 2-core machine.
+    # Prefect's local server can take a while to start on a busy 2-core machine, and it must not try
+    # to send usage telemetry from a public-service network (it logs an error when it cannot).
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
     parser = build_parser()
     args = parser.parse_args(argv)

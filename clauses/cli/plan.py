@@ -38,35 +38,20 @@ def register(subparsers) -> None:
 
 
 def _run(args: argparse.Namespace) -> Summary:
-    from clauses import settings
-    from clauses.config import load_config
-    from clauses.planning.service import load_need, run_planning, write_plan_outputs
-    from clauses.storage import Database
+    from flows.plan_events import plan_events
 
-    config = load_config()
-    db = Database()
-    with db.transaction() as session:
-        need, snapshot_id = load_need(session, args.snapshot, args.quantile)
-        plan, result = run_planning(
-            session, config, need, start=args.start, quantile=args.quantile, snapshot_id=snapshot_id,
-            time_limit=args.time_limit,
-        )
-        outputs = write_plan_outputs(config, plan, result, settings.output_dir("plans"))
-    data = {
-        "plan_id": plan.id, "status": plan.status, "solver_status": result.status, "objective": result.objective,
-        "bound": result.bound, "gap": result.gap, "need": result.need, "on_time": result.on_time,
-        "upper_bound": result.upper_bound, "events": result.counts(), "uncovered": result.uncovered(),
-        "outputs": {k: str(v) for k, v in outputs.items()},
-    }
+    result = plan_events(
+        snapshot_id=args.snapshot, quantile=args.quantile, start=args.start, time_limit_seconds=args.time_limit
+    )
     lines = [
-        f"solver: {result.status}, gap {result.gap}",
-        f"people needed {result.need}, trained on time {result.on_time} (reachable {result.upper_bound})",
-        f"events: {result.counts()}",
-        *(f"{u['trade_key']}: {u['uncovered']} uncovered – {u['explanation']}" for u in result.uncovered()),
-        f"report: {outputs['markdown']}",
-        f"approve with: clauses plan approve {plan.id}",
+        f"solver: {result['status']}, gap {result['gap']}",
+        f"people needed {result['need']}, trained on time {result['on_time']} (reachable {result['upper_bound']})",
+        f"events: {result['events']}",
+        *(f"{u['trade_key']}: {u['uncovered']} uncovered – {u['explanation']}" for u in result["uncovered"]),
+        f"Gantt chart: {result['gantt']}",
+        f"approve with: clauses plan approve {result['plan_id']}",
     ]
-    return Summary(f"plan {plan.id} stored as a draft", data, lines)
+    return Summary(f"plan {result['plan_id']} stored as a draft", {"ok": True, **result}, lines)
 
 
 def _decide(args: argparse.Namespace) -> Summary:
