@@ -55,7 +55,8 @@ def main() -> None:
     stats = planned.stats
     print(f"ingest {ingested - began:.1f} s, forecast {forecast - ingested:.1f} s, plan {planned_at - forecast:.1f} s wall")
     print(f"need {planned.need}, lead-time bound {planned.upper_bound}, greedy {greedy}, cp-sat {planned.on_time}; "
-          f"status {planned.status}, gap {planned.gap if planned.gap is None else f'{planned.gap:.2%}'}, "
+          f"status {planned.status}, coverage gap {planned.gap if planned.gap is None else f'{planned.gap:.2%}'}, "
+          f"levels {[(lv['level'], lv['status'], lv['objective'], lv['bound']) for lv in stats.get('levels', [])]}, "
           f"deterministic {stats.get('deterministic_seconds')} s, build {stats.get('build_seconds')} s, "
           f"events {planned.counts()}")
 

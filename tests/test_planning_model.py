@@ -8,6 +8,7 @@ import pytest
 
 from clauses.config.partners import Blackout, Partner, Venue
 from clauses.config.trades import Trade
+from clauses.config.planning import ObjectiveWeights
 from clauses.planning.demand import Rates
 from clauses.planning.greedy import plan_greedy
 from clauses.planning.model import solve
@@ -75,8 +76,11 @@ def test_known_optimum_one_cohort_one_discovery(settings):
     assert result.status == "OPTIMAL"
     assert result.on_time == 3 and result.need == 3
     assert len(kinds(result, "poec")) == 1 and len(kinds(result, "discovery")) == 1
-    assert result.objective == 2  # two events, nothing late
+    assert result.objective == 3 and result.bound == 3  # the coverage level: people trained on time
     assert result.gap == 0.0
+    coverage, rest = result.stats["levels"]
+    assert coverage["level"] == "coverage" and coverage["status"] == "OPTIMAL"
+    assert rest["level"] == "lateness_and_events" and rest["objective"] == 2  # two events, nothing late
     cohort = kinds(result, "poec")[0]
     discovery = kinds(result, "discovery")[0]
     assert 6 <= cohort.capacity <= 8
@@ -250,24 +254,19 @@ def test_solver_at_least_as_good_as_greedy_and_better_when_tight(settings):
     assert best.status == "OPTIMAL"
 
 
-def test_window_search_on_a_large_model_is_deterministic_and_beats_greedy(settings, monkeypatch):
-    # Force the large-model path (LP bound + windows of weeks) on an instance small enough for a test.
-    from clauses.planning import model as planning_model
-
-    monkeypatch.setattr(planning_model._Search, "SMALL", 0)
+def test_coverage_comes_first_whatever_the_events_cost(settings):
+    # Events weigh as much as a person-week of lateness here: coverage still comes first.
     need = [("macon", 9, 4), ("peintre", 8, 4), ("macon", 20, 3), ("peintre", 24, 5)]
     trades = [trade(), trade("peintre", duration_weeks=5)]
-    prob = problem(settings, need, trades=trades, partners=[partner(capacity=1)])
-    options = Options(prob)
-    greedy = plan_greedy(prob, options)
-    first = solve(prob, options, time_limit=2, hint=greedy)
-    second = solve(problem(settings, need, trades=trades, partners=[partner(capacity=1)]), time_limit=2, hint=greedy)
-    assert first.on_time > greedy.on_time and first.stats["improvements"] >= 1
-    assert first.signature() == second.signature() and first.objective == second.objective
-    assert first.stats["windows_solved"] >= 1
-    assert first.bound is not None and first.bound <= first.objective + 1e-6
-    assert 0.0 <= first.gap <= 1.0
-    # the whole-model search proves the optimum; the window search reaches it here
-    monkeypatch.undo()
-    exact = solve(problem(settings, need, trades=trades, partners=[partner(capacity=1)]), time_limit=10)
-    assert exact.status == "OPTIMAL" and first.on_time == exact.on_time
+    prob = problem(settings, need, trades=trades, partners=[partner(capacity=1)],
+                   weights=ObjectiveWeights(late_person_week=100, event=100))
+    greedy = plan_greedy(prob, Options(prob))
+    result = solve(prob, time_limit=10, hint=greedy)
+    assert result.status == "OPTIMAL" and result.on_time > greedy.on_time
+    coverage, rest = result.stats["levels"]
+    assert coverage["objective"] == result.on_time == coverage["bound"] == result.bound
+    assert rest["status"] == "OPTIMAL" and rest["objective"] == rest["bound"]
+    # the second level kept the coverage and counted the events it chose
+    assert rest["objective"] >= 100 * len([e for e in result.events if e.fixed_event_id is None])
+    again = solve(prob, time_limit=10, hint=greedy)
+    assert again.signature() == result.signature()

@@ -43,16 +43,16 @@ class EventTimes(StrictModel):
 
 
 class ObjectiveWeights(StrictModel):
-    """Weights of the solver's objective: coverage first, then lateness, then cost."""
+    """Weights of the solver's second level, once on-time coverage is maximised: person-weeks of
+    lateness against the number of events."""
 
-    uncovered_person: int = Field(default=100_000, gt=0)
     late_person_week: int = Field(default=100, gt=0)
     event: int = Field(default=1, gt=0)
 
     @model_validator(mode="after")
     def _ordered(self) -> "ObjectiveWeights":
-        if not self.uncovered_person > self.late_person_week > 0 or self.late_person_week < self.event:
-            raise ValueError("weights must decrease: uncovered_person > late_person_week >= event")
+        if self.late_person_week < self.event:
+            raise ValueError("weights must decrease: late_person_week >= event")
         return self
 
 

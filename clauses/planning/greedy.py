@@ -14,75 +14,49 @@ from clauses.planning.problem import (
     PlanningProblem,
     hires_from,
 )
-from clauses.planning.result import PlanResult, _fixed_arrival, materialise
+from clauses.planning.resources import SharedResources, shared_resources
+from clauses.planning.result import PlanResult, materialise
 
 
 class _Ledger:
-    def __init__(self, problem: PlanningProblem, options: Options) -> None:
-        self.problem = problem
-        self.cal = options.calendar
-        self.partners = {p.key: p for p in problem.partners}
-        self.active: dict[tuple[str, int], int] = defaultdict(int)
-        self.discs: dict[tuple[str, int], int] = defaultdict(int)
-        self.venue: dict[tuple[str, int], int] = defaultdict(int)
-        self.team: dict[int, int] = defaultdict(int)
-        for fixed in problem.fixed:
-            week = self.cal.week_of(fixed.first_day)
-            self.team[week] += 1
-            if fixed.kind == "poec":
-                for w in range(week, self.cal.week_of(fixed.last_day) + 1):
-                    self.active[(fixed.partner_key, w)] += 1
-            else:
-                self.discs[(fixed.partner_key, week)] += 1
-                if fixed.venue_key:
-                    self.venue[(fixed.venue_key, week)] += 1
+    """What is left of each shared row (``resources``) as events are taken."""
 
-    def _partner_ok(self, partner_key: str, week: int, extra_cohorts: int, extra_discs: int) -> bool:
-        partner = self.partners[partner_key]
-        active = self.active[(partner_key, week)] + extra_cohorts
-        if active > partner.concurrent_capacity:
-            return False
-        days = len(self.cal.partner_days(week, partner))
-        discs = self.discs[(partner_key, week)] + extra_discs
-        return discs == 0 or days * active + discs <= partner.concurrent_capacity * days
+    def __init__(self, shared: SharedResources) -> None:
+        self.shared = shared
+        self.left = dict(shared.capacity)
 
-    def cohort_fits(self, option: CohortOption, duration: int) -> bool:
-        if self.team[option.week] + 1 > self.problem.settings.max_events_per_week:
-            return False
-        return all(self._partner_ok(option.partner_key, w, 1, 0) for w in range(option.week, option.week + duration))
+    def _fits(self, usage) -> bool:
+        return all(self.left[row] >= units for row, units in usage)
+
+    def _take(self, usage, sign: int = 1) -> None:
+        for row, units in usage:
+            self.left[row] -= sign * units
+
+    def cohort_fits(self, option: CohortOption) -> bool:
+        return self._fits(self.shared.cohort_usage[option])
 
     def discovery_fits(self, option: DiscoveryOption) -> bool:
-        if self.team[option.week] + 1 > self.problem.settings.max_events_per_week:
-            return False
-        if self.venue[(option.venue_key, option.week)] + 1 > len(option.days):
-            return False
-        return self._partner_ok(option.partner_key, option.week, 0, 1)
+        return self._fits(self.shared.discovery_usage[option])
 
-    def take_cohort(self, option: CohortOption, duration: int) -> None:
-        self.team[option.week] += 1
-        for w in range(option.week, option.week + duration):
-            self.active[(option.partner_key, w)] += 1
+    def take_cohort(self, option: CohortOption) -> None:
+        self._take(self.shared.cohort_usage[option])
 
     def take_discovery(self, option: DiscoveryOption) -> None:
-        self.team[option.week] += 1
-        self.venue[(option.venue_key, option.week)] += 1
-        self.discs[(option.partner_key, option.week)] += 1
+        self._take(self.shared.discovery_usage[option])
 
     def release_discovery(self, option: DiscoveryOption) -> None:
-        self.team[option.week] -= 1
-        self.venue[(option.venue_key, option.week)] -= 1
-        self.discs[(option.partner_key, option.week)] -= 1
+        self._take(self.shared.discovery_usage[option], -1)
 
 
 def plan_greedy(problem: PlanningProblem, options: Options | None = None) -> PlanResult:
     began = time.perf_counter()
     options = options or Options(problem)
     rates = problem.rates
-    ledger = _Ledger(problem, options)
+    shared = shared_resources(options)
+    ledger = _Ledger(shared)
     supply: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for fixed in problem.fixed:
-        if fixed.kind == "poec":
-            supply[fixed.trade_key][_fixed_arrival(problem, fixed)] += hires_from(fixed.capacity, rates)
+    for trade_key, arrivals in shared.fixed_arrivals.items():
+        supply[trade_key].update(arrivals)
     demand = sorted(
         (week, trade_key) for trade_key, series in problem.need.items() for week, p in enumerate(series) if p > 0
     )
@@ -92,7 +66,6 @@ def plan_greedy(problem: PlanningProblem, options: Options | None = None) -> Pla
     for deadline, trade_key in demand:
         series = problem.need[trade_key]
         trade = problem.trade(trade_key)
-        duration = trade.poec.duration_weeks
         candidates = sorted(
             (o for o in options.cohorts.get(trade_key, []) if o.arrival_week <= deadline),
             key=lambda o: (-o.week, o.partner_key),
@@ -105,7 +78,7 @@ def plan_greedy(problem: PlanningProblem, options: Options | None = None) -> Pla
                 break
             placed = False
             for option in candidates:
-                if option in used or not ledger.cohort_fits(option, duration):
+                if option in used or not ledger.cohort_fits(option):
                     continue
                 size = trade.poec.min_size
                 while hires_from(size, rates) < shortfall and size < option.max_size:
@@ -113,7 +86,7 @@ def plan_greedy(problem: PlanningProblem, options: Options | None = None) -> Pla
                 picked = _recruit(problem, options, ledger, trade_key, option.week, size)
                 if picked is None:
                     continue
-                ledger.take_cohort(option, duration)
+                ledger.take_cohort(option)
                 used.add(option)
                 cohorts.append((option, size))
                 discoveries.extend((d, 1, option.week) for d in picked)

@@ -1,15 +1,20 @@
-"""The CP-SAT model, in weeks.
+"""The CP-SAT model, in weeks, solved level by level.
 
 Decisions: for each trade, partner and week, whether a POEC cohort starts (and its size); for each
 trade, discovery venue and week, how many discoveries are held to recruit the cohorts starting a
 fixed lead time later. Constraints: partner day slots (a cohort takes its trainer every day, a
 discovery one day), one discovery per venue and day, the team's events per week, cohort sizes,
-calendars (already applied in ``Options``), events kept as they are. Objective, in decreasing
-weight: people needed but not trained on time, person-weeks of lateness, number of events.
+calendars (already applied in ``Options``), events kept as they are.
+
+The objective is lexicographic, as the coordinators rank it: first the people needed who are
+trained on time (maximised), then, with that coverage kept, a weighted sum of person-weeks of
+lateness and number of events (minimised). Each level is its own CP-SAT solve and reports its
+status, objective, bound and gap; the plan's headline figures are the coverage level's, in people.
+Solving the levels apart (rather than one objective with a large weight on coverage) lets CP-SAT's
+bound work on coverage alone: on the three-year bench it went from a 34-63 % gap to 0-12 %.
 
 The running total of people served is a chain of variables (one small constraint a week, not a
-sum growing with the weeks). How the model is searched (whole, or by windows of weeks on large
-instances) is in ``_Search``. One worker and deterministic time limits: the same input gives the
+sum growing with the weeks). One worker and deterministic time limits: the same input gives the
 same plan.
 """
 
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
@@ -28,7 +34,8 @@ from clauses.planning.problem import (
     fraction,
     hires_from,
 )
-from clauses.planning.result import PlanResult, _fixed_arrival, materialise
+from clauses.planning.resources import shared_resources
+from clauses.planning.result import PlanResult, materialise
 
 STATUS_NAMES = {
     cp_model.OPTIMAL: "OPTIMAL",
@@ -37,6 +44,53 @@ STATUS_NAMES = {
     cp_model.MODEL_INVALID: "MODEL_INVALID",
     cp_model.UNKNOWN: "UNKNOWN",
 }
+
+# Share of the time limit the coverage level may use; lateness and events get the rest (and any
+# time the coverage level leaves when it proves its optimum early).
+COVERAGE_SHARE = 0.7
+
+
+@dataclass
+class _Built:
+    """The model and the variables the levels, the hint and the plan read."""
+
+    model: cp_model.CpModel
+    cohort_vars: list[tuple[CohortOption, cp_model.IntVar, cp_model.IntVar]] = field(default_factory=list)
+    discovery_vars: list[tuple[DiscoveryOption, cp_model.IntVar, int]] = field(default_factory=list)
+    hire_vars: list[tuple[CohortOption, cp_model.IntVar]] = field(default_factory=list)
+    served_vars: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
+    running_vars: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)  # served so far
+    late_vars: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
+    cum_vars: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
+    fixed_arrivals: dict[str, dict[int, int]] = field(default_factory=dict)
+    served: list = field(default_factory=list)  # people served on time, per trade and week
+    late: list = field(default_factory=list)  # people short, per trade and week
+    events: list = field(default_factory=list)  # events started
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Level:
+    """One level of the lexicographic objective, as solved."""
+
+    name: str  # coverage / lateness_and_events
+    sense: str  # max / min
+    status: str
+    objective: float | None
+    bound: float | None
+    deterministic_seconds: float
+
+    @property
+    def gap(self) -> float | None:
+        if self.objective is None or self.bound is None:
+            return None
+        if self.status == "OPTIMAL":
+            return 0.0
+        return abs(self.bound - self.objective) / max(abs(self.objective), 1.0)
+
+    def as_dict(self) -> dict:
+        return {"level": self.name, "sense": self.sense, "status": self.status, "objective": self.objective,
+                "bound": self.bound, "gap": self.gap, "deterministic_seconds": round(self.deterministic_seconds, 3)}
 
 
 def solve(
@@ -47,60 +101,88 @@ def solve(
     parameters: dict | None = None,
     hint: PlanResult | None = None,
 ) -> PlanResult:
-    """Build and solve the model; never raises on an empty or infeasible instance: the result's
-    status, warnings and uncovered need say what happened."""
+    """Build and solve the model, coverage first; never raises on an empty or infeasible instance:
+    the result's status, warnings and uncovered need say what happened."""
     began = time.perf_counter()
     options = options or Options(problem)
-    settings = problem.settings
-    weights = settings.weights
-    rates = problem.rates
-    cal = options.calendar
-    warnings: list[str] = []
     if not any(sum(s) for s in problem.need.values()):
         return materialise(
             problem, options, [], [], status="OPTIMAL", objective=0.0, bound=0.0, gap=0.0,
             solve_seconds=time.perf_counter() - began, warnings=["aucun besoin à couvrir sur l'horizon"],
         )
+    built = _build(problem, options)
+    if hint is not None:
+        _add_hint(built, problem, hint)
+    build_seconds = time.perf_counter() - began
+    limit = time_limit if time_limit is not None else problem.settings.solver_time_limit_seconds
+    solver = _Solver(problem.settings.solver_seed, parameters or {})
+    model = built.model
+    weights = problem.settings.weights
 
+    # Level 1: people trained on time, as many as possible.
+    served = sum(built.served)
+    model.maximize(served)
+    # Follow the start plan for one conflict only: following it longer cost 5-10 s for nothing.
+    values, coverage = solver.run(model, "coverage", "max", limit * COVERAGE_SHARE, hint_conflict_limit=1)
+    warnings = list(built.warnings)
+    if values is None:
+        warnings.append(f"le solveur n'a pas trouvé de plan (statut {coverage.status})")
+        return materialise(
+            problem, options, [], [], status=coverage.status, objective=None, bound=None, gap=None,
+            solve_seconds=time.perf_counter() - began, warnings=warnings,
+        )
+    levels = [coverage]
+    # Level 2: that coverage kept, the least lateness, then the fewest events.
+    model.add(served >= round(coverage.objective))
+    model.minimize(weights.late_person_week * sum(built.late) + weights.event * sum(built.events))
+    _hint_values(model, values)
+    second_values, second = solver.run(model, "lateness_and_events", "min", limit - solver.deterministic_time)
+    levels.append(second)
+    if second_values is not None:
+        values = second_values
+    status = "OPTIMAL" if all(level.status == "OPTIMAL" for level in levels) else "FEASIBLE"
+    value = lambda var: values[var.index]  # noqa: E731
+    chosen_cohorts = [(opt, value(n)) for opt, c, n in built.cohort_vars if value(c)]
+    chosen_discoveries = [(opt, value(d), cw) for opt, d, cw in built.discovery_vars if value(d) > 0]
+    result = materialise(
+        problem, options, chosen_cohorts, chosen_discoveries, status=status, objective=coverage.objective,
+        bound=coverage.bound, gap=coverage.gap, solve_seconds=time.perf_counter() - began, warnings=warnings,
+    )
+    result.stats = {
+        "build_seconds": round(build_seconds, 3),
+        "deterministic_seconds": round(solver.deterministic_time, 3),
+        "levels": [level.as_dict() for level in levels],
+    }
+    return result
+
+
+def _build(problem: PlanningProblem, options: Options) -> _Built:
+    settings = problem.settings
+    rates = problem.rates
+    cal = options.calendar
+    warnings: list[str] = []
     model = cp_model.CpModel()
     weeks = problem.weeks
-    partners = {p.key: p for p in problem.partners}
     y = fraction(rates.hires_per_trainee)
     a = fraction(rates.attended_to_selected)
 
-    # Usage ledgers: lists of (coefficient, variable) per resource and week.
-    partner_cohorts: dict[tuple[str, int], list] = defaultdict(list)
-    partner_discoveries: dict[tuple[str, int], list] = defaultdict(list)
-    venue_discoveries: dict[tuple[str, int], list] = defaultdict(list)
-    venue_days: dict[tuple[str, int], int] = {}
-    team: dict[int, list] = defaultdict(list)
+    shared = shared_resources(options)
+    usage: dict[tuple, list] = defaultdict(list)  # row -> terms
     events_cost: list = []
-
-    # Fixed events: constants on the same ledgers.
-    fixed_partner_cohorts: dict[tuple[str, int], int] = defaultdict(int)
-    fixed_partner_discoveries: dict[tuple[str, int], int] = defaultdict(int)
-    fixed_venue: dict[tuple[str, int], int] = defaultdict(int)
-    fixed_team: dict[int, int] = defaultdict(int)
-    fixed_arrivals: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for fixed in problem.fixed:
-        first_week = cal.week_of(fixed.first_day)
-        if 0 <= first_week < weeks:
-            fixed_team[first_week] += 1
-        if fixed.kind == "poec":
-            for week in range(first_week, cal.week_of(fixed.last_day) + 1):
-                fixed_partner_cohorts[(fixed.partner_key, week)] += 1
-            fixed_arrivals[fixed.trade_key][_fixed_arrival(problem, fixed)] += hires_from(fixed.capacity, rates)
-        else:
-            fixed_partner_discoveries[(fixed.partner_key, first_week)] += 1
-            if fixed.venue_key:
-                fixed_venue[(fixed.venue_key, first_week)] += 1
+    fixed_arrivals = shared.fixed_arrivals
+    for week in shared.overbooked_weeks:
+        warnings.append(
+            f"semaine du {cal.week_monday(week)} : les événements maintenus dépassent "
+            f"le maximum de {settings.max_events_per_week} par semaine"
+        )
 
     cohort_vars: list[tuple[CohortOption, cp_model.IntVar, cp_model.IntVar]] = []
     discovery_vars: list[tuple[DiscoveryOption, cp_model.IntVar, int]] = []
-    unmet_terms: list = []
+    served_terms: list = []
     late_terms: list = []
     # (trade, week) -> variable, to start the search from a hint
     served_vars: dict[tuple[str, int], cp_model.IntVar] = {}
+    running_vars: dict[tuple[str, int], cp_model.IntVar] = {}
     late_vars: dict[tuple[str, int], cp_model.IntVar] = {}
     cum_vars: dict[tuple[str, int], cp_model.IntVar] = {}
     hire_vars: list[tuple[CohortOption, cp_model.IntVar]] = []
@@ -123,10 +205,9 @@ def solve(
             hire_vars.append((option, h))
             arrivals[option.arrival_week].append(h)
             starts[option.week].append(n)
-            team[option.week].append(c)
             events_cost.append(c)
-            for week in range(option.week, option.week + duration):
-                partner_cohorts[(option.partner_key, week)].append(c)
+            for row, units in shared.cohort_usage[option]:
+                usage[row].append(units * c)
         # Discoveries recruit the cohorts starting ``lead`` weeks (plus the window) later.
         for cohort_week in sorted(starts):
             seats_terms = []
@@ -135,11 +216,9 @@ def solve(
                     d = model.new_int_var(0, len(option.days), f"d_{trade_key}_{option.venue_key}_{disc_week}_{cohort_week}")
                     discovery_vars.append((option, d, cohort_week))
                     seats_terms.append(option.seats * d)
-                    partner_discoveries[(option.partner_key, disc_week)].append(d)
-                    venue_discoveries[(option.venue_key, disc_week)].append(d)
-                    venue_days[(option.venue_key, disc_week)] = len(option.days)
-                    team[disc_week].append(d)
                     events_cost.append(d)
+                    for row, units in shared.discovery_usage[option]:
+                        usage[row].append(units * d)
             # trainees <= attended_to_selected * seats
             model.add(a.denominator * sum(starts[cohort_week]) <= a.numerator * sum(seats_terms))
         # Cumulative trained people, on-time service and lateness.
@@ -149,7 +228,7 @@ def solve(
         supply = 0
         cum_fixed = 0
         for week in range(weeks):
-            cum_fixed += fixed_arrivals[trade_key].get(week, 0)
+            cum_fixed += fixed_arrivals.get(trade_key, {}).get(week, 0)
             supply = supply + sum(arrivals.get(week, []))
             cum_need += series[week]
             if series[week] > 0:
@@ -159,8 +238,9 @@ def solve(
                 model.add(q == (served_so_far[-1] if served_so_far else 0) + s)
                 served_so_far.append(q)
                 served_vars[(trade_key, week)] = s
+                running_vars[(trade_key, week)] = q
                 model.add(q <= supply + cum_fixed)
-                unmet_terms.append(series[week] - s)
+                served_terms.append(s)
             if cum_need > 0 and cum_need > cum_fixed:
                 b = model.new_int_var(0, cum_need, f"b_{trade_key}_{week}")
                 model.add(b >= cum_need - cum_fixed - supply)
@@ -173,77 +253,18 @@ def solve(
                 cum_vars[(trade_key, week)] = cum
                 supply = cum
 
-    for (partner_key, week), cohorts in partner_cohorts.items():
-        cap = partners[partner_key].concurrent_capacity - fixed_partner_cohorts[(partner_key, week)]
-        model.add(sum(cohorts) <= max(cap, 0))
-    for (partner_key, week), discs in partner_discoveries.items():
-        partner = partners[partner_key]
-        days = len(cal.partner_days(week, partner))
-        used = fixed_partner_cohorts[(partner_key, week)] * days + fixed_partner_discoveries[(partner_key, week)]
-        cohorts = partner_cohorts.get((partner_key, week), [])
-        model.add(days * sum(cohorts) + sum(discs) <= max(partner.concurrent_capacity * days - used, 0))
-    for (venue_key, week), discs in venue_discoveries.items():
-        model.add(sum(discs) <= max(venue_days[(venue_key, week)] - fixed_venue[(venue_key, week)], 0))
-    for week, items in team.items():
-        limit = settings.max_events_per_week - fixed_team[week]
-        if limit < 0:
-            warnings.append(
-                f"semaine du {cal.week_monday(week)} : les événements maintenus dépassent "
-                f"le maximum de {settings.max_events_per_week} par semaine"
-            )
-        model.add(sum(items) <= max(limit, 0))
+    for row, terms in usage.items():
+        model.add(sum(terms) <= shared.capacity[row])
 
-    model.minimize(
-        weights.uncovered_person * sum(unmet_terms)
-        + weights.late_person_week * sum(late_terms)
-        + weights.event * sum(events_cost)
+    return _Built(
+        model, cohort_vars, discovery_vars, hire_vars, served_vars, running_vars, late_vars, cum_vars,
+        fixed_arrivals, served_terms, late_terms, events_cost, warnings,
     )
-    limit = time_limit if time_limit is not None else settings.solver_time_limit_seconds
-    if hint is not None:
-        _add_hint(
-            model, problem, hint, cohort_vars, discovery_vars, hire_vars, served_vars, late_vars, cum_vars,
-            fixed_arrivals,
-        )
-    build_seconds = time.perf_counter() - began
-    # Window of each decision: the week its cohort starts (a discovery belongs to its cohort).
-    windows = [(opt.week, (c, n)) for opt, c, n in cohort_vars]
-    windows += [(opt.week, (h,)) for opt, h in hire_vars]
-    windows += [(cohort_week, (d,)) for _opt, d, cohort_week in discovery_vars]
-    start_values = {var.index: 0 for _week, variables in windows for var in variables}
-    hinted = model.proto.solution_hint
-    start_values.update((i, v) for i, v in zip(hinted.vars, hinted.values) if i in start_values)
-    search = _Search(model, settings.solver_seed, parameters or {})
-    code, values, bound = search.run(limit, windows, problem.weeks, start_values, len(cohort_vars))
-    status = STATUS_NAMES.get(code, str(code))
-    if values is None:
-        warnings.append(f"le solveur n'a pas trouvé de plan (statut {status})")
-        return materialise(
-            problem, options, [], [], status=status, objective=None, bound=None, gap=None,
-            solve_seconds=time.perf_counter() - began, warnings=warnings,
-        )
-    objective = search.objective
-    gap = 0.0 if code == cp_model.OPTIMAL else abs(objective - bound) / max(abs(objective), 1.0)
-    value = lambda var: values[var.index]  # noqa: E731
-    chosen_cohorts = [(opt, value(n)) for opt, c, n in cohort_vars if value(c)]
-    chosen_discoveries = [(opt, value(d), cw) for opt, d, cw in discovery_vars if value(d) > 0]
-    result = materialise(
-        problem, options, chosen_cohorts, chosen_discoveries, status=status, objective=objective,
-        bound=bound, gap=gap, solve_seconds=time.perf_counter() - began, warnings=warnings,
-    )
-    result.stats = {
-        "build_seconds": round(build_seconds, 3),
-        "deterministic_seconds": round(search.deterministic_time, 3),
-        "windows_solved": search.windows_solved,
-        "improvements": search.improvements,
-    }
-    return result
 
 
-def _add_hint(
-    model, problem, hint: PlanResult, cohort_vars, discovery_vars, hire_vars, served_vars, late_vars, cum_vars,
-    fixed_arrivals,
-) -> None:
+def _add_hint(built: _Built, problem: PlanningProblem, hint: PlanResult) -> None:
     """Start the search from another plan (the greedy one): a good first solution, same answer."""
+    model = built.model
     sizes = {
         (e.trade_key, e.partner_key, e.week): e.capacity
         for e in hint.events
@@ -254,169 +275,72 @@ def _add_hint(
     for e in hint.events:
         if e.kind == "discovery" and e.fixed_event_id is None and e.cohort is not None:
             counts[(e.trade_key, e.venue_key, e.week, cohort_weeks[e.cohort])] += 1
-    for option, c, n in cohort_vars:
+    for option, c, n in built.cohort_vars:
         size = sizes.get((option.trade_key, option.partner_key, option.week), 0)
         model.add_hint(c, 1 if size else 0)
         model.add_hint(n, size)
-    for option, d, cohort_week in discovery_vars:
+    for option, d, cohort_week in built.discovery_vars:
         model.add_hint(d, counts.get((option.trade_key, option.venue_key, option.week, cohort_week), 0))
     arrivals: dict[tuple[str, int], int] = defaultdict(int)
-    for option, h in hire_vars:
+    for option, h in built.hire_vars:
         size = sizes.get((option.trade_key, option.partner_key, option.week), 0)
         hires = hires_from(size, problem.rates)
         model.add_hint(h, hires)
         arrivals[(option.trade_key, option.arrival_week)] += hires
     for trade_key, series in problem.need.items():
-        stock = cum_supply = cum_fixed = cum_need = 0
+        stock = cum_supply = cum_fixed = cum_need = cum_served = 0
         for week in range(problem.weeks):
-            fixed = fixed_arrivals[trade_key].get(week, 0)
+            fixed = built.fixed_arrivals.get(trade_key, {}).get(week, 0)
             cum_fixed += fixed
             cum_supply += arrivals[(trade_key, week)]
             cum_need += series[week]
             stock += arrivals[(trade_key, week)] + fixed
             served = min(stock, series[week])
             stock -= served
-            if (trade_key, week) in served_vars:
-                model.add_hint(served_vars[(trade_key, week)], served)
-            if (trade_key, week) in late_vars:
-                model.add_hint(late_vars[(trade_key, week)], max(0, cum_need - cum_fixed - cum_supply))
-            if (trade_key, week) in cum_vars:
-                model.add_hint(cum_vars[(trade_key, week)], cum_supply)
+            cum_served += served
+            if (trade_key, week) in built.served_vars:
+                model.add_hint(built.served_vars[(trade_key, week)], served)
+                model.add_hint(built.running_vars[(trade_key, week)], cum_served)
+            if (trade_key, week) in built.late_vars:
+                model.add_hint(built.late_vars[(trade_key, week)], max(0, cum_need - cum_fixed - cum_supply))
+            if (trade_key, week) in built.cum_vars:
+                model.add_hint(built.cum_vars[(trade_key, week)], cum_supply)
 
 
-class _Search:
-    """A deterministic search, by size of the model.
+class _Solver:
+    """One worker, deterministic time limits: the same input gives the same plan."""
 
-    - Small models (up to ``SMALL`` cohort options, e.g. a few trades over a year): the whole model,
-      from the hint, for the whole deterministic time limit; they usually end proven optimal.
-    - Large models (the three-year, twelve-trade plan: some 1,500 cohort options and 12,000
-      variables): searching the whole model with one worker did not beat the greedy hint in
-      5 deterministic seconds, and its presolve alone took most of them. Instead: the hint (or the
-      empty plan) is the incumbent, then large-neighbourhood passes over windows of weeks re-solve
-      the decisions of the cohorts starting in a window (and their discoveries) with every other
-      decision kept; a window's plan replaces the incumbent only when the objective improves.
-      Windows of ``WINDOW_WEEKS`` weeks, half-overlapping, are visited in order; a sweep that
-      improves nothing widens them. The bound is the LP relaxation's (GLOP), weaker than CP-SAT's
-      cuts, so the gap reported for a large model is pessimistic.
-
-    Every step has a deterministic time limit and one worker: the same input gives the same plan.
-    """
-
-    WINDOW_WEEKS = 16
-    WINDOW_LIMIT = 0.5  # deterministic seconds per window (best of 0.3-1.0 measured on the bench)
-    SMALL = 200  # cohort options: up to this, the whole model is searched at once
-
-    def __init__(self, model: cp_model.CpModel, seed: int, overrides: dict) -> None:
-        self.model = model
+    def __init__(self, seed: int, overrides: dict) -> None:
         self.seed = seed
         self.overrides = overrides
         self.deterministic_time = 0.0
-        self.objective: float | None = None
-        self.windows_solved = 0
-        self.improvements = 0
 
-    def _solve(self, model: cp_model.CpModel, limit: float) -> tuple:
+    def run(
+        self, model: cp_model.CpModel, name: str, sense: str, limit: float, **extra
+    ) -> tuple[list[int] | None, Level]:
         solver = cp_model.CpSolver()
         params = solver.parameters
         params.num_workers = 1
         params.random_seed = self.seed
-        params.max_deterministic_time = max(limit, 0.01)
+        params.max_deterministic_time = max(limit, 0.05)
         # A wall-clock guard far above the deterministic limit, only against a stuck machine.
         params.max_time_in_seconds = max(20 * limit, 60.0)
-        for name, value in self.overrides.items():
-            setattr(params, name, value)
+        for key, value in {**extra, **self.overrides}.items():
+            setattr(params, key, value)
         code = solver.solve(model)
         response = solver.response_proto
-        bound = solver.best_objective_bound
         self.deterministic_time += response.deterministic_time
+        status = STATUS_NAMES.get(code, str(code))
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return code, None, None, bound
-        return code, list(response.solution), solver.objective_value, bound
-
-    def _fixed(self, windows, values, begin: int = 0, end: int = 0) -> cp_model.CpModel:
-        """A copy of the model with every decision outside weeks [begin, end) fixed to ``values``
-        (all decisions when the window is empty), hinted with ``values`` where known."""
-        sub = self.model.clone()
-        proto_vars = sub.proto.variables
-        for week, variables in windows:
-            if begin <= week < end:
-                continue
-            for var in variables:
-                domain = proto_vars[var.index].domain
-                value = values[var.index]
-                domain.clear()
-                domain.extend([value, value])
-        return sub
-
-    def run(self, limit: float, windows: list[tuple[int, tuple]], weeks: int, start: dict[int, int], size: int):
-        if size <= self.SMALL:
-            code, values, self.objective, bound = self._solve(self.model, limit)
-            return code, values, bound
-        # The model is too large to search whole: its LP relaxation bounds the objective.
-        bound = lp_bound(self.model)
-        if bound is None:
-            bound = 0.0
-        # The incumbent: the start plan (the hint, else nothing), completed by a solve with every
-        # decision fixed.
-        code, values, self.objective, _ = self._solve(self._fixed(windows, start), 1.0)
-        if values is None:
-            return code, None, None
-        size = self.WINDOW_WEEKS
-        while limit - self.deterministic_time > 0.05 and self.objective > bound + 1e-6:
-            step = size // 2
-            improved = False
-            for begin in range(0, max(weeks - step, 1), step):
-                remaining = limit - self.deterministic_time
-                if remaining <= 0.05 or self.objective <= bound + 1e-6:
-                    break
-                sub = self._fixed(windows, values, begin, begin + size)
-                hint = sub.proto.solution_hint
-                hint.vars.clear()
-                hint.values.clear()
-                hint.vars.extend(range(len(values)))
-                hint.values.extend(values)
-                _, sub_values, sub_objective, _ = self._solve(sub, min(self.WINDOW_LIMIT, remaining))
-                self.windows_solved += 1
-                if sub_values is not None and sub_objective < self.objective - 1e-6:
-                    values, self.objective = sub_values, sub_objective
-                    self.improvements += 1
-                    improved = True
-            if not improved:
-                if size >= weeks:
-                    break
-                size += self.WINDOW_WEEKS // 2  # nothing left to gain in small windows: widen them
-        if self.objective <= bound + 1e-6:
-            return cp_model.OPTIMAL, values, bound
-        return cp_model.FEASIBLE, values, bound
+            return None, Level(name, sense, status, None, None, response.deterministic_time)
+        level = Level(name, sense, status, solver.objective_value, solver.best_objective_bound, response.deterministic_time)
+        return list(response.solution), level
 
 
-def lp_bound(model: cp_model.CpModel, time_limit: float = 20.0) -> float | None:
-    """A lower bound of the objective: the LP relaxation of the model (every constraint is linear),
-    solved with GLOP, deterministic. None when the LP could not be solved in time."""
-    from ortools.linear_solver.python import model_builder as mb
-
-    proto = model.proto
-    lp = mb.Model()
-    xs = [lp.new_var(v.domain[0], v.domain[len(v.domain) - 1], False, None) for v in proto.variables]
-
-    def term(ref: int, coeff: int):
-        # a negative reference is the negation of a Boolean: not(x) = 1 - x
-        return coeff * xs[ref] if ref >= 0 else coeff * (1 - xs[-ref - 1])
-
-    for constraint in proto.constraints:
-        linear = constraint.linear
-        expr = sum(term(r, c) for r, c in zip(linear.vars, linear.coeffs))
-        low, high = linear.domain[0], linear.domain[len(linear.domain) - 1]
-        if low > -(2**62):
-            lp.add(expr >= low)
-        if high < 2**62:
-            lp.add(expr <= high)
-    objective = proto.objective
-    lp.minimize(sum(term(r, c) for r, c in zip(objective.vars, objective.coeffs)) + objective.offset)
-    solver = mb.Solver("glop")
-    solver.set_time_limit_in_seconds(time_limit)
-    status = solver.solve(lp)
-    if status != mb.SolveStatus.OPTIMAL:
-        return None
-    scale = objective.scaling_factor or 1.0
-    return solver.objective_value * scale
+def _hint_values(model: cp_model.CpModel, values: list[int]) -> None:
+    """Start the next level from the previous level's plan (feasible there too)."""
+    hint = model.proto.solution_hint
+    hint.vars.clear()
+    hint.values.clear()
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values)

@@ -1,0 +1,103 @@
+"""What planned events share, written once as rows "usage ≤ capacity" for every planner and bound.
+
+Rows, per week:
+- ``("cohorts", partner, week)``: cohorts a partner runs at once (its ``concurrent_capacity``);
+- ``("partner_days", partner, week)``: a partner's day slots (capacity × working days): a cohort
+  takes its trainer every working day of the week, a discovery one day;
+- ``("venue", venue, week)``: one discovery per venue and day;
+- ``("team", week)``: events the facilitators' team starts in a week.
+Events kept as they are (approved, announced) are taken off the capacities first. The CP-SAT model
+adds one constraint per row; the Lagrangian bound prices the rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from clauses.planning.problem import CohortOption, DiscoveryOption, Options, hires_from
+from clauses.planning.result import _fixed_arrival
+
+Row = tuple
+Usage = list[tuple[Row, int]]  # (row, units used)
+
+
+@dataclass
+class SharedResources:
+    capacity: dict[Row, int]
+    cohort_usage: dict[CohortOption, Usage]
+    discovery_usage: dict[DiscoveryOption, Usage]
+    fixed_arrivals: dict[str, dict[int, int]]  # trade -> week -> hires from kept cohorts
+    overbooked_weeks: list[int] = field(default_factory=list)  # kept events alone exceed the team limit
+
+
+def shared_resources(options: Options) -> SharedResources:
+    problem = options.problem
+    cal = options.calendar
+    weeks = problem.weeks
+    partners = {p.key: p for p in problem.partners}
+    venues = {v.key: (p, v) for p in problem.partners for v in p.venues}
+    # Kept events: what they already take.
+    kept_cohorts: dict[tuple[str, int], int] = defaultdict(int)
+    kept_days: dict[tuple[str, int], int] = defaultdict(int)
+    kept_venue: dict[tuple[str, int], int] = defaultdict(int)
+    kept_team: dict[int, int] = defaultdict(int)
+    fixed_arrivals: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for fixed in problem.fixed:
+        first_week = cal.week_of(fixed.first_day)
+        if 0 <= first_week < weeks:
+            kept_team[first_week] += 1
+        if fixed.kind == "poec":
+            for week in range(first_week, cal.week_of(fixed.last_day) + 1):
+                kept_cohorts[(fixed.partner_key, week)] += 1
+                if fixed.partner_key in partners:
+                    kept_days[(fixed.partner_key, week)] += len(cal.partner_days(week, partners[fixed.partner_key]))
+            fixed_arrivals[fixed.trade_key][_fixed_arrival(problem, fixed)] += hires_from(fixed.capacity, problem.rates)
+        else:
+            kept_days[(fixed.partner_key, first_week)] += 1
+            if fixed.venue_key:
+                kept_venue[(fixed.venue_key, first_week)] += 1
+
+    capacity: dict[Row, int] = {}
+
+    def partner_rows(partner_key: str, week: int) -> None:
+        if ("cohorts", partner_key, week) in capacity:
+            return
+        partner = partners[partner_key]
+        days = len(cal.partner_days(week, partner))
+        capacity[("cohorts", partner_key, week)] = max(partner.concurrent_capacity - kept_cohorts[(partner_key, week)], 0)
+        capacity[("partner_days", partner_key, week)] = max(
+            partner.concurrent_capacity * days - kept_days[(partner_key, week)], 0
+        )
+
+    limit = problem.settings.max_events_per_week
+    overbooked = sorted(w for w, n in kept_team.items() if n > limit)
+    cohort_usage: dict[CohortOption, Usage] = {}
+    for trade_key, cohorts in options.cohorts.items():
+        duration = problem.trade(trade_key).poec.duration_weeks
+        for option in cohorts:
+            usage: Usage = [(("team", option.week), 1)]
+            for week in range(option.week, option.week + duration):
+                partner_rows(option.partner_key, week)
+                days = len(cal.partner_days(week, partners[option.partner_key]))
+                usage += [(("cohorts", option.partner_key, week), 1), (("partner_days", option.partner_key, week), days)]
+            cohort_usage[option] = usage
+    discovery_usage: dict[DiscoveryOption, Usage] = {}
+    for by_week in options.discoveries.values():
+        for week, found in by_week.items():
+            for option in found:
+                partner_rows(option.partner_key, week)
+                partner, venue = venues[option.venue_key]
+                days = len(cal.discovery_days(week, partner, venue))
+                capacity[("venue", option.venue_key, week)] = max(days - kept_venue[(option.venue_key, week)], 0)
+                discovery_usage[option] = [
+                    (("team", week), 1), (("partner_days", option.partner_key, week), 1), (("venue", option.venue_key, week), 1)
+                ]
+    for usage in list(cohort_usage.values()) + list(discovery_usage.values()):
+        for row, _ in usage:
+            if row[0] == "team":
+                capacity[row] = max(limit - kept_team[row[1]], 0)
+    return SharedResources(
+        capacity, cohort_usage, discovery_usage, {k: dict(v) for k, v in fixed_arrivals.items()}, overbooked
+    )
+
