@@ -270,3 +270,16 @@ def test_coverage_comes_first_whatever_the_events_cost(settings):
     assert rest["objective"] >= 100 * len([e for e in result.events if e.fixed_event_id is None])
     again = solve(prob, time_limit=10, hint=greedy)
     assert again.signature() == result.signature()
+
+
+def test_report_says_whether_coverage_is_proven(settings):
+    from dataclasses import replace
+
+    from clauses.planning.report import markdown
+
+    result = solve(problem(settings, [("macon", 20, 3)]), time_limit=10)
+    text = markdown(result, {"macon": "Maçon"}, {"cfa": "CFA"})
+    assert "**optimal** ; couverture prouvée maximale (3 personnes formées à temps)" in text
+    unproven = replace(result, status="FEASIBLE", objective=265.0, bound=299.0, gap=34 / 265)
+    text = markdown(unproven, {"macon": "Maçon"}, {"cfa": "CFA"})
+    assert "couverture : 265 personnes formées à temps, aucun plan ne peut dépasser 299 (écart 12,8" in text

@@ -1,5 +1,5 @@
 """``clauses plan``: plan discovery events and POEC cohorts from the latest forecast (a draft), and
-``clauses plan approve|reject|cancel|show`` for the coordinator."""
+``clauses plan approve|reject|move|cancel|show`` for the coordinator."""
 
 from __future__ import annotations
 
@@ -27,6 +27,23 @@ def register(subparsers) -> None:
         sub.add_argument("--note", default=None)
         add_json_flag(sub)
         sub.set_defaults(handler=_decide)
+    sub = actions.add_parser(
+        "move",
+        help="move an event: new dates, venue or number of places (recorded so invitees are told)",
+        description=(
+            "Move an event of a draft or approved plan. Times without an offset are Europe/Paris wall-clock "
+            "times; a date alone keeps the event's hours and length. Accepted: "
+            "2026-03-10T09:00+01:00, 2026-03-10 09:00, 10/03/2026 9h30, 'mardi 10 mars 2026 à 9 h 30', "
+            "2026-03-10, 10/03/2026."
+        ),
+    )
+    sub.add_argument("event_id", type=int)
+    sub.add_argument("--start", default=None, help="new start (the end follows, same length) or a new day")
+    sub.add_argument("--end", default=None, help="new end (or a new last day, same closing time)")
+    sub.add_argument("--venue", default=None, metavar="KEY", help="a venue key of config/partners.yaml")
+    sub.add_argument("--capacity", type=int, default=None, metavar="N", help="number of places")
+    add_json_flag(sub)
+    sub.set_defaults(handler=_move)
     sub = actions.add_parser("cancel", help="cancel an event (recorded so invitees are told)")
     sub.add_argument("event_id", type=int)
     add_json_flag(sub)
@@ -70,14 +87,70 @@ def _decide(args: argparse.Namespace) -> Summary:
     return Summary(f"plan {plan.id} {plan.status}", data, [f"{k}: {v}" for k, v in data["exports"].items()])
 
 
+def _move(args: argparse.Namespace) -> Summary:
+    from clauses.config import load_config
+    from clauses.errors import ClausesError
+    from clauses.planning.edits import edit_event, parse_when
+    from clauses.storage import Database
+
+    if args.start is None and args.end is None and args.venue is None and args.capacity is None:
+        raise ClausesError("nothing to change: give --start, --end, --venue and/or --capacity")
+    start = parse_when(args.start) if args.start is not None else None
+    end = parse_when(args.end) if args.end is not None else None
+    config = load_config()
+    db = Database()
+    try:
+        with db.transaction() as session:
+            outcome = edit_event(
+                session, config, args.event_id, start=start, end=end, venue_key=args.venue, capacity=args.capacity
+            )
+            announced = outcome.change.event.announced_at is not None
+    finally:
+        db.dispose()
+    change = outcome.change
+    lines = [
+        f"{name}: {_shown(change.before[key])} → {_shown(change.after[key])}{suffix}"
+        for name, key, suffix in (
+            ("start", "start", " (Europe/Paris)"), ("end", "end", " (Europe/Paris)"),
+            ("venue", "venue_key", ""), ("capacity", "capacity", ""),
+        )
+        if _shown(change.before[key]) != _shown(change.after[key])
+    ]
+    lines += [f"warning: {w}" for w in outcome.warnings]
+    if announced:
+        lines.append("invitees get an update with the next `clauses followups`")
+    data = {
+        "ok": True, "event_id": args.event_id, "change": change.change, "sequence": change.sequence,
+        "before": change.before, "after": change.after, "warnings": outcome.warnings,
+    }
+    return Summary(f"event {args.event_id} moved (sequence {change.sequence})", data, lines)
+
+
+def _shown(value) -> str:
+    """A stored value as a person reads it: times in Europe/Paris, to the minute."""
+    if isinstance(value, str) and len(value) >= 16 and value[4] == "-" and "T" in value:
+        from clauses.planning.edits import stored_moment, wall_clock
+
+        return wall_clock(stored_moment(value)).isoformat(sep=" ", timespec="minutes")
+    return "none" if value is None else str(value)
+
+
 def _cancel(args: argparse.Namespace) -> Summary:
-    from clauses.planning.approval import cancel_event
+    from clauses.planning.edits import cancel
     from clauses.storage import Database
 
     db = Database()
-    with db.transaction() as session:
-        change = cancel_event(session, args.event_id)
-    return Summary(f"event {args.event_id} cancelled (sequence {change.sequence})", {"event_id": args.event_id, "sequence": change.sequence})
+    try:
+        with db.transaction() as session:
+            outcome = cancel(session, args.event_id)
+    finally:
+        db.dispose()
+    change = outcome.change
+    return Summary(
+        f"event {args.event_id} cancelled (sequence {change.sequence})",
+        {"event_id": args.event_id, "sequence": change.sequence, "warnings": outcome.warnings},
+        [f"warning: {w}" for w in outcome.warnings],
+    )
 
 
 def _show(args: argparse.Namespace) -> Summary:

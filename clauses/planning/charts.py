@@ -16,9 +16,17 @@ from babel.dates import format_date  # noqa: E402
 from clauses.planning.result import PARIS, PlanResult  # noqa: E402
 
 
-def gantt(result: PlanResult, labels: dict[str, str], path: Path, *, title: str = "Plan des découvertes métiers et POEC") -> Path:
+# 12 inches at 100 dpi: 1,200 pixels wide, readable in the Prefect UI, and small enough to travel
+# inside its artifact (a three-year plan of 13 trades and ~250 events: about 70 kB).
+DPI = 100
+
+
+def gantt(
+    result: PlanResult, labels: dict[str, str], path: Path, *, title: str = "Plan des découvertes métiers et POEC",
+    dpi: int = DPI,
+) -> Path:
     trades = sorted({e.trade_key for e in result.events} | {c.trade_key for c in result.coverage})
-    fig, ax = plt.subplots(figsize=(12, 0.5 * max(len(trades), 3) + 1.8), dpi=110)
+    fig, ax = plt.subplots(figsize=(12, 0.5 * max(len(trades), 3) + 1.8), dpi=dpi)
     rows = {t: i for i, t in enumerate(trades)}
     for event in result.events:
         y = rows[event.trade_key]

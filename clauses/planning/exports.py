@@ -1,5 +1,6 @@
 """The approved plan for partners: a CSV table and an iCalendar feed (one VEVENT per event,
-stable UID, SEQUENCE raised on every change, French text, times in UTC)."""
+stable UID, SEQUENCE raised on every change, French text, times in UTC). A discovery names the POEC
+cohort it recruits for (CSV: the cohort's uid; calendar: its start date)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ KIND_FR = {"discovery": "Découverte métier", "poec": "POEC", "information_sess
 STATUS_FR = {"scheduled": "prévu", "moved": "déplacé", "cancelled": "annulé", "held": "tenu"}
 CSV_COLUMNS = [
     "uid", "sequence", "type", "metier", "partenaire", "lieu", "debut", "fin", "places",
-    "invitations_visees", "statut",
+    "invitations_visees", "statut", "recrute_pour_uid",
 ]
 
 
@@ -51,6 +52,7 @@ def to_csv(config: Config, events: list[Event]) -> str:
             event.uid, event.sequence, KIND_FR.get(event.kind, event.kind), trade, partner, venue,
             _aware(event.start).astimezone(PARIS).isoformat(), _aware(event.end).astimezone(PARIS).isoformat(),
             event.capacity, event.target_invitations, STATUS_FR.get(event.status, event.status),
+            event.recruits_for.uid if event.recruits_for is not None else "",
         ])
     return out.getvalue()
 
@@ -71,6 +73,10 @@ def to_ics(config: Config, events: list[Event], *, name: str = "Plan des découv
             f"Du {french_datetime(event.start)} au {french_datetime(event.end)}.\n"
             f"Places : {event.capacity}. Invitations prévues : {event.target_invitations}."
         )
+        if event.recruits_for is not None:
+            description += (
+                f"\nRecrute pour la POEC « {trade} » qui commence le {french.date_long(event.recruits_for.start)}."
+            )
         vevent = IcsEvent.new(
             uid=event.uid,
             stamp=_aware(event.updated_at or event.created_at).astimezone(dt.timezone.utc),

@@ -3,25 +3,52 @@ stays uncovered, and the events."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from babel.dates import format_date
 from babel.numbers import format_percent
 
 from clauses.planning.result import PARIS, PlanResult
+from clauses.planning.store import recruitment_links
 
 KIND_FR = {"discovery": "Découverte", "poec": "POEC"}
+STATUS_FR = {"OPTIMAL": "optimal", "FEASIBLE": "réalisable, non prouvé optimal", "GREEDY": "heuristique gloutonne"}
+
+
+def _coverage_proof(result: PlanResult, gap: str) -> str:
+    """The coverage level in words: people trained on time, and at most how many any plan could."""
+    if result.objective is None or result.bound is None:
+        return "pas de borne calculée"
+    found, bound = round(result.objective), round(result.bound)
+    if found >= bound:
+        return f"couverture prouvée maximale ({found} personnes formées à temps)"
+    return (f"couverture : {found} personnes formées à temps, aucun plan ne peut dépasser {bound} "
+            f"(écart {gap})")
 
 
 def _d(moment) -> str:
     return format_date(moment.astimezone(PARIS).date(), "d MMM y", locale="fr_FR")
 
 
-def markdown(result: PlanResult, labels: dict[str, str], partners: dict[str, str], *, plan_id: int | None = None) -> str:
+def markdown(
+    result: PlanResult,
+    labels: dict[str, str],
+    partners: dict[str, str],
+    *,
+    plan_id: int | None = None,
+    event_ids: list[int | None] | None = None,
+    venues: dict[str, str] | None = None,
+    kept_links: dict[int, tuple[int, dt.datetime]] | None = None,
+) -> str:
+    """``event_ids``: the stored id of each event of ``result`` (shown as "N°", what the coordinator
+    types to edit one); ``kept_links``: for a kept discovery (by id), the id and start of the cohort
+    it recruits for."""
     title = f"# Plan n° {plan_id} (brouillon)" if plan_id is not None else "# Plan (brouillon)"
     gap = "–" if result.gap is None else format_percent(result.gap, "#,##0.0 %", locale="fr_FR")
     lines = [
         title,
         "",
-        f"- Statut du solveur : **{result.status}**, objectif {result.objective}, borne {result.bound}, écart {gap}",
+        f"- Statut du solveur : **{STATUS_FR.get(result.status, result.status)}** ; {_coverage_proof(result, gap)}",
         f"- Besoin : {result.need} personnes ; formées à temps : {result.on_time} "
         f"({format_percent(result.coverage_ratio, '#,##0 %', locale='fr_FR')}) ; "
         f"au mieux atteignable compte tenu des délais : {result.upper_bound}",
@@ -42,11 +69,45 @@ def markdown(result: PlanResult, labels: dict[str, str], partners: dict[str, str
         )
     if result.warnings:
         lines += ["", "## Avertissements", ""] + [f"- {w}" for w in result.warnings]
-    lines += ["", "## Événements", "", "| Type | Métier | Partenaire | Début | Fin | Places |", "|---|---|---|---|---|---:|"]
-    for e in result.events:
+    ids = event_ids if event_ids is not None else [None] * len(result.events)
+    venues = venues or {}
+    links = recruitment_links(result)
+    kept_links = kept_links or {}
+    lines += [
+        "", "## Événements", "",
+        "| N° | Type | Métier | Partenaire | Lieu | Début | Fin | Places | Invitations visées | Recrute pour |",
+        "|---:|---|---|---|---|---|---|---:|---:|---|",
+    ]
+    for index, e in enumerate(result.events):
         kept = " (maintenu)" if e.fixed_event_id else ""
+        recruits = "–"
+        if index in links:
+            recruits = _cohorts_label([(ids[c], result.events[c].start) for c in _pooled(result, links[index])])
+        elif e.fixed_event_id in kept_links:
+            recruits = _cohorts_label([kept_links[e.fixed_event_id]])
+        venue = venues.get(e.venue_key, e.venue_key) if e.venue_key else "à préciser"
         lines.append(
-            f"| {KIND_FR.get(e.kind, e.kind)}{kept} | {labels.get(e.trade_key, e.trade_key)} | "
-            f"{partners.get(e.partner_key, e.partner_key)} | {_d(e.start)} | {_d(e.end)} | {e.capacity} |"
+            f"| {ids[index] if ids[index] is not None else '–'} | {KIND_FR.get(e.kind, e.kind)}{kept} | "
+            f"{labels.get(e.trade_key, e.trade_key)} | {partners.get(e.partner_key, e.partner_key)} | {venue} | "
+            f"{_d(e.start)} | {_d(e.end)} | {e.capacity} | {e.target_invitations or '–'} | {recruits} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _pooled(result: PlanResult, cohort: int) -> list[int]:
+    """The new cohorts of the same trade starting the same week as ``cohort``: discoveries recruit
+    for them together (the stored link names the first)."""
+    first = result.events[cohort]
+    return [
+        i for i, e in enumerate(result.events)
+        if e.kind == "poec" and e.fixed_event_id is None and e.trade_key == first.trade_key and e.week == first.week
+    ] or [cohort]
+
+
+def _cohorts_label(cohorts: list[tuple[int | None, dt.datetime]]) -> str:
+    """'la POEC n° 3 du 2 mars 2026', 'les POEC n° 1 et n° 2 du 23 févr. 2026'."""
+    numbers = [f"n° {i}" for i, _ in cohorts if i is not None]
+    dates = sorted({_d(start) for _, start in cohorts})
+    named = (" " + " et ".join(numbers)) if numbers else ""
+    article = "les" if len(cohorts) > 1 else "la"
+    return f"{article} POEC{named} du {' ou du '.join(dates)}"

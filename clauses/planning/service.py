@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from clauses.config import Config
 from clauses.errors import ClausesError
@@ -19,7 +19,7 @@ from clauses.planning.model import solve
 from clauses.planning.problem import Options
 from clauses.planning.report import markdown
 from clauses.planning.result import PlanResult
-from clauses.planning.store import as_fixed, build_problem, kept_events, save_draft
+from clauses.planning.store import as_fixed, build_problem, kept_events, save_draft, stored_event_ids
 from clauses.storage.planning import Event, Plan
 
 
@@ -76,12 +76,30 @@ def labels(config: Config) -> tuple[dict[str, str], dict[str, str]]:
     return {t.key: t.label for t in config.trades}, {p.key: p.name for p in config.partners}
 
 
+def kept_recruitment_links(session: Session, result: PlanResult) -> dict[int, tuple[int, dt.datetime]]:
+    """For each kept (earlier approved) discovery of ``result``: the id and start of its cohort."""
+    links: dict[int, tuple[int, dt.datetime]] = {}
+    for planned in result.events:
+        if planned.kind == "discovery" and planned.fixed_event_id is not None:
+            event = session.get(Event, planned.fixed_event_id)
+            if event is not None and event.recruits_for is not None:
+                links[event.id] = (event.recruits_for.id, event.recruits_for.start)
+    return links
+
+
 def write_plan_outputs(config: Config, plan: Plan, result: PlanResult, folder: Path) -> dict[str, Path]:
     """The markdown report and the Gantt chart of a draft plan."""
     trades, partners = labels(config)
     folder.mkdir(parents=True, exist_ok=True)
     md = folder / f"plan-{plan.id}.md"
-    md.write_text(markdown(result, trades, partners, plan_id=plan.id), encoding="utf-8")
+    session = object_session(plan)
+    text = markdown(
+        result, trades, partners, plan_id=plan.id,
+        event_ids=stored_event_ids(plan, result),
+        venues={venue.key: venue.name for _, venue in config.venues()},
+        kept_links=kept_recruitment_links(session, result) if session is not None else None,
+    )
+    md.write_text(text, encoding="utf-8")
     png = gantt(result, trades, folder / f"plan-{plan.id}.png", title=f"Plan n° {plan.id} – découvertes métiers et POEC")
     return {"markdown": md, "gantt": png}
 

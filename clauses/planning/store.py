@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import defaultdict
 
 import pandas as pd
 from sqlalchemy import select
@@ -100,7 +101,8 @@ def save_draft(
         forecast_snapshot_id=snapshot_id,
         quantile=quantile,
         parameters={**parameters, "rates": result.rates, "warnings": result.warnings,
-                    "need": result.need, "on_time": result.on_time, "upper_bound": result.upper_bound},
+                    "need": result.need, "on_time": result.on_time, "upper_bound": result.upper_bound,
+                    "solver_levels": result.stats.get("levels", [])},
         solver_status=result.status,
         objective=result.objective,
         bound=result.bound,
@@ -109,8 +111,8 @@ def save_draft(
     )
     session.add(plan)
     session.flush()
-    rows: list[Event] = []
-    for planned in result.events:
+    rows: dict[int, Event] = {}  # index in ``result.events`` → new row
+    for index, planned in enumerate(result.events):
         if planned.fixed_event_id is not None:
             continue
         row = Event(
@@ -127,11 +129,51 @@ def save_draft(
             uid=new_uid(),
             sequence=0,
         )
-        rows.append(row)
-    session.add_all(rows)
+        rows[index] = row
+    for index, cohort in recruitment_links(result).items():
+        if index in rows and cohort in rows:
+            rows[index].recruits_for = rows[cohort]
+    session.add_all(rows.values())
     session.flush()
     return plan
 
 
-def plan_events(session: Session, plan_id: int) -> list[Event]:
-    return list(session.scalars(select(Event).where(Event.plan_id == plan_id).order_by(Event.start, Event.id)))
+def recruitment_links(result: PlanResult) -> dict[int, int]:
+    """Discovery → the POEC cohort it recruits for, as indexes in ``result.events``.
+
+    Planners give each discovery the index of its cohort (``PlannedEvent.cohort``); a link that does
+    not point at a cohort of the same trade is left out rather than stored wrong."""
+    links: dict[int, int] = {}
+    for index, planned in enumerate(result.events):
+        if planned.kind != "discovery" or planned.cohort is None:
+            continue
+        if 0 <= planned.cohort < len(result.events):
+            cohort = result.events[planned.cohort]
+            if cohort.kind == "poec" and cohort.trade_key == planned.trade_key:
+                links[index] = planned.cohort
+    return links
+
+
+def stored_event_ids(plan: Plan, result: PlanResult) -> list[int | None]:
+    """The database id of each event of ``result`` once ``plan`` is saved (kept events: their own
+    id). New events are matched on what they are; identical ones are interchangeable."""
+    rows: dict[tuple, list[int]] = defaultdict(list)
+    for event in sorted(plan.events, key=lambda e: e.id):
+        rows[_identity(event.kind, event.trade_key, event.partner_key, event.venue_key, event.start, event.end,
+                       event.capacity)].append(event.id)
+    ids: list[int | None] = []
+    for p in result.events:
+        if p.fixed_event_id is not None:
+            ids.append(p.fixed_event_id)
+            continue
+        same = rows.get(_identity(p.kind, p.trade_key, p.partner_key, p.venue_key, p.start, p.end, p.capacity))
+        ids.append(same.pop(0) if same else None)
+    return ids
+
+
+def _identity(kind, trade_key, partner_key, venue_key, start, end, capacity) -> tuple:
+    return (kind, trade_key, partner_key, venue_key, _utc(start), _utc(end), capacity)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc)

@@ -56,8 +56,18 @@ class Event(Timestamps, Base):
     announced_at: Mapped[dt.datetime | None]
     uid: Mapped[str] = mapped_column(String(120), unique=True)
     sequence: Mapped[int] = mapped_column(default=0)
+    # A discovery is held to recruit the trainees of a POEC cohort, the trade's lead time before it
+    # starts. When several cohorts of the trade start the same week, their discoveries recruit for
+    # them together and this names the first (the plan's report names them all).
+    recruits_for_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
 
     plan: Mapped[Plan] = relationship(back_populates="events")
+    recruits_for: Mapped["Event | None"] = relationship(
+        remote_side=[id], foreign_keys=[recruits_for_event_id], back_populates="recruited_by"
+    )
+    recruited_by: Mapped[list["Event"]] = relationship(
+        back_populates="recruits_for", foreign_keys=[recruits_for_event_id], order_by="Event.start"
+    )
     changes: Mapped[list["EventChange"]] = relationship(back_populates="event", order_by="EventChange.id")
 
 
