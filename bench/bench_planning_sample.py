@@ -56,7 +56,7 @@ def main() -> None:
     print(f"ingest {ingested - began:.1f} s, forecast {forecast - ingested:.1f} s, plan {planned_at - forecast:.1f} s wall")
     print(f"need {planned.need}, lead-time bound {planned.upper_bound}, greedy {greedy}, cp-sat {planned.on_time}; "
           f"status {planned.status}, coverage gap {planned.gap if planned.gap is None else f'{planned.gap:.2%}'}, "
-          f"levels {[(lv['level'], lv['status'], lv['objective'], lv['bound']) for lv in stats.get('levels', [])]}, "
+          f"levels {[(lv['level'], lv['status'], lv['objective'], lv['bound'], lv['wall_seconds']) for lv in stats.get('levels', [])]}, "
           f"deterministic {stats.get('deterministic_seconds')} s, build {stats.get('build_seconds')} s, "
           f"events {planned.counts()}")
 
