@@ -45,8 +45,9 @@ STATUS_NAMES = {
     cp_model.UNKNOWN: "UNKNOWN",
 }
 
-# Share of the time limit the coverage level may use; lateness and events get the rest (and any
-# time the coverage level leaves when it proves its optimum early).
+# Share of the time limit the coverage level may use; lateness and events get the rest. Time the
+# coverage level leaves when it proves its optimum early is not passed on: on the bench's loose
+# plan it cost 20 s of wall time and found no fewer events.
 COVERAGE_SHARE = 0.7
 
 
@@ -140,7 +141,7 @@ def solve(
     # Without the LP relaxation: on the demo's plan it found a third of the lateness in half the
     # wall time (the LP of this level's many lateness terms is slow and its bound weak anyway).
     second_values, second = solver.run(
-        model, "lateness_and_events", "min", limit - solver.deterministic_time, linearization_level=0
+        model, "lateness_and_events", "min", limit * (1 - COVERAGE_SHARE), linearization_level=0
     )
     levels.append(second)
     if second_values is not None:
