@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 
 import pandas as pd
 import pytest
@@ -155,3 +156,54 @@ def test_skip_invalid_loads_valid_rows_and_writes_safe_rejects(db, config, tmp_p
     assert rejects["row"].tolist() == ["3"]
     assert rejects["lot"].iloc[0].startswith("'=")  # never run as a formula
     assert "unknown trade 'Soudeur'" in rejects["reasons"].iloc[0]
+
+
+def problems_of(config, tmp_path, rows):
+    return [str(p) for p in read_pipeline(write(tmp_path, rows), config).problems]
+
+
+def test_impossible_dates_are_refused_and_leap_days_accepted(config, tmp_path):
+    leap = GOOD_ROWS[0].replace("02/03/2026", "29/02/2028")
+    impossible = GOOD_ROWS[2].replace("01/01/2027", "31/02/2026")
+    validated = read_pipeline(write(tmp_path, [leap, impossible]), config)
+    assert [str(p) for p in validated.problems] == [
+        "pipeline.csv, row 3, column 'Date de début': unparseable date '31/02/2026': expected dd/mm/yyyy or yyyy-mm-dd, years 1900–2199"
+    ]
+    assert validated.lots["start"].dt.date.tolist() == [dt.date(2028, 2, 29)]
+    assert validated.lots["end"].dt.date.tolist() == [dt.date(2029, 2, 27)]  # 12 months later, the day before
+
+
+@pytest.mark.parametrize("amount", ["1 234,5", "1\u00a0234,5", "1\u202f234,50 €", "1234.5"])
+def test_amounts_with_grouped_thousands_and_decimal_comma(config, tmp_path, amount):
+    validated = read_pipeline(write(tmp_path, [GOOD_ROWS[0].replace("1\u00a0000\u00a0000,00", amount)]), config)
+    assert not validated.problems
+    assert validated.lots["amount_ht"].tolist() == [1234.5]
+
+
+def test_a_number_with_two_decimal_commas_is_refused(config, tmp_path):
+    assert problems_of(config, tmp_path, [GOOD_ROWS[2], GOOD_ROWS[0].replace("1\u00a0000\u00a0000,00", "12,3,4")]) == [
+        "pipeline.csv, row 3, column 'Montant HT': not a number: '12,3,4'"
+    ]
+
+
+def test_a_window_ending_after_2199_is_refused(config, tmp_path):
+    assert problems_of(config, tmp_path, [GOOD_ROWS[0].replace("02/03/2026", "01/01/2199").replace(";12;", ";5000;")]) == [
+        "pipeline.csv, row 2, column 'Durée (mois)': implausible duration 5000 months: the contract would end after 2199"
+    ]
+
+
+def test_duplicate_ids_are_named_with_the_row_first_seen(config, tmp_path):
+    rows = [GOOD_ROWS[0], GOOD_ROWS[1], GOOD_ROWS[0].replace(";F1703;", ";Maçon;"), GOOD_ROWS[2], GOOD_ROWS[1]]
+    assert problems_of(config, tmp_path, rows) == [
+        "pipeline.csv, row 4, column 'Identifiant lot': duplicate lot id 'G-01' (first seen at row 2)",
+        "pipeline.csv, row 6, column 'Identifiant lot': duplicate lot id 'G-02' (first seen at row 3)",
+    ]
+
+
+def test_a_column_the_file_does_not_have_is_all_empty(config, tmp_path):
+    header = HEADER.replace(";Taux d'insertion;Probabilité d'attribution", "")
+    rows = [row.rsplit(";", 2)[0] for row in GOOD_ROWS]
+    validated = read_pipeline(write(tmp_path, rows, header=header), config)
+    assert not validated.problems
+    assert validated.lots["award_probability"].isna().all()
+    assert validated.lots["insertion_rate"].tolist() == pytest.approx([0.05, 0.05, 0.05])

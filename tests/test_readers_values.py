@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from clauses.errors import InputError
-from clauses.readers.tabular import decode, read_sheet, sniff_separator
+from clauses.readers.tabular import read_sheet, sniff_separator
 from clauses.readers.values import parse_booleans, parse_dates, parse_numbers, parse_rates
 
 
@@ -43,9 +43,16 @@ def test_booleans():
     assert invalid.tolist() == [False, False, False, False, True]
 
 
-def test_decoding_and_separator():
-    assert decode("\ufeffMétier;Montant".encode("utf-8")) == "Métier;Montant"
-    assert decode("Métier;Montant".encode("cp1252")) == "Métier;Montant"
+@pytest.mark.parametrize("raw", ["\ufeffMétier;Montant\nMaçon;1\n".encode("utf-8"), "Métier;Montant\nMaçon;1\n".encode("cp1252")])
+def test_decoding(tmp_path, raw):
+    path = tmp_path / "f.csv"
+    path.write_bytes(raw)
+    sheet = read_sheet(path, {"trade": ["Métier"], "amount_ht": ["Montant"]}, ["trade"])
+    assert sheet.original_headers == {"trade": "Métier", "amount_ht": "Montant"}
+    assert sheet.frame["trade"].tolist() == ["Maçon"]
+
+
+def test_separator():
     assert sniff_separator("a;b;c\n1,5;2;3") == ";"
     assert sniff_separator("a,b,c\n") == ","
 
@@ -72,3 +79,109 @@ def test_missing_required_column_and_bad_file_type(tmp_path):
     other.write_bytes(b"%PDF")
     with pytest.raises(InputError, match="unsupported file type"):
         read_sheet(other, {}, [])
+
+
+NUMBER_CASES = [
+    ("1 234,5", 1234.5),
+    ("1\u00a0234,5", 1234.5),  # no-break space between thousands
+    ("1\u2009234,5", 1234.5),
+    ("1'234,5", 1234.5),
+    ("1.234,5", 1234.5),  # dots group thousands beside a decimal comma
+    ("1234.5", 1234.5),  # a dot alone is the decimal mark
+    ("1 234 €", 1234.0),
+    ("1234 EUR", 1234.0),
+    ("35 h", 35.0),
+    ("+3", 3.0),
+    ("-3,5", -3.5),
+    ("1e5", 100000.0),
+    (".5", 0.5),
+    ("5.", 5.0),
+    (" 12 ", 12.0),
+]
+NOT_NUMBERS = ["12,3,4", "1.5.2", "douze", "€", "inf", "nan", "1e", "--1", "0x10", "1 2 3 h h", "١٢"]
+
+
+@pytest.mark.parametrize("cell,number", NUMBER_CASES)
+def test_number_formats_accepted(cell, number):
+    numbers, invalid = parse_numbers(pd.Series(["7", cell, ""]))
+    assert numbers.iloc[1] == pytest.approx(number) and not invalid.iloc[1]
+    assert numbers.iloc[0] == 7 and pd.isna(numbers.iloc[2]) and not invalid.any()
+
+
+@pytest.mark.parametrize("cell", NOT_NUMBERS)
+def test_malformed_numbers_refused(cell):
+    numbers, invalid = parse_numbers(pd.Series(["1 234,5", cell]))
+    assert invalid.tolist() == [False, True]
+    assert numbers.iloc[0] == pytest.approx(1234.5) and pd.isna(numbers.iloc[1])
+
+
+def test_numbers_parsed_once_per_distinct_cell_are_the_same():
+    values = pd.Series(["12", "12", "1,5", "", "douze", "12", "3 h"])
+    direct, direct_invalid = parse_numbers(values)
+    distinct, distinct_invalid = parse_numbers(values, repeated=True)
+    pd.testing.assert_series_equal(direct, distinct)
+    pd.testing.assert_series_equal(direct_invalid, distinct_invalid)
+
+
+def test_dates_checked_against_the_calendar():
+    cells = ["31/02/2026", "29/02/2028", "29/02/2027", "1/3/2026", "31/04/2026", "30/04/2026", "2026-02-29", "2028-02-29T08:00:00",
+             "0218-10-29", "31/12/2199", "01/01/2200", "32/01/2026", "15/13/2026", "02/03/26", "2026-1-05", " 02/03/2026 "]
+    dates, invalid = parse_dates(pd.Series(cells))
+    valid = {cell: date for cell, date, bad in zip(cells, dates, invalid) if not bad}
+    assert {cell: date.date() for cell, date in valid.items()} == {
+        "29/02/2028": dt.date(2028, 2, 29),
+        "1/3/2026": dt.date(2026, 3, 1),
+        "30/04/2026": dt.date(2026, 4, 30),
+        "2028-02-29T08:00:00": dt.date(2028, 2, 29),
+        "31/12/2199": dt.date(2199, 12, 31),
+        " 02/03/2026 ": dt.date(2026, 3, 2),
+    }
+    assert dates[invalid].isna().all()
+
+
+def test_blank_lines_are_dropped_and_rows_keep_their_spreadsheet_numbers(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("Métier;Lot\nPeintre;A\n;\n ; \nMaçon;B\n", encoding="utf-8")
+    sheet = read_sheet(path, {"trade": ["Métier"], "lot": ["Lot"]}, ["trade"])
+    assert sheet.frame.to_dict("list") == {"trade": ["Peintre", "Maçon"], "lot": ["A", "B"]}
+    assert sheet.rows.tolist() == [2, 5]
+
+
+def test_cells_are_trimmed_of_any_whitespace(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("Métier;Lot\n\u00a0Peintre\t;\u2009A \n", encoding="utf-8")
+    sheet = read_sheet(path, {"trade": ["Métier"], "lot": ["Lot"]}, ["trade"])
+    assert sheet.frame.iloc[0].tolist() == ["Peintre", "A"]
+
+
+def test_a_column_given_twice_is_refused(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("Métier;Lot;Métier\nPeintre;A;Maçon\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"f.csv, row 1, column 'Métier': column given twice \(also as 'Métier'\)"):
+        read_sheet(path, {"trade": ["Métier"], "lot": ["Lot"]}, ["trade"])
+
+
+@pytest.mark.parametrize(
+    "raw,reason",
+    [
+        (b"", "the file is empty"),
+        (b"\xef\xbb\xbf \n", "the file is empty"),
+        (b"M\xc3\xa9tier;Lot\nPeintre;A\nMa\xc3\xa7on\n", "not a valid CSV file: CSV parse error: Expected 2 columns, got 1"),
+        (b"M\xe9tier;Lot\nPeintre;A\n\x81;B\n", "cannot decode the file as UTF-8 or Windows-1252"),
+    ],
+)
+def test_unreadable_csv_files(tmp_path, raw, reason):
+    path = tmp_path / "f.csv"
+    path.write_bytes(raw)
+    with pytest.raises(InputError, match=reason):
+        read_sheet(path, {"trade": ["Métier"], "lot": ["Lot"]}, ["trade"])
+
+
+def test_windows_1252_cells_after_a_utf8_looking_header(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_bytes("Métier;Lot\nPeintre;Façade\n".encode("cp1252"))
+    sheet = read_sheet(path, {"trade": ["Métier"], "lot": ["Lot"]}, ["trade"])
+    assert sheet.frame["lot"].tolist() == ["Façade"]
+    path.write_bytes("Metier;Lot\nPeintre;Façade\n".encode("cp1252"))
+    sheet = read_sheet(path, {"trade": ["Metier"], "lot": ["Lot"]}, ["trade"])
+    assert sheet.frame["lot"].tolist() == ["Façade"]
