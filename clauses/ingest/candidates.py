@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from clauses import settings
 from clauses.config import Config
-from clauses.errors import InputError, Problem
+from clauses.errors import InputError
 from clauses.exports import write_csv
 from clauses.ingest.problems import ProblemCollector
 from clauses.ingest.results import IngestResult, file_sha256
