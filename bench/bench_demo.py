@@ -37,7 +37,6 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -63,11 +62,11 @@ from sqlalchemy import func, select  # noqa: E402
 
 from clauses import settings  # noqa: E402
 from clauses.config import load_config  # noqa: E402
-from clauses.forecast.charts import fan_chart  # noqa: E402
+from clauses.forecast.charts import fan_chart  # noqa: E402, F401  (imported lazily by write_forecast_files)
 from clauses.forecast.engine import finish, plan_chunks, simulation_spec  # noqa: E402
-from clauses.forecast.export import markdown_summary, write_csv, write_xlsx  # noqa: E402
+from clauses.forecast.export import write_forecast_files  # noqa: E402
 from clauses.forecast.inputs import prepare, read_lots  # noqa: E402
-from clauses.forecast.parameters import BASE_QUANTILES, ForecastParameters  # noqa: E402
+from clauses.forecast.parameters import ForecastParameters  # noqa: E402
 from clauses.forecast.simulation import simulate_chunk  # noqa: E402
 from clauses.forecast.snapshot import save_snapshot  # noqa: E402
 from clauses.inbound.attendance import record_attendance as record_sheet  # noqa: E402
@@ -151,16 +150,7 @@ def core_import_candidates(ctx: dict) -> dict:
 def core_forecast(ctx: dict) -> dict:
     config = load_config()
     fc = config.forecast
-    params = ForecastParameters(
-        as_of=dt.datetime.now(ZoneInfo(config.territory.timezone)).date(),
-        horizon_weeks=fc.default_horizon_weeks,
-        period="week",
-        scenarios=fc.default_scenarios,
-        seed=fc.default_seed,
-        quantiles=tuple(BASE_QUANTILES),
-        trades=(),
-        communes=(),
-    )
+    params = ForecastParameters.from_config(config)
     params.check()
     with opened_database() as database, database.transaction() as session:
         lots = read_lots(session)
@@ -172,16 +162,8 @@ def core_forecast(ctx: dict) -> dict:
     with opened_database() as database, database.transaction() as session:
         snapshot = save_snapshot(session, result)
         snapshot_id, changes = snapshot.id, snapshot.changes
-    labels = {t.key: t.label for t in load_config().trades}
-    folder = settings.output_dir("forecasts")
-    stem = f"prevision-{snapshot_id:05d}-{result.params.as_of.isoformat()}-{result.params.period}"
-    markdown = markdown_summary(result, labels, snapshot_id, changes)
-    files = {
-        "csv": write_csv(result.table, folder / f"{stem}.csv"),
-        "xlsx": write_xlsx(result.table, result.totals, labels, folder / f"{stem}.xlsx"),
-        "png": fan_chart(result.table, labels, folder / f"{stem}.png", result.params.period, result.params.as_of),
-    }
-    (folder / f"{stem}.md").write_text(markdown, encoding="utf-8")
+    labels = {t.key: t.label for t in config.trades}
+    files, _ = write_forecast_files(result, snapshot_id, changes, labels, settings.output_dir("forecasts"))
     return {"snapshot_id": snapshot_id, "lots_used": result.lot_count, "chunks": len(chunks), "files": files}
 
 

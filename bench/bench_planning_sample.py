@@ -6,16 +6,14 @@ against the greedy baseline and the lead-time bound. Run: python bench/bench_pla
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 import time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from clauses.config import load_config
 from clauses.forecast.engine import run_forecast
 from clauses.forecast.inputs import read_lots
-from clauses.forecast.parameters import BASE_QUANTILES, ForecastParameters
+from clauses.forecast.parameters import ForecastParameters
 from clauses.forecast.snapshot import save_snapshot
 from clauses.ingest.pipeline_ingest import ingest_pipeline_file
 from clauses.planning.service import load_need, run_planning
@@ -31,15 +29,7 @@ def main() -> None:
         began = time.perf_counter()
         ingest_pipeline_file(db, write_pipeline(folder), config)
         ingested = time.perf_counter()
-        fc = config.forecast
-        params = ForecastParameters(
-            as_of=dt.datetime.now(ZoneInfo(config.territory.timezone)).date(),
-            horizon_weeks=fc.default_horizon_weeks,
-            period="week",
-            scenarios=fc.default_scenarios,
-            seed=fc.default_seed,
-            quantiles=tuple(BASE_QUANTILES),
-        )
+        params = ForecastParameters.from_config(config)
         with db.transaction() as session:
             lots = read_lots(session)
         result = run_forecast(lots, config, params)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -19,6 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from clauses import settings
 from clauses.config import load_config
 from clauses.forecast.engine import finish, plan_chunks, simulation_spec
+from clauses.forecast.export import write_forecast_files
 from clauses.forecast.inputs import prepare, read_lots
 from clauses.forecast.parameters import BASE_QUANTILES, ForecastParameters
 from clauses.forecast.simulation import simulate_chunk
@@ -58,21 +58,9 @@ def combine_and_store(prepared, spec, parts, params: ForecastParameters):
 
 @task(cache_policy=NO_CACHE)
 def write_files(result, snapshot_id: int, changes):
-    from clauses.forecast.charts import fan_chart
-    from clauses.forecast.export import markdown_summary, write_csv, write_xlsx
-
     config = load_config()
     labels = {t.key: t.label for t in config.trades}
-    folder = settings.output_dir("forecasts")
-    stem = f"prevision-{snapshot_id:05d}-{result.params.as_of.isoformat()}-{result.params.period}"
-    markdown = markdown_summary(result, labels, snapshot_id, changes)
-    files = {
-        "csv": write_csv(result.table, folder / f"{stem}.csv"),
-        "xlsx": write_xlsx(result.table, result.totals, labels, folder / f"{stem}.xlsx"),
-        "png": fan_chart(result.table, labels, folder / f"{stem}.png", result.params.period, result.params.as_of),
-    }
-    (folder / f"{stem}.md").write_text(markdown, encoding="utf-8")
-    files["markdown"] = folder / f"{stem}.md"
+    files, markdown = write_forecast_files(result, snapshot_id, changes, labels, settings.output_dir("forecasts"))
     return {k: str(v) for k, v in files.items()}, markdown
 
 
@@ -92,15 +80,9 @@ def forecast_labour_needs(
     logger = get_run_logger()
     config = load_config()
     fc = config.forecast
-    params = ForecastParameters(
-        as_of=as_of or dt.datetime.now(ZoneInfo(config.territory.timezone)).date(),
-        horizon_weeks=horizon_weeks if horizon_weeks is not None else fc.default_horizon_weeks,
-        period=period,
-        scenarios=scenarios if scenarios is not None else fc.default_scenarios,
-        seed=seed if seed is not None else fc.default_seed,
-        quantiles=tuple(quantiles or BASE_QUANTILES),
-        trades=tuple(trades or ()),
-        communes=tuple(communes or ()),
+    params = ForecastParameters.from_config(
+        config, as_of=as_of, horizon_weeks=horizon_weeks, period=period, scenarios=scenarios, seed=seed,
+        quantiles=tuple(quantiles or BASE_QUANTILES), trades=tuple(trades or ()), communes=tuple(communes or ()),
     )
     params.check()
     prepared = load_and_prepare(params)

@@ -200,3 +200,17 @@ def test_bad_input_gives_a_clear_error(config, change, message):
 def test_empty_pipeline_is_an_error(config):
     with pytest.raises(ForecastError, match="pipeline is empty"):
         run_forecast(frame(), config, params())
+
+
+def test_parameters_from_the_configuration_unless_given():
+    from zoneinfo import ZoneInfo
+
+    from clauses.config import load_config
+
+    config = load_config()
+    defaults = ForecastParameters.from_config(config, horizon_weeks=None, seed=None)
+    assert defaults.horizon_weeks == config.forecast.default_horizon_weeks
+    assert defaults.scenarios == config.forecast.default_scenarios and defaults.seed == config.forecast.default_seed
+    assert defaults.as_of == dt.datetime.now(ZoneInfo(config.territory.timezone)).date()
+    given = ForecastParameters.from_config(config, as_of=MONDAY, horizon_weeks=8, period="month", trades=("macon",))
+    assert (given.as_of, given.horizon_weeks, given.period, given.trades) == (MONDAY, 8, "month", ("macon",))

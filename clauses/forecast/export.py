@@ -103,3 +103,20 @@ def markdown_summary(result, labels: dict[str, str], snapshot_id: int | None, ch
         " max(0, effectif nécessaire − effectif précédent × (1 − rotation)).",
     ]
     return "\n".join(lines)
+
+
+def write_forecast_files(result, snapshot_id: int, changes: dict | None, labels: dict[str, str], folder: Path):
+    """The snapshot's files (CSV, XLSX, PNG fan chart, markdown), named after the snapshot, as-of
+    date and period; returns the paths by kind and the markdown text."""
+    from clauses.forecast.charts import fan_chart  # matplotlib: only when files are written
+
+    stem = f"prevision-{snapshot_id:05d}-{result.params.as_of.isoformat()}-{result.params.period}"
+    markdown = markdown_summary(result, labels, snapshot_id, changes)
+    files = {
+        "csv": write_csv(result.table, folder / f"{stem}.csv"),
+        "xlsx": write_xlsx(result.table, result.totals, labels, folder / f"{stem}.xlsx"),
+        "png": fan_chart(result.table, labels, folder / f"{stem}.png", result.params.period, result.params.as_of),
+        "markdown": folder / f"{stem}.md",
+    }
+    files["markdown"].write_text(markdown, encoding="utf-8")
+    return files, markdown

@@ -27,6 +27,22 @@ class ForecastParameters:
     trades: tuple[str, ...] = field(default_factory=tuple)  # empty: every trade
     communes: tuple[str, ...] = field(default_factory=tuple)  # empty: the whole territory
 
+    @classmethod
+    def from_config(cls, config, **given) -> "ForecastParameters":
+        """The configured defaults (``config/forecast.yaml``; as-of: today in the territory's
+        timezone), overridden by the values ``given`` that are not None."""
+        from zoneinfo import ZoneInfo
+
+        fc = config.forecast
+        values = {
+            "as_of": dt.datetime.now(ZoneInfo(config.territory.timezone)).date(),
+            "horizon_weeks": fc.default_horizon_weeks,
+            "scenarios": fc.default_scenarios,
+            "seed": fc.default_seed,
+        }
+        values.update({k: v for k, v in given.items() if v is not None})
+        return cls(**values)
+
     def check(self) -> None:
         problems = []
         if not isinstance(self.as_of, dt.date):
