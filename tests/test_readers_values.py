@@ -185,3 +185,21 @@ def test_windows_1252_cells_after_a_utf8_looking_header(tmp_path):
     path.write_bytes("Metier;Lot\nPeintre;Façade\n".encode("cp1252"))
     sheet = read_sheet(path, {"trade": ["Metier"], "lot": ["Lot"]}, ["trade"])
     assert sheet.frame["lot"].tolist() == ["Façade"]
+
+
+def test_empty_lines_keep_the_row_numbers_of_the_lines_after_them(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_bytes("\r\n\nMétier;Lot\r\nPeintre;A\r\n\r\n\nMaçon;B\n\n".encode())
+    sheet = read_sheet(path, {"trade": ["Métier"], "lot": ["Lot"]}, ["trade"])
+    assert sheet.frame.to_dict("list") == {"trade": ["Peintre", "Maçon"], "lot": ["A", "B"]}
+    assert sheet.rows.tolist() == [4, 7]
+
+
+def test_a_problem_after_an_empty_line_names_the_row_the_spreadsheet_shows(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("Métier;Lot;Métier\n\nPeintre;A;Maçon\n", encoding="utf-8")
+    with pytest.raises(InputError, match="row 1, column 'Métier'"):
+        read_sheet(path, {"trade": ["Métier"], "lot": ["Lot"]}, ["trade"])
+    path.write_text("\n\nLot\nA\n", encoding="utf-8")
+    with pytest.raises(InputError, match="row 3, column 'trade': missing required column"):
+        read_sheet(path, {"trade": ["Métier"], "lot": ["Lot"]}, ["trade"])

@@ -6,7 +6,7 @@ accents or surrounding spaces. Cells stay strings: typing and validation happen 
 afterwards so every problem can name its row and column.
 
 CSV files are read by Arrow's multi-threaded reader with every column as text, and cells are
-trimmed by Arrow: reading a 100,000-line file costs about what ``pandas.read_csv`` does, and the
+trimmed by Arrow where some need it (``whitespace.trim``): reading a 100,000-line file costs about what ``pandas.read_csv`` does, and the
 frame handed on shares Arrow's memory. The encoding is checked by the reader itself; only a file it
 refuses is checked again, to tell Windows-1252 from a broken CSV.
 """
@@ -24,12 +24,16 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from clauses.errors import InputError, Problem
+from clauses.readers.whitespace import trim
 from clauses.text import normalise_key
 
 # The header line is row 1, as a spreadsheet shows it: data starts at row 2.
 FIRST_DATA_ROW = 2
 BOM = b"\xef\xbb\xbf"
 _VISIBLE = re.compile(rb"\S")
+_LINE_END = re.compile(rb"\n")
+_EMPTY_LINES = re.compile(rb"(?:\r?\n)*")
+_MIN_BLOCK = 1 << 20  # Arrow's default block size
 
 
 @dataclass
@@ -62,37 +66,55 @@ def sniff_separator(text: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _parse_csv(data: pa.Buffer, sep: str) -> pa.Table:
+def _parse_csv(data: pa.Buffer, sep: str, skip_lines: int) -> pa.Table:
     """Every cell kept as text: nothing typed, nothing turned into null. Arrow skips a BOM and
     checks that every cell is UTF-8. Large strings are what pandas' str columns hold: the frame
-    shares the parsed text without converting it."""
+    shares the parsed text without converting it. Empty lines are kept as rows of empty cells (Arrow
+    would drop them before rows are counted, and every later row would be named one too low);
+    ``skip_lines`` empty lines before the header are skipped."""
     options = pacsv.ConvertOptions(
         default_column_type=pa.large_string(), null_values=[], strings_can_be_null=False, quoted_strings_can_be_null=False
     )
-    table = pacsv.read_csv(pa.BufferReader(data), parse_options=pacsv.ParseOptions(delimiter=sep), convert_options=options)
+    # Arrow's 1 MiB blocks would split a large file in dozens of chunks, each then costing a little
+    # in every later pass; eight blocks still keep both cores of a small machine busy.
+    read = pacsv.ReadOptions(block_size=max(_MIN_BLOCK, data.size // 8), skip_rows=skip_lines)
+    parse = pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False)
+    table = pacsv.read_csv(pa.BufferReader(data), read_options=read, parse_options=parse, convert_options=options)
     _ = table.column_names  # pyarrow decodes headers lazily: one that is not UTF-8 must fail here
     return table
 
 
-def _read_csv(path: Path) -> pa.Table:
-    """The file read as UTF-8 (BOM or not), or else as Windows-1252 (Excel's French default)."""
-    raw = path.read_bytes()
-    if _VISIBLE.search(raw, len(BOM) if raw.startswith(BOM) else 0) is None:
+def _read_csv(path: Path) -> tuple[pa.Table, int]:
+    """The file read as UTF-8 (BOM or not), or else as Windows-1252 (Excel's French default), and
+    the number of empty lines before its header.
+
+    The file is memory-mapped: Arrow parses the page cache in place, where reading it into a bytes
+    object first would copy it and, on a first read, fault in as much fresh memory as the file."""
+    if path.stat().st_size == 0:
         raise InputError([Problem(path.name, None, None, "the file is empty")])
-    end = raw.find(b"\n")
-    sep = sniff_separator(raw[: end if end >= 0 else len(raw)].decode("utf-8", errors="replace"))
-    data = pa.py_buffer(raw)
-    try:
-        return _parse_csv(data, sep)
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        if is_utf8(data):
-            raise InputError([Problem(path.name, None, None, f"not a valid CSV file: {exc}")]) from exc
+    with pa.memory_map(str(path)) as mapped:
+        data = mapped.read_buffer()
+        view = memoryview(data).cast("B")  # Arrow's buffers are signed bytes
+        start = len(BOM) if view[: len(BOM)] == BOM else 0
+        if _VISIBLE.search(view, start) is None:
+            raise InputError([Problem(path.name, None, None, "the file is empty")])
+        before_header = _EMPTY_LINES.match(view, start)
+        blank_lines = before_header.group().count(b"\n")
+        line_end = _LINE_END.search(view, before_header.end())
+        header = view[before_header.end() : line_end.start() if line_end else len(view)]
+        sep = sniff_separator(bytes(header).decode("utf-8", errors="replace"))
+        try:
+            return _parse_csv(data, sep, blank_lines), blank_lines
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            if is_utf8(data):
+                raise InputError([Problem(path.name, None, None, f"not a valid CSV file: {exc}")]) from exc
+        raw = data.to_pybytes()
     try:
         text = raw.removeprefix(BOM).decode("cp1252", errors="strict")
     except UnicodeDecodeError as exc:
         raise InputError([Problem(path.name, None, None, f"cannot decode the file as UTF-8 or Windows-1252: {exc}")]) from exc
     try:
-        return _parse_csv(pa.py_buffer(text.encode("utf-8")), sep)
+        return _parse_csv(pa.py_buffer(text.encode("utf-8")), sep, blank_lines), blank_lines
     except pa.ArrowInvalid as exc:
         raise InputError([Problem(path.name, None, None, f"not a valid CSV file: {exc}")]) from exc
 
@@ -142,9 +164,9 @@ def read_sheet(path: Path | str, aliases: dict[str, list[str]], required: list[s
         raise InputError([Problem(path.name, None, None, "file not found")])
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        table = _read_xlsx(path)
+        table, blank_lines = _read_xlsx(path), 0
     elif suffix in (".csv", ".txt", ".tsv"):
-        table = _read_csv(path)
+        table, blank_lines = _read_csv(path)
     else:
         raise InputError([Problem(path.name, None, None, f"unsupported file type {suffix!r}: expected .csv or .xlsx")])
 
@@ -157,7 +179,7 @@ def read_sheet(path: Path | str, aliases: dict[str, list[str]], required: list[s
         if canonical is None:
             continue
         if canonical in original:
-            problems.append(Problem(path.name, 1, header, f"column given twice (also as {original[canonical]!r})"))
+            problems.append(Problem(path.name, blank_lines + 1, header, f"column given twice (also as {original[canonical]!r})"))
             continue
         position[canonical] = index
         original[canonical] = header
@@ -165,12 +187,13 @@ def read_sheet(path: Path | str, aliases: dict[str, list[str]], required: list[s
         options = need if isinstance(need, tuple) else (need,)
         if not any(option in original for option in options):
             wanted = " or ".join(f"{o} ({aliases[o][0]})" if aliases.get(o) else o for o in options)
-            problems.append(Problem(path.name, 1, options[0], f"missing required column: {wanted}"))
+            problems.append(Problem(path.name, blank_lines + 1, options[0], f"missing required column: {wanted}"))
     if problems:
         raise InputError(problems)
-    columns = [pc.utf8_trim_whitespace(table.column(index)) for index in position.values()]
-    rows = np.arange(FIRST_DATA_ROW, FIRST_DATA_ROW + table.num_rows)
-    # Drop lines that are entirely empty (trailing separators in exports).
+    columns = [trim(table.column(index)) for index in position.values()]
+    first_row = blank_lines + FIRST_DATA_ROW
+    rows = np.arange(first_row, first_row + table.num_rows)
+    # Drop lines that are entirely empty (empty lines, trailing separators in exports).
     filled = _filled_rows(columns, table.num_rows)
     if not filled.all():
         columns = [column.filter(filled) for column in columns]

@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from clauses.readers.whitespace import trim
 from clauses.text import normalise_key
 
 # Thousands separators: space, no-break space, narrow no-break space, thin space, apostrophe.
@@ -43,7 +44,7 @@ def _untrimmed(values: pd.Series) -> pa.Array:
 
 def _trimmed_text(values: pd.Series) -> pa.Array:
     """The cells as one trimmed Arrow string array."""
-    return pc.utf8_trim_whitespace(_untrimmed(values))
+    return trim(_untrimmed(values))
 
 
 def _mentions(text: pa.Array, needle: str) -> bool:
@@ -59,7 +60,7 @@ def _each_distinct(values: pd.Series, parse) -> tuple[pd.Series, pd.Series]:
     rows: for columns that repeat a few values (dates, rates, labels) whatever their length.
     ``parse`` takes the distinct cells, trimmed, as an Arrow array and returns (values, invalid)."""
     encoded = pc.dictionary_encode(_untrimmed(values))
-    parsed, invalid = parse(pc.utf8_trim_whitespace(encoded.dictionary))
+    parsed, invalid = parse(trim(encoded.dictionary))
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     return pd.Series(parsed).take(codes).set_axis(values.index), pd.Series(invalid[codes], index=values.index)
 
