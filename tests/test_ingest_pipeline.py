@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from clauses.errors import InputError
 from clauses.hours import insertion_hours
+from clauses.ingest.pipeline import LOT_FIELDS
 from clauses.ingest.pipeline_ingest import ingest_pipeline_file, read_pipeline
 from clauses.storage import ImportRun, Lot, Operation
 
@@ -207,3 +208,25 @@ def test_a_column_the_file_does_not_have_is_all_empty(config, tmp_path):
     assert not validated.problems
     assert validated.lots["award_probability"].isna().all()
     assert validated.lots["insertion_rate"].tolist() == pytest.approx([0.05, 0.05, 0.05])
+
+
+def test_a_bad_cell_after_an_empty_line_names_the_spreadsheet_row(config, tmp_path):
+    assert problems_of(config, tmp_path, [GOOD_ROWS[0], "", GOOD_ROWS[2].replace("01/01/2027", "31/02/2026")]) == [
+        "pipeline.csv, row 4, column 'Date de début': unparseable date '31/02/2026': expected dd/mm/yyyy or yyyy-mm-dd, years 1900–2199"
+    ]
+
+
+def test_fingerprints_of_a_file_with_derived_fields_and_rejected_rows_are_pandas_hashes(config, tmp_path):
+    """Text fields are hashed before invalid rows are dropped, and some are derived (an operation
+    named by its name, a lot by its id, an empty commune missing): the stored fingerprints are still
+    ``hash_pandas_object`` of the valid lots' fields."""
+    no_operation_id = ";" + GOOD_ROWS[1].split(";", 1)[1]
+    no_name_nor_commune = GOOD_ROWS[2].replace(";Clermont-Ferrand;E-01;Électricité;", ";;E-01;;")
+    invalid = GOOD_ROWS[0].replace("G-01", "G-09").replace(";F1703;", ";Soudeur;")
+    validated = read_pipeline(write(tmp_path, [GOOD_ROWS[0], invalid, no_operation_id, no_name_nor_commune]), config)
+    lots = validated.lots
+    assert len(validated.problems) == 1 and lots["external_id"].tolist() == ["G-01", "G-02", "E-01"]
+    assert lots["operation_external_id"].tolist() == ["GAUTHIERE", "op:la-gauthière-–-îlot-nord", "ECOLE"]
+    assert lots["name"].iloc[2] == "E-01" and pd.isna(lots["commune"].iloc[2])
+    expected = pd.util.hash_pandas_object(lots[LOT_FIELDS], index=False).to_numpy().astype(str)
+    assert lots["content_hash"].tolist() == expected.tolist()

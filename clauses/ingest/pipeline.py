@@ -9,6 +9,8 @@ read and validated in a few times what ``pandas.read_csv`` takes to read it (``b
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,21 +129,28 @@ _FIRST_DAYS = (
     .astype(np.int64)
 )
 _LAST_DAY = np.datetime64(f"{LAST_YEAR}-12-31").astype(np.int64)
+# The month (counted from January of the first year) of every day a window can start on: numpy's
+# own conversion of dates to months costs several times more than the rest of the arithmetic.
+_MONTH_OF_DAY = np.repeat(np.arange(_LONGEST_MONTHS), np.diff(_FIRST_DAYS[: _LONGEST_MONTHS + 1]))
 
 
-def add_months(start: pd.Series, months: pd.Series) -> pd.Series:
-    """Last day of a contract of ``months`` months starting on ``start`` (whole months by calendar,
-    the day kept or brought back to the month's last; any fraction as 30.4375-day months). NaT when
-    that day falls after the last plausible year, as a date written there would be."""
-    months = np.minimum(months.to_numpy(dtype=float), _LONGEST_MONTHS)
+def add_months(start: np.ndarray, months: np.ndarray) -> np.ndarray:
+    """Last day of a contract of ``months`` months starting on ``start`` (datetime64; whole months by
+    calendar, the day kept or brought back to the month's last; any fraction as 30.4375-day
+    months). NaT when that day falls after the last plausible year, as a date written there would
+    be."""
+    months = np.minimum(months.astype(float), _LONGEST_MONTHS)
     whole = np.floor(months).astype(np.int64)
     fraction_days = np.round((months - whole) * 30.4375).astype(np.int64)
-    target = (start.dt.year.to_numpy() - FIRST_YEAR) * 12 + start.dt.month.to_numpy() - 1 + whole
+    start_day = start.astype("datetime64[D]").astype(np.int64)
+    start_month = _MONTH_OF_DAY[start_day - _FIRST_DAYS[0]]
+    day = start_day - _FIRST_DAYS[start_month] + 1
+    target = start_month + whole
     first = _FIRST_DAYS[target]
-    day = np.minimum(start.dt.day.to_numpy(), _FIRST_DAYS[target + 1] - first)
+    day = np.minimum(day, _FIRST_DAYS[target + 1] - first)
     end = first + day - 1 + fraction_days - 1
     end[end > _LAST_DAY] = np.datetime64("NaT").astype(np.int64)
-    return pd.Series(end.view("datetime64[D]").astype("datetime64[ns]"), index=start.index)
+    return end.view("datetime64[D]").astype("datetime64[ns]")
 
 
 def trade_figures(trade_text: pd.Series, config: Config) -> pd.DataFrame:
@@ -158,6 +167,59 @@ def trade_figures(trade_text: pd.Series, config: Config) -> pd.DataFrame:
         }
     )
     return figures.iloc[codes].set_axis(trade_text.index)
+
+
+# The parser of each typed column, and its options.
+_TYPED_COLUMNS = {
+    "amount_ht": (parse_numbers, {}),
+    "insertion_hours": (parse_numbers, {}),
+    "hours_delivered": (parse_numbers, {}),
+    "insertion_rate": (parse_rates, {}),
+    "award_probability": (parse_rates, {}),
+    "start": (parse_dates, {}),
+    "end": (parse_dates, {}),
+    "duration_months": (parse_numbers, {"repeated": True}),
+    "status": (parse_choices, {"choices": STATUS_LABELS}),
+}
+
+
+def lot_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """The lot's text fields as stored (the first six of ``LOT_FIELDS``): an operation without an
+    id is named by its name, a lot without a name by its id, empty places are missing."""
+    lot_id = _column(frame, "lot_id")
+    operation_id = _column(frame, "operation_id")
+    operation_name = _column(frame, "operation")
+    no_operation_id = operation_id == ""
+    operation_external_id = operation_id
+    if no_operation_id.any():
+        named = operation_name[no_operation_id]
+        operation_external_id = operation_id.where(~no_operation_id, "op:" + named.str.lower().str.replace("[ \t]+", "-", regex=True))
+    lot_name = _column(frame, "lot")
+    return pd.DataFrame(
+        {
+            "external_id": lot_id,
+            "operation_external_id": operation_external_id,
+            "operation_name": operation_name.where(operation_name != "", operation_id),
+            "contracting_authority": _column(frame, "contracting_authority").replace("", None),
+            "commune": _column(frame, "commune").replace("", None),
+            "name": lot_name.where(lot_name != "", lot_id),
+        }
+    )
+
+
+def _text_hashes(text: pd.DataFrame, name: str) -> np.ndarray:
+    # Lot ids are all different: hashed cell by cell (``cell_hashes``), without factorising.
+    return cell_hashes(text[name]) if name == "external_id" else pd.util.hash_pandas_object(text[name], index=False).to_numpy()
+
+
+def _parse_and_hash(frame: pd.DataFrame, text: pd.DataFrame) -> tuple[dict[str, tuple[pd.Series, pd.Series]], dict[str, np.ndarray]]:
+    """(values, invalid mask) of every typed column, and the fingerprint hashes of every text field,
+    computed two at a time: the Arrow kernels of the parsers and of the hashing release the GIL (a
+    100,000-lot file is validated about a quarter faster than one after the other)."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        typed = {name: pool.submit(_parsed, frame, name, parse, **options) for name, (parse, options) in _TYPED_COLUMNS.items()}
+        hashes = {name: pool.submit(_text_hashes, text, name) for name in text.columns}
+    return {name: future.result() for name, future in typed.items()}, {name: future.result() for name, future in hashes.items()}
 
 
 def validate_pipeline(
@@ -185,27 +247,22 @@ def validate_pipeline(
     def required_value(column: str, values: pd.Series) -> None:
         check.flag(values == "", column, "missing value")
 
+    text = lot_text(frame)
+    parsed, text_hashes = _parse_and_hash(frame, text)
+
     # Identity of the lot and its operation.
-    lot_id = _column(frame, "lot_id")
+    lot_id = text["external_id"]
     required_value("lot_id", lot_id)
-    # Hashed once for the fingerprint; equal ids have equal hashes, so only rows sharing a hash are
-    # compared.
-    lot_hashes = cell_hashes(lot_id)
-    same_hash = pd.Series(lot_hashes).duplicated(keep=False).to_numpy()
+    # Equal ids have equal hashes (those of the fingerprint): only rows sharing a hash are compared.
+    same_hash = pd.Series(text_hashes["external_id"]).duplicated(keep=False).to_numpy()
     if same_hash.any():
         candidates = lot_id[same_hash]
         first_position = candidates.index.to_series().groupby(candidates.to_numpy()).transform("first")
         duplicated = pd.Series(False, index=frame.index)
         duplicated[candidates.index] = (first_position != candidates.index) & (candidates != "")
         check.flag(duplicated, "lot_id", lambda i: f"duplicate lot id {lot_id.iloc[i]!r} (first seen at row {labels.iloc[first_position[i]]})")
-    operation_id = _column(frame, "operation_id")
-    operation_name = _column(frame, "operation")
-    no_operation_id = operation_id == ""
-    check.flag(no_operation_id & (operation_name == ""), "operation_id" if "operation_id" in frame else "operation", "missing value: an operation id or name is needed")
-    operation_external_id = operation_id
-    if no_operation_id.any():
-        named = operation_name[no_operation_id]
-        operation_external_id = operation_id.where(~no_operation_id, "op:" + named.str.lower().str.replace("[ \t]+", "-", regex=True))
+    no_operation = (_column(frame, "operation_id") == "") & (_column(frame, "operation") == "")
+    check.flag(no_operation, "operation_id" if "operation_id" in frame else "operation", "missing value: an operation id or name is needed")
 
     # Trade: a ROME code, key or label of the configuration.
     trade_text = _column(frame, "trade")
@@ -218,42 +275,44 @@ def validate_pipeline(
     # Status.
     status_text = _column(frame, "status")
     required_value("status", status_text)
-    status, bad_status = parse_choices(status_text, STATUS_LABELS)
+    status, bad_status = parsed["status"]
     check.flag(bad_status, "status", lambda i: f"unknown status {status_text.iloc[i]!r}: expected planned/prévu, tendering/en consultation, awarded/attribué, in_progress/en cours or done/terminé")
 
     # Amounts and hours.
-    amount, bad_amount = _parsed(frame, "amount_ht", parse_numbers)
+    amount, bad_amount = parsed["amount_ht"]
     check.flag(bad_amount, "amount_ht", lambda i: f"not a number: {frame['amount_ht'].iloc[i]!r}")
     check.flag(amount < 0, "amount_ht", "negative amount")
     check.flag(amount > MAX_AMOUNT_HT, "amount_ht", lambda i: f"implausible amount {amount.iloc[i]:.0f} € (above {MAX_AMOUNT_HT:.0e} €)")
-    given_hours, bad_hours = _parsed(frame, "insertion_hours", parse_numbers)
+    given_hours, bad_hours = parsed["insertion_hours"]
     check.flag(bad_hours, "insertion_hours", lambda i: f"not a number: {frame['insertion_hours'].iloc[i]!r}")
     check.flag(given_hours < 0, "insertion_hours", "negative hours")
     neither = amount.isna() & given_hours.isna() & ~bad_amount & ~bad_hours
     check.flag(neither, "amount_ht" if "amount_ht" in frame else "insertion_hours", "missing value: an amount or insertion hours are needed")
-    delivered, bad_delivered = _parsed(frame, "hours_delivered", parse_numbers)
+    delivered, bad_delivered = parsed["hours_delivered"]
     check.flag(bad_delivered, "hours_delivered", lambda i: f"not a number: {frame['hours_delivered'].iloc[i]!r}")
     check.flag(delivered < 0, "hours_delivered", "negative hours")
-    rate, bad_rate = _parsed(frame, "insertion_rate", parse_rates)
+    rate, bad_rate = parsed["insertion_rate"]
     check.flag(bad_rate, "insertion_rate", lambda i: f"not a rate between 0 and 100 %: {frame['insertion_rate'].iloc[i]!r}")
-    probability, bad_probability = _parsed(frame, "award_probability", parse_rates)
+    probability, bad_probability = parsed["award_probability"]
     check.flag(bad_probability, "award_probability", lambda i: f"not a probability between 0 and 100 %: {frame['award_probability'].iloc[i]!r}")
 
     # Window.
-    start, bad_start = _parsed(frame, "start", parse_dates)
+    start, bad_start = parsed["start"]
     required_value("start", _column(frame, "start"))
     check.flag(bad_start, "start", lambda i: f"unparseable date {frame['start'].iloc[i]!r}: expected dd/mm/yyyy or yyyy-mm-dd, years 1900–2199")
-    end, bad_end = _parsed(frame, "end", parse_dates)
+    end, bad_end = parsed["end"]
     check.flag(bad_end, "end", lambda i: f"unparseable date {frame['end'].iloc[i]!r}: expected dd/mm/yyyy or yyyy-mm-dd, years 1900–2199")
-    duration, bad_duration = _parsed(frame, "duration_months", parse_numbers, repeated=True)
+    duration, bad_duration = parsed["duration_months"]
     check.flag(bad_duration | (duration <= 0), "duration_months", lambda i: f"not a positive number of months: {frame['duration_months'].iloc[i]!r}")
     needs_duration = end.isna() & ~bad_end
     no_window_end = needs_duration & duration.isna() & ~bad_duration
     check.flag(no_window_end, "end" if "end" in frame else "duration_months", "missing value: an end date or a duration in months is needed")
     usable = needs_duration & start.notna() & (duration > 0)
     if usable.any():
-        end = end.copy()
-        end[usable] = add_months(start[usable], duration[usable])
+        rows = usable.to_numpy()
+        end_days = end.to_numpy(copy=True)
+        end_days[rows] = add_months(start.to_numpy()[rows], duration.to_numpy()[rows])
+        end = pd.Series(end_days, index=end.index)
     check.flag(usable & end.isna(), "duration_months", lambda i: f"implausible duration {duration.iloc[i]:g} months: the contract would end after {LAST_YEAR}")
     check.flag(end < start, "end", lambda i: f"end {end.iloc[i]:%d/%m/%Y} is before start {start.iloc[i]:%d/%m/%Y}")
 
@@ -266,14 +325,8 @@ def validate_pipeline(
 
     invalid = check.invalid_mask(n)
     valid = ~invalid
-    lots = pd.DataFrame(
-        {
-            "external_id": lot_id,
-            "operation_external_id": operation_external_id,
-            "operation_name": operation_name.where(operation_name != "", operation_id),
-            "contracting_authority": _column(frame, "contracting_authority").replace("", None),
-            "commune": _column(frame, "commune").replace("", None),
-            "name": _column(frame, "lot").where(_column(frame, "lot") != "", lot_id),
+    lots = text.assign(
+        **{
             "trade_key": trade_key,
             "amount_ht": amount,
             "start": start,
@@ -291,7 +344,8 @@ def validate_pipeline(
     if invalid.any():
         lots = lots[valid].reset_index(drop=True)
     lots["amount_ht"] = lots["amount_ht"].fillna(0.0).round(2)
-    lots["content_hash"] = content_fingerprints(lots[LOT_FIELDS], hashed={"external_id": lot_hashes[valid.to_numpy()]})
+    kept = valid.to_numpy()
+    lots["content_hash"] = content_fingerprints(lots[LOT_FIELDS], hashed={name: hashes[kept] for name, hashes in text_hashes.items()})
 
     positions = np.flatnonzero(invalid.to_numpy())
     rejected = frame.take(positions) if len(positions) else frame.iloc[:0]  # taking no rows still costs a pass
