@@ -89,7 +89,9 @@ def _read_csv(path: Path) -> tuple[pa.Table, int]:
     the number of empty lines before its header.
 
     The file is memory-mapped: Arrow parses the page cache in place, where reading it into a bytes
-    object first would copy it and, on a first read, fault in as much fresh memory as the file."""
+    object first would copy it and, on a first read, fault in as much fresh memory as the file.
+    (Spreadsheets save by writing a new file: one cut short in place during the read would stop the
+    process; exports are not rewritten that way.)"""
     if path.stat().st_size == 0:
         raise InputError([Problem(path.name, None, None, "the file is empty")])
     with pa.memory_map(str(path)) as mapped:
