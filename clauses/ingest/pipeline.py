@@ -10,7 +10,6 @@ read and validated in a few times what ``pandas.read_csv`` takes to read it (``b
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-
 from dataclasses import dataclass
 
 import numpy as np

@@ -5,10 +5,11 @@ sheet. Headers are matched to canonical column names through aliases, without re
 accents or surrounding spaces. Cells stay strings: typing and validation happen column by column
 afterwards so every problem can name its row and column.
 
-CSV files are read by Arrow's multi-threaded reader with every column as text, and cells are
-trimmed by Arrow where some need it (``whitespace.trim``): reading a 100,000-line file costs about what ``pandas.read_csv`` does, and the
-frame handed on shares Arrow's memory. The encoding is checked by the reader itself; only a file it
-refuses is checked again, to tell Windows-1252 from a broken CSV.
+CSV files are read by Arrow's multi-threaded reader with every column as text, and the columns
+where some cell needs it are trimmed by Arrow (``whitespace.trim``): reading a 100,000-line file
+costs about what ``pandas.read_csv`` does, and the frame handed on shares Arrow's memory. The
+encoding is checked by the reader itself; only a file it refuses is checked again, to tell
+Windows-1252 from a broken CSV.
 """
 
 from __future__ import annotations
