@@ -139,12 +139,19 @@ def test_dates_checked_against_the_calendar():
     assert dates[invalid].isna().all()
 
 
-def test_blank_lines_are_dropped_and_rows_keep_their_spreadsheet_numbers(tmp_path):
+@pytest.mark.parametrize(
+    ("content", "rows"),
+    [
+        ("Métier;Lot\nPeintre;A\n;\n ; \nMaçon;B\n", [2, 5]),  # lines of bare separators
+        ("\r\n\nMétier;Lot\r\nPeintre;A\r\n\r\n\nMaçon;B\n\n", [4, 7]),  # empty lines, before the header too
+    ],
+)
+def test_blank_lines_are_dropped_and_rows_keep_their_spreadsheet_numbers(tmp_path, content, rows):
     path = tmp_path / "f.csv"
-    path.write_text("Métier;Lot\nPeintre;A\n;\n ; \nMaçon;B\n", encoding="utf-8")
+    path.write_bytes(content.encode())
     sheet = read_sheet(path, {"trade": ["Métier"], "lot": ["Lot"]}, ["trade"])
     assert sheet.frame.to_dict("list") == {"trade": ["Peintre", "Maçon"], "lot": ["A", "B"]}
-    assert sheet.rows.tolist() == [2, 5]
+    assert sheet.rows.tolist() == rows
 
 
 def test_cells_are_trimmed_of_any_whitespace(tmp_path):
@@ -185,14 +192,6 @@ def test_windows_1252_cells_after_a_utf8_looking_header(tmp_path):
     path.write_bytes("Metier;Lot\nPeintre;Façade\n".encode("cp1252"))
     sheet = read_sheet(path, {"trade": ["Metier"], "lot": ["Lot"]}, ["trade"])
     assert sheet.frame["lot"].tolist() == ["Façade"]
-
-
-def test_empty_lines_keep_the_row_numbers_of_the_lines_after_them(tmp_path):
-    path = tmp_path / "f.csv"
-    path.write_bytes("\r\n\nMétier;Lot\r\nPeintre;A\r\n\r\n\nMaçon;B\n\n".encode())
-    sheet = read_sheet(path, {"trade": ["Métier"], "lot": ["Lot"]}, ["trade"])
-    assert sheet.frame.to_dict("list") == {"trade": ["Peintre", "Maçon"], "lot": ["A", "B"]}
-    assert sheet.rows.tolist() == [4, 7]
 
 
 def test_a_problem_after_an_empty_line_names_the_row_the_spreadsheet_shows(tmp_path):
