@@ -24,6 +24,7 @@ from clauses.planning.problem import Options, PlanningProblem
 
 START = dt.date(2026, 1, 5)
 WEEKS = 156
+LEVELS = {"loose": 4, "medium": 10, "tight": 20}  # instance -> people per site burst
 
 
 def need_frame(trades, level: float, seed: int) -> pd.DataFrame:
@@ -39,22 +40,27 @@ def need_frame(trades, level: float, seed: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["trade_key", "week_start", "people"])
 
 
+def bench_problem(config, name: str) -> PlanningProblem:
+    """The bench instance ``name`` (see ``LEVELS``): 12 trades, 6 partners, three years."""
+    trades = [t for t in config.trades if t.key != "relations_locataires"][:12]
+    partners = [p for p in config.partners if p.key != "france_travail_cournon"][:6]
+    rates = Rates.from_config(config.planning.conversion)
+    need = hires_by_week(need_frame(trades, LEVELS[name], seed=7), START, WEEKS)
+    return PlanningProblem(START, WEEKS, need, trades, partners, config.planning, rates)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--time-limit", type=float, default=None, help="deterministic seconds (default: config)")
     args = parser.parse_args()
     config = load_config()
-    trades = [t for t in config.trades if t.key != "relations_locataires"][:12]
-    partners = [p for p in config.partners if p.key != "france_travail_cournon"][:6]
-    rates = Rates.from_config(config.planning.conversion)
     args.time_limit = args.time_limit or config.planning.solver_time_limit_seconds
-    print(f"{len(trades)} trades, {len(partners)} partners, {WEEKS} weeks, limit {args.time_limit} deterministic s")
+    print(f"12 trades, 6 partners, {WEEKS} weeks, limit {args.time_limit} deterministic s")
     print(f"{'instance':<8} {'need':>5} {'lead':>5} {'greedy':>6} {'cp-sat':>6} {'cov/greedy':>10} "
           f"{'cov/lead':>8} | {'coverage':>8} {'proven':>6} {'gap':>7} | {'late+events':>11} {'gap':>7} | "
           f"{'solve s':>7} {'det s':>6} {'events':>6}")
-    for name, level in (("loose", 4), ("medium", 10), ("tight", 20)):
-        need = hires_by_week(need_frame(trades, level, seed=7), START, WEEKS)
-        problem = PlanningProblem(START, WEEKS, need, trades, partners, config.planning, rates)
+    for name in LEVELS:
+        problem = bench_problem(config, name)
         options = Options(problem)
         greedy = plan_greedy(problem, options)
         began = time.perf_counter()

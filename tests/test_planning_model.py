@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from ortools.sat.python import cp_model
 
 from clauses.config.partners import Blackout, Partner, Venue
 from clauses.config.trades import Trade
 from clauses.config.planning import ObjectiveWeights
 from clauses.planning.demand import Rates
 from clauses.planning.greedy import plan_greedy
-from clauses.planning.model import solve
+from clauses.planning.model import coverage_model, solve
 from clauses.planning.problem import FixedEvent, Options, PlanningProblem
 from clauses.planning.result import PARIS
 
@@ -122,6 +123,19 @@ def test_max_size_forces_a_second_cohort(settings):
     assert result.on_time == 6
     assert len(kinds(result, "poec")) == 2
     assert all(e.capacity <= 8 for e in kinds(result, "poec"))
+
+
+def test_coverage_model_alone_has_the_coverage_levels_optimum(settings):
+    # Partner capacity 1, 4-week cohorts of at most 4 hires: 8 people needed by week 12, but only
+    # cohorts starting by week 8 arrive in time and they cannot overlap: the cross-checks' model
+    # (bench/bench_planning_bounds.py) must prove what the planner's first level proves.
+    instance = problem(settings, [("macon", 12, 8), ("macon", 13, 4)], partners=[partner(capacity=1)])
+    planned = solve(instance, time_limit=10)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(coverage_model(instance, Options(instance))) == cp_model.OPTIMAL
+    assert planned.status == "OPTIMAL" and solver.objective_value == planned.on_time
+    assert 0 < planned.on_time < planned.need
 
 
 def test_min_size_is_respected_for_a_small_need(settings):

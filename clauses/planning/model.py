@@ -162,6 +162,16 @@ def solve(
     return result
 
 
+def coverage_model(problem: PlanningProblem, options: Options, hint: PlanResult | None = None) -> cp_model.CpModel:
+    """The first level alone: the model with the people trained on time maximised, started from
+    ``hint`` if given. For bounds and cross-checks (``bench/bench_planning_bounds.py``)."""
+    built = _build(problem, options)
+    if hint is not None:
+        _add_hint(built, problem, hint)
+    built.model.maximize(sum(built.served))
+    return built.model
+
+
 def _build(problem: PlanningProblem, options: Options) -> _Built:
     settings = problem.settings
     rates = problem.rates
