@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from clauses.ingest.fingerprint import cell_hashes, content_fingerprints
+from clauses.ingest.fingerprint import content_fingerprints, text_hashes
 
 
 def lots_like() -> pd.DataFrame:
@@ -29,8 +30,24 @@ def test_fingerprints_are_pandas_hashes_as_text():
     assert content_fingerprints(lots).tolist() == expected.tolist()
 
 
-def test_cells_hashed_one_by_one_give_the_same_fingerprints():
+def test_text_hashed_from_arrow_gives_the_same_fingerprints():
     lots = lots_like()
-    hashes = cell_hashes(lots["external_id"])
-    assert hashes.tolist() == pd.util.hash_pandas_object(lots["external_id"], index=False).tolist()
-    assert content_fingerprints(lots, hashed={"external_id": hashes}).tolist() == content_fingerprints(lots).tolist()
+    hashed = {"external_id": text_hashes(lots["external_id"], distinct=True)}
+    hashed |= {name: text_hashes(lots[name]) for name in ("commune", "name")}
+    for name, hashes in hashed.items():
+        assert hashes.tolist() == pd.util.hash_pandas_object(lots[name], index=False).tolist(), name
+    assert content_fingerprints(lots, hashed=hashed).tolist() == content_fingerprints(lots).tolist()
+
+
+def test_text_hashes_of_a_column_read_in_chunks():
+    """A column Arrow read in several blocks: values repeated across chunks, missing and empty cells."""
+    chunks = pa.chunked_array([["Aubière", None, "Gerzat"], ["", "Gerzat", "Aubière", None]], pa.large_string())
+    column = chunks.to_pandas()
+    assert text_hashes(column).tolist() == pd.util.hash_pandas_object(column, index=False).tolist()
+    assert len(text_hashes(column.iloc[:0])) == 0
+
+
+def test_fingerprints_without_columns_are_pandas_hashes():
+    lots = pd.DataFrame(index=range(3))
+    expected = pd.util.hash_pandas_object(lots, index=False).to_numpy().astype(str)
+    assert content_fingerprints(lots).tolist() == expected.tolist()

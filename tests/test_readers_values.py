@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from clauses.errors import InputError
@@ -35,6 +36,17 @@ def test_dates_french_iso_and_with_offset():
     dates, invalid = parse_dates(pd.Series(["31/12/2026", "2026-12-31", "2018-12-31+01:00", "2026-12-31T10:00:00", "31/02/2026", "demain", ""]))
     assert [d.date() for d in dates.iloc[:4]] == [dt.date(2026, 12, 31), dt.date(2026, 12, 31), dt.date(2018, 12, 31), dt.date(2026, 12, 31)]
     assert invalid.tolist() == [False, False, False, False, True, True, False]
+
+
+def test_a_column_read_in_several_chunks_is_parsed_as_one():
+    """Arrow reads a large file in blocks: a value repeated across chunks is parsed once, for every
+    row it is on; a missing cell is an empty one, and keeps its index."""
+    chunks = pa.chunked_array([["01/02/2026", " 31/02/2026", ""], ["2026-02-01", "01/02/2026", None]], pa.large_string())
+    column = chunks.to_pandas().set_axis(range(10, 16))
+    dates, invalid = parse_dates(column)
+    assert [d.date() if pd.notna(d) else None for d in dates] == [dt.date(2026, 2, 1), None, None, dt.date(2026, 2, 1), dt.date(2026, 2, 1), None]
+    assert invalid.tolist() == [False, True, False, False, False, False]
+    assert dates.index.tolist() == invalid.index.tolist() == list(range(10, 16))
 
 
 def test_booleans():
@@ -152,6 +164,14 @@ def test_blank_lines_are_dropped_and_rows_keep_their_spreadsheet_numbers(tmp_pat
     sheet = read_sheet(path, {"trade": ["Métier"], "lot": ["Lot"]}, ["trade"])
     assert sheet.frame.to_dict("list") == {"trade": ["Peintre", "Maçon"], "lot": ["A", "B"]}
     assert sheet.rows.tolist() == rows
+
+
+def test_a_line_filled_only_after_its_first_cell_is_kept(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("Métier;Lot\nPeintre;A\n;B\n;\nMaçon;\n", encoding="utf-8")
+    sheet = read_sheet(path, {"trade": ["Métier"], "lot": ["Lot"]}, ["trade"])
+    assert sheet.frame.to_dict("list") == {"trade": ["Peintre", "", "Maçon"], "lot": ["A", "B", ""]}
+    assert sheet.rows.tolist() == [2, 3, 5]
 
 
 def test_cells_are_trimmed_of_any_whitespace(tmp_path):

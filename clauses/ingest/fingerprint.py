@@ -2,9 +2,9 @@
 
 Fingerprints stored by earlier ingestions are compared with new ones, so the value must stay
 ``pd.util.hash_pandas_object(columns, index=False)``, written as a decimal string. It is computed
-here as pandas does, column by column then combined, so that a column whose values are all
-different (lot ids) can be hashed separately, the cheaper way, and its hashes also serve the
-duplicate check. Tests check the result against ``hash_pandas_object``.
+here as pandas does, column by column then combined, so that text columns can be hashed the
+cheaper way (``text_hashes``), and the lot ids' hashes also serve the duplicate check. Tests check
+the result against ``hash_pandas_object``.
 """
 
 from __future__ import annotations
@@ -16,35 +16,46 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+# The hash pandas gives a missing value.
+_MISSING = np.uint64(np.iinfo(np.uint64).max)
 
-def cell_hashes(column: pd.Series) -> np.ndarray:
-    """The hash of each cell of a column of strings (none missing), as ``hash_pandas_object`` gives
-    it. pandas hashes a string through its UTF-8 bytes: handing it those bytes, straight from Arrow,
-    skips building then encoding a Python string per cell (and pandas' factorisation, useless when
-    every value differs): three times faster."""
-    return pd.util.hash_array(pc.cast(pa.array(column), pa.large_binary()).to_numpy(zero_copy_only=False), categorize=False)
+
+def _utf8_hashes(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """pandas' hash of each string of ``text`` (none missing). pandas hashes a string through its
+    UTF-8 bytes: handing it those bytes, straight from Arrow, skips building then encoding a Python
+    string per cell, three times faster."""
+    return pd.util.hash_array(pc.cast(text, pa.large_binary()).to_numpy(zero_copy_only=False), categorize=False)
+
+
+def text_hashes(column: pd.Series, *, distinct: bool = False) -> np.ndarray:
+    """The hash of each cell of a column of strings, as ``hash_pandas_object`` gives it. Each
+    distinct value is hashed once, as pandas does, but found by Arrow; values known to be all
+    ``distinct`` (lot ids, none missing) are hashed cell by cell, without looking for repeats."""
+    if distinct:
+        return _utf8_hashes(pa.array(column))
+    if len(column) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    encoded = pc.dictionary_encode(pa.array(column))
+    chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
+    # The chunks of an encoded column share one dictionary; a missing cell takes the hash added last.
+    hashes = np.append(_utf8_hashes(chunks[0].dictionary), _MISSING)
+    codes = pa.chunked_array([chunk.indices for chunk in chunks]).fill_null(-1).to_numpy()
+    return hashes.take(codes)
 
 
 def content_fingerprints(columns: pd.DataFrame, *, hashed: Mapping[str, np.ndarray] | None = None) -> pd.Series:
     """One fingerprint per row of ``columns`` (their order matters); ``hashed`` gives the
-    ``cell_hashes`` of columns already hashed."""
+    ``text_hashes`` of columns already hashed. Each column's hashes are folded into the row's as
+    soon as they are known, as ``hash_pandas_object`` combines them (a tuple-hash fold)."""
     hashed = hashed or {}
-    hashes = [
-        hashed[name] if name in hashed else pd.util.hash_pandas_object(column, index=False).to_numpy()
-        for name, column in columns.items()
-    ]
-    combined = _combine(hashes) if hashes else np.zeros(len(columns), dtype=np.uint64)
-    # Arrow writes 100,000 integers as text several times faster than numpy.
-    return pd.Series(pc.cast(pa.array(combined), pa.string()).to_pandas(), index=columns.index)
-
-
-def _combine(hashes: list[np.ndarray]) -> np.ndarray:
-    """Row hashes from column hashes, as ``hash_pandas_object`` combines them (a tuple-hash fold)."""
+    fingerprints = np.full(len(columns), 0x345678, dtype=np.uint64)
     multiplier = np.uint64(1000003)
-    out = np.zeros_like(hashes[0]) + np.uint64(0x345678)
-    for position, column in enumerate(hashes):
-        remaining = len(hashes) - position
-        out ^= column
-        out *= multiplier
+    for position, (name, column) in enumerate(columns.items()):
+        hashes = hashed[name] if name in hashed else pd.util.hash_pandas_object(column, index=False).to_numpy()
+        remaining = columns.shape[1] - position
+        fingerprints ^= hashes
+        fingerprints *= multiplier
         multiplier += np.uint64(82520 + remaining + remaining)
-    return out + np.uint64(97531)
+    fingerprints += np.uint64(97531)
+    # Arrow writes 100,000 integers as text several times faster than numpy.
+    return pd.Series(pc.cast(pa.array(fingerprints), pa.large_string()).to_pandas(), index=columns.index)

@@ -33,13 +33,16 @@ def _as_text(values: pd.Series) -> pd.Series:
     return values if pd.api.types.is_string_dtype(values.dtype) and values.dtype != object else values.astype(str)
 
 
+def _text(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """The cells as Arrow strings (a missing cell is an empty one), read in place from the
+    Arrow-backed strings the readers produce, in the chunks they were read in."""
+    return pa.array(_as_text(values)).fill_null("")
+
+
 def _untrimmed(values: pd.Series) -> pa.Array:
-    """The cells as one Arrow string array (a missing cell is an empty one), read in place from the
-    Arrow-backed strings the readers produce."""
-    text = pa.array(_as_text(values))
-    if isinstance(text, pa.ChunkedArray):
-        text = text.combine_chunks()
-    return text.fill_null("")
+    """The cells as one Arrow string array (a missing cell is an empty one)."""
+    text = _text(values)
+    return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
 
 
 def _trimmed_text(values: pd.Series) -> pa.Array:
@@ -58,11 +61,15 @@ def _mentions(text: pa.Array, needle: str) -> bool:
 def _each_distinct(values: pd.Series, parse) -> tuple[pd.Series, pd.Series]:
     """``parse`` applied to the distinct cells of ``values`` only, its results spread back over the
     rows: for columns that repeat a few values (dates, rates, labels) whatever their length.
-    ``parse`` takes the distinct cells, trimmed, as an Arrow array and returns (values, invalid)."""
-    encoded = pc.dictionary_encode(_untrimmed(values))
+    ``parse`` takes the distinct cells, trimmed, as an Arrow array and returns (values, invalid) as
+    arrays. The column is encoded chunk by chunk, as it was read (faster than joined first): the
+    chunks share one dictionary, so joining them afterwards only joins their indices."""
+    encoded = pc.dictionary_encode(_text(values))
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
     parsed, invalid = parse(trim(encoded.dictionary))
     codes = encoded.indices.to_numpy(zero_copy_only=False)
-    return pd.Series(parsed).take(codes).set_axis(values.index), pd.Series(invalid[codes], index=values.index)
+    return pd.Series(parsed.take(codes), index=values.index), pd.Series(invalid[codes], index=values.index)
 
 
 def _without(text: pa.Array, characters: tuple[str, ...]) -> pa.Array:
