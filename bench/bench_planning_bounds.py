@@ -123,15 +123,13 @@ def main() -> None:
         began = time.perf_counter()
         coverage = solve(problem, options, hint=greedy).stats["levels"][0]
         line("shipped", (coverage["objective"], coverage["bound"], time.perf_counter() - began))
-        line("lp", highs(coverage_model(problem, options), integer=False, seconds=args.seconds))
+        model = coverage_model(problem, options, greedy)  # solving does not change it: one for all
+        line("lp", highs(model, integer=False, seconds=args.seconds))
         line("lb-tree", cp_sat(
-            coverage_model(problem, options, greedy), num_workers=1, random_seed=0,
-            optimize_with_lb_tree_search=True, max_deterministic_time=args.lb_tree_det,
+            model, num_workers=1, random_seed=0, optimize_with_lb_tree_search=True, max_deterministic_time=args.lb_tree_det,
         ))
-        line("highs-mip", highs(coverage_model(problem, options), integer=True, seconds=args.seconds))
-        line("portfolio", cp_sat(
-            coverage_model(problem, options, greedy), num_workers=2, max_time_in_seconds=args.portfolio_seconds,
-        ))
+        line("highs-mip", highs(model, integer=True, seconds=args.seconds))
+        line("portfolio", cp_sat(model, num_workers=2, max_time_in_seconds=args.portfolio_seconds))
         print(f"{name:<8} {'best':<10} {best_plan:>6.0f} {best_bound:>7.1f} {(best_bound - best_plan) / best_plan:>7.2%}"
               "   (best plan and best bound of any method above)", flush=True)
 

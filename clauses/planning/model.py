@@ -113,18 +113,14 @@ def solve(
             problem, options, [], [], status="OPTIMAL", objective=0.0, bound=0.0, gap=0.0,
             solve_seconds=time.perf_counter() - began, warnings=["aucun besoin à couvrir sur l'horizon"],
         )
-    built = _build(problem, options)
-    if hint is not None:
-        _add_hint(built, problem, hint)
+    built = _coverage_level(problem, options, hint)
     build_seconds = time.perf_counter() - began
     limit = time_limit if time_limit is not None else problem.settings.solver_time_limit_seconds
     solver = _Solver(problem.settings.solver_seed, parameters or {})
     model = built.model
     weights = problem.settings.weights
 
-    # Level 1: people trained on time, as many as possible.
-    served = sum(built.served)
-    model.maximize(served)
+    # Level 1: people trained on time, as many as possible (the objective ``_coverage_level`` set).
     values, coverage = solver.run(model, "coverage", "max", limit * COVERAGE_SHARE)
     warnings = list(built.warnings)
     if values is None:
@@ -135,7 +131,7 @@ def solve(
         )
     levels = [coverage]
     # Level 2: that coverage kept, the least lateness, then the fewest events.
-    model.add(served >= round(coverage.objective))
+    model.add(sum(built.served) >= round(coverage.objective))
     model.minimize(weights.late_person_week * sum(built.late) + weights.event * sum(built.events))
     _hint_values(model, values)
     # Without the LP relaxation: on the demo's plan it found a third of the lateness in half the
@@ -163,13 +159,18 @@ def solve(
 
 
 def coverage_model(problem: PlanningProblem, options: Options, hint: PlanResult | None = None) -> cp_model.CpModel:
-    """The first level alone: the model with the people trained on time maximised, started from
-    ``hint`` if given. For bounds and cross-checks (``bench/bench_planning_bounds.py``)."""
+    """The first level alone, as ``solve`` starts it: for bounds and cross-checks
+    (``bench/bench_planning_bounds.py``)."""
+    return _coverage_level(problem, options, hint).model
+
+
+def _coverage_level(problem: PlanningProblem, options: Options, hint: PlanResult | None) -> _Built:
+    """The model with the people trained on time maximised, started from ``hint`` if given."""
     built = _build(problem, options)
     if hint is not None:
         _add_hint(built, problem, hint)
     built.model.maximize(sum(built.served))
-    return built.model
+    return built
 
 
 def _build(problem: PlanningProblem, options: Options) -> _Built:
