@@ -10,6 +10,7 @@ import pytest
 
 from clauses.errors import InputError
 from clauses.readers.tabular import read_sheet, sniff_separator
+from clauses.readers import values as values_module
 from clauses.readers.values import parse_booleans, parse_dates, parse_numbers, parse_rates
 
 
@@ -125,6 +126,22 @@ def test_malformed_numbers_refused(cell):
     numbers, invalid = parse_numbers(pd.Series(["1 234,5", cell]))
     assert invalid.tolist() == [False, True]
     assert numbers.iloc[0] == pytest.approx(1234.5) and pd.isna(numbers.iloc[1])
+
+
+EDGE_CELLS = ["+3", "-0", "007", "1e5", "1E+05", "1e-400", "4.9e-324", "1e400", "-1e400", ".5", "5.", "-.5", "+.5e-3", "1,5e3", "inf",
+              "-inf", "NaN", "Infinity", "0x10", "1_000", "1,000,000", "1.000.000", "1 000.5", "e5", "5e", "+-5", "١٢", "½", ""]
+
+
+@pytest.mark.parametrize("cell", EDGE_CELLS)
+def test_numbers_read_in_one_pass_equal_those_checked_cell_by_cell(cell, monkeypatch):
+    """A column Arrow reads whole as numbers is not checked cell by cell: both ways agree on every
+    cell, accepted or not."""
+    column = pd.Series(["12", cell, "3,5"])
+    fast = parse_numbers(column)
+    monkeypatch.setattr(values_module, "_cast_numbers", lambda candidate: None)
+    checked = parse_numbers(column)
+    pd.testing.assert_series_equal(fast[0], checked[0])
+    pd.testing.assert_series_equal(fast[1], checked[1])
 
 
 def test_numbers_parsed_once_per_distinct_cell_are_the_same():

@@ -52,10 +52,11 @@ def _trimmed_text(values: pd.Series) -> pa.Array:
 
 def _mentions(text: pa.Array, needle: str) -> bool:
     """Whether ``needle`` may occur in a cell of ``text``: one byte search over the column's data
-    buffer, in place, far cheaper than a kernel pass, so passes for absent characters are skipped.
-    (A sliced array's buffer can hold bytes outside the slice: a false "yes" only costs the pass.)"""
+    buffer (copied once, a fraction of a millisecond, then searched as fast as ``memchr``), far
+    cheaper than a kernel pass, so passes for absent characters are skipped. (A sliced array's
+    buffer can hold bytes outside the slice: a false "yes" only costs the pass.)"""
     data = text.buffers()[2]
-    return data is not None and re.search(re.escape(needle.encode()), memoryview(data)) is not None
+    return data is not None and needle.encode() in data.to_pybytes()
 
 
 def _each_distinct(values: pd.Series, parse) -> tuple[pd.Series, pd.Series]:
@@ -79,15 +80,25 @@ def _without(text: pa.Array, characters: tuple[str, ...]) -> pa.Array:
     return text
 
 
+def _with_byte_replaced(text: pa.Array, old: str, new: str) -> pa.Array:
+    """``text`` with the ASCII character ``old`` replaced by ``new`` everywhere: the bytes are
+    swapped in a copy of the data buffer, the offsets stay (several times faster than a kernel
+    pass, which rebuilds every cell)."""
+    data = np.frombuffer(text.buffers()[2], dtype=np.uint8).copy()
+    data[data == ord(old)] = ord(new)
+    validity, offsets, _ = text.buffers()
+    return pa.Array.from_buffers(text.type, len(text), [validity, offsets, pa.py_buffer(data)], text.null_count, text.offset)
+
+
 def _decimal_point(text: pa.Array) -> pa.Array:
     """A comma is the decimal mark, and dots beside it group thousands; a dot alone is the decimal
     mark (ISO style exports)."""
     if not _mentions(text, ","):
         return text
-    pointed = pc.replace_substring(text, ",", ".")
+    pointed = _with_byte_replaced(text, ",", ".")
     if not _mentions(text, "."):
         return pointed
-    french = pc.replace_substring(pc.replace_substring(text, ".", ""), ",", ".")
+    french = _with_byte_replaced(pc.replace_substring(text, ".", ""), ",", ".")
     return pc.if_else(pc.match_substring(text, ","), french, text)
 
 
@@ -99,10 +110,39 @@ def _plain(text: pa.Array) -> pa.Array:
     return pc.ascii_is_decimal(text)
 
 
+def _empty_as_null(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """``text`` (no nulls) with its empty cells made null, from the offsets and without a copy; and
+    the mask of cells that are not empty."""
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64 if pa.types.is_large_string(text.type) else np.int32)
+    filled = np.diff(offsets[text.offset : text.offset + len(text) + 1]) > 0
+    validity = pa.py_buffer(np.packbits(filled, bitorder="little"))
+    nulls = len(text) - int(np.count_nonzero(filled))
+    return pa.Array.from_buffers(text.type, len(text), [validity, *text.buffers()[1:]], nulls, text.offset), filled
+
+
+def _cast_numbers(candidate: pa.Array) -> np.ndarray | None:
+    """Every cell of ``candidate`` (separators removed, decimal point a dot) read by Arrow's number
+    parser, empty ones as NaN; None when any other cell is not a finite number as it stands. Most
+    columns hold plain numbers only: for them this is the whole parse, in one pass. What Arrow
+    reads as a finite number, the regex ``_NUMBER`` accepts, and the slower path that checks cell
+    by cell would give the same value (tests compare the two)."""
+    with_nulls, filled = _empty_as_null(candidate)
+    try:
+        numbers = pc.cast(with_nulls, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return numbers if (np.isfinite(numbers) | ~filled).all() else None
+
+
 def _numbers(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    empty = pc.equal(text, "")
+    if len(text) == 0:
+        return np.zeros(0), np.zeros(0, dtype=bool)
     grouped = _without(text, _THOUSANDS)
     candidate = _decimal_point(grouped)
+    numbers = _cast_numbers(candidate)
+    if numbers is not None:
+        return numbers, np.zeros(len(text), dtype=bool)
+    empty = pc.equal(text, "")
     well_formed = _plain(candidate)
     others = pc.and_not(pc.invert(well_formed), empty)
     if pc.any(others).as_py():
