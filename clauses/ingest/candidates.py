@@ -193,8 +193,8 @@ def validate_candidates(path: Path | str, config: Config, *, default_source: str
         records.append(record)
     invalid = check.invalid_mask(len(frame))
     valid_records = [r for r, bad in zip(records, invalid) if not bad]
-    rejected = frame[invalid.to_numpy()].copy()
-    rejected.insert(0, "row", sheet.rows[invalid.to_numpy()].to_numpy())
+    rejected = frame[invalid].copy()
+    rejected.insert(0, "row", sheet.rows[invalid].to_numpy())
     reasons = check.reasons_by_row()
     rejected["reasons"] = [" | ".join(reasons.get(label, [])) for label in rejected["row"]]
     return valid_records, check, rejected

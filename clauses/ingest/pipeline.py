@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from clauses.config import Config
 from clauses.errors import Problem
@@ -109,14 +111,30 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     return frame[name] if name in frame.columns else pd.Series("", index=frame.index, dtype="str")
 
 
-def _parsed(frame: pd.DataFrame, name: str, parse, **options) -> tuple[pd.Series, pd.Series]:
-    """``parse`` (a column parser) applied to column ``name``. A column the file does not have is
-    all empty: one empty cell is parsed, and its result repeated."""
+# Columns whose empty cells matter: text fields, and required columns.
+_REQUIRED_TEXT = ("operation_id", "operation", "contracting_authority", "commune", "lot_id", "lot", "trade", "status", "start")
+
+
+def _empty(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """Which cells of column ``name`` are empty (all of them when the file has no such column)."""
+    if name not in frame.columns:
+        return np.ones(len(frame), dtype=bool)
+    return pc.fill_null(pc.equal(pa.array(frame[name]), ""), False).to_numpy(zero_copy_only=False)
+
+
+def _as_array(values: pd.Series) -> np.ndarray | pd.Categorical:
+    return values.array if isinstance(values.dtype, pd.CategoricalDtype) else values.to_numpy()
+
+
+def _parsed(frame: pd.DataFrame, name: str, parse, **options) -> tuple[np.ndarray | pd.Categorical, np.ndarray]:
+    """``parse`` (a column parser) applied to column ``name``, as arrays. A column the file does not
+    have is all empty: one empty cell is parsed, and its result repeated."""
     if name in frame.columns:
-        return parse(frame[name], **options)
-    every_row = np.zeros(len(frame), dtype=np.int64)
+        values, invalid = parse(frame[name], **options)
+        return _as_array(values), invalid.to_numpy()
     values, invalid = parse(pd.Series([""], dtype="str"), **options)
-    return pd.Series(values.array.take(every_row), index=frame.index), pd.Series(invalid.array.take(every_row), index=frame.index)
+    every_row = np.zeros(len(frame), dtype=np.int64)
+    return _as_array(values).take(every_row), invalid.to_numpy().take(every_row)
 
 
 # Windows start in 1900–2199 (see readers.values) and last at most that span: the first day of every
@@ -152,20 +170,17 @@ def add_months(start: np.ndarray, months: np.ndarray) -> np.ndarray:
     return end.view("datetime64[D]").astype("datetime64[ns]")
 
 
-def trade_figures(trade_text: pd.Series, config: Config) -> pd.DataFrame:
+def trade_figures(trade_text: pd.Series, config: Config) -> dict[str, np.ndarray | pd.Categorical]:
     """Each row's trade key and figures (NaN when the trade is unknown), looked up once per distinct
     label: a pipeline names a few dozen trades over thousands of lots."""
     codes, labels = pd.factorize(trade_text, use_na_sentinel=False)
     found = [config.find_trade(label) if isinstance(label, str) and label else None for label in labels]
-    figures = pd.DataFrame(
-        {
-            "trade_key": pd.Categorical([t.key if t else None for t in found]),
-            "labour_share": [t.labour_share if t else np.nan for t in found],
-            "hourly_cost": [t.hourly_cost if t else np.nan for t in found],
-            "insertion_rate": [t.insertion_rate if t else np.nan for t in found],
-        }
-    )
-    return figures.iloc[codes].set_axis(trade_text.index)
+    return {
+        "trade_key": pd.Categorical([t.key if t else None for t in found]).take(codes),
+        "labour_share": np.array([t.labour_share if t else np.nan for t in found], dtype=float).take(codes),
+        "hourly_cost": np.array([t.hourly_cost if t else np.nan for t in found], dtype=float).take(codes),
+        "insertion_rate": np.array([t.insertion_rate if t else np.nan for t in found], dtype=float).take(codes),
+    }
 
 
 # The parser of each typed column, and its options.
@@ -182,31 +197,40 @@ _TYPED_COLUMNS = {
 }
 
 
-def lot_text(frame: pd.DataFrame) -> pd.DataFrame:
+def _or_else(values: pd.Series, empty: np.ndarray, fallback: pd.Series | None) -> pd.Series:
+    """``values`` with its ``empty`` cells taken from ``fallback`` (missing when None): the column
+    itself, uncopied, when no cell is empty (the usual case)."""
+    if not empty.any():
+        return values
+    return values.where(~empty, fallback) if fallback is not None else values.mask(empty)
+
+
+def lot_text(frame: pd.DataFrame, empty: dict[str, np.ndarray]) -> pd.DataFrame:
     """The lot's text fields as stored (the first six of ``LOT_FIELDS``): an operation without an
-    id is named by its name, a lot without a name by its id, empty places are missing."""
+    id is named by its name, a lot without a name by its id, empty places are missing. ``empty``
+    gives the empty cells of each column (see ``_empty``)."""
     lot_id = _column(frame, "lot_id")
     operation_id = _column(frame, "operation_id")
     operation_name = _column(frame, "operation")
-    no_operation_id = operation_id == ""
+    no_operation_id = empty["operation_id"]
     operation_external_id = operation_id
     if no_operation_id.any():
         named = operation_name[no_operation_id]
         operation_external_id = operation_id.where(~no_operation_id, "op:" + named.str.lower().str.replace("[ \t]+", "-", regex=True))
-    lot_name = _column(frame, "lot")
     return pd.DataFrame(
         {
             "external_id": lot_id,
             "operation_external_id": operation_external_id,
-            "operation_name": operation_name.where(operation_name != "", operation_id),
-            "contracting_authority": _column(frame, "contracting_authority").replace("", None),
-            "commune": _column(frame, "commune").replace("", None),
-            "name": lot_name.where(lot_name != "", lot_id),
-        }
+            "operation_name": _or_else(operation_name, empty["operation"], operation_id),
+            "contracting_authority": _or_else(_column(frame, "contracting_authority"), empty["contracting_authority"], None),
+            "commune": _or_else(_column(frame, "commune"), empty["commune"], None),
+            "name": _or_else(_column(frame, "lot"), empty["lot"], lot_id),
+        },
+        copy=False,
     )
 
 
-def _parse_and_hash(frame: pd.DataFrame, text: pd.DataFrame) -> tuple[dict[str, tuple[pd.Series, pd.Series]], dict[str, np.ndarray]]:
+def _parse_and_hash(frame: pd.DataFrame, text: pd.DataFrame) -> tuple[dict[str, tuple[np.ndarray | pd.Categorical, np.ndarray]], dict[str, np.ndarray]]:
     """(values, invalid mask) of every typed column, and the fingerprint hashes of every text field,
     computed two at a time: the Arrow kernels of the parsers and of the hashing release the GIL (a
     100,000-lot file is validated about a quarter faster than one after the other)."""
@@ -215,6 +239,20 @@ def _parse_and_hash(frame: pd.DataFrame, text: pd.DataFrame) -> tuple[dict[str, 
         # Lot ids are all different: hashed cell by cell, without looking for repeats.
         hashes = {name: pool.submit(text_hashes, text[name], distinct=name == "external_id") for name in text.columns}
     return {name: future.result() for name, future in typed.items()}, {name: future.result() for name, future in hashes.items()}
+
+
+def _duplicates(lot_id: pd.Series, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows whose lot id was already seen on an earlier row, and for each row the position of the
+    first row with its id. Equal ids have equal hashes (those of the fingerprint): only rows
+    sharing a hash are compared."""
+    first = np.arange(len(lot_id))
+    duplicated = np.zeros(len(lot_id), dtype=bool)
+    same_hash = pd.Series(hashes).duplicated(keep=False).to_numpy()
+    if same_hash.any():
+        candidates = lot_id[same_hash]
+        first[same_hash] = candidates.index.to_series().groupby(candidates.to_numpy()).transform("first").to_numpy()
+        duplicated = (first != np.arange(len(lot_id))) & (lot_id != "").to_numpy()
+    return duplicated, first
 
 
 def validate_pipeline(
@@ -229,59 +267,52 @@ def validate_pipeline(
     row_problems: list[tuple[int, str, str]] = (),
 ) -> ValidatedPipeline:
     """Type and check every cell; compute missing insertion hours. Never raises on bad rows:
-    problems are returned so the caller decides (reject the file, or skip the rows)."""
+    problems are returned so the caller decides (reject the file, or skip the rows).
+
+    Checks run on numpy arrays: each pandas operation costs tens of Python calls, whatever the
+    size of the file, and a file is checked with about a hundred of them."""
     frame = frame.reset_index(drop=True)
     labels = labels.reset_index(drop=True)
     check = ProblemCollector(file=file, labels=labels, headers=headers or {})
     n = len(frame)
-    already_explained = pd.Series(False, index=frame.index)
+    already_explained = np.zeros(n, dtype=bool)
     for position, column, reason in row_problems:
         check.flag_position(position, column, reason)
-        already_explained.iloc[position] = True
+        already_explained[position] = True
 
-    def required_value(column: str, values: pd.Series) -> None:
-        check.flag(values == "", column, "missing value")
-
-    text = lot_text(frame)
+    empty = {name: _empty(frame, name) for name in _REQUIRED_TEXT}
+    text = lot_text(frame, empty)
     parsed, hashed = _parse_and_hash(frame, text)
 
     # Identity of the lot and its operation.
     lot_id = text["external_id"]
-    required_value("lot_id", lot_id)
-    # Equal ids have equal hashes (those of the fingerprint): only rows sharing a hash are compared.
-    same_hash = pd.Series(hashed["external_id"]).duplicated(keep=False).to_numpy()
-    if same_hash.any():
-        candidates = lot_id[same_hash]
-        first_position = candidates.index.to_series().groupby(candidates.to_numpy()).transform("first")
-        duplicated = pd.Series(False, index=frame.index)
-        duplicated[candidates.index] = (first_position != candidates.index) & (candidates != "")
-        check.flag(duplicated, "lot_id", lambda i: f"duplicate lot id {lot_id.iloc[i]!r} (first seen at row {labels.iloc[first_position[i]]})")
-    no_operation = (_column(frame, "operation_id") == "") & (_column(frame, "operation") == "")
+    check.flag(empty["lot_id"], "lot_id", "missing value")
+    duplicated, first = _duplicates(lot_id, hashed["external_id"])
+    check.flag(duplicated, "lot_id", lambda i: f"duplicate lot id {lot_id.iloc[i]!r} (first seen at row {labels.iloc[first[i]]})")
+    no_operation = empty["operation_id"] & empty["operation"]
     check.flag(no_operation, "operation_id" if "operation_id" in frame else "operation", "missing value: an operation id or name is needed")
 
     # Trade: a ROME code, key or label of the configuration.
-    trade_text = _column(frame, "trade")
-    check.flag((trade_text == "") & ~already_explained, "trade", "missing value")
-    trade = trade_figures(trade_text, config)
+    no_trade = empty["trade"]
+    check.flag(no_trade & ~already_explained, "trade", "missing value")
+    trade = trade_figures(_column(frame, "trade"), config)
     trade_key = trade["trade_key"]
-    unknown_trade = trade_key.isna() & (trade_text != "")
-    check.flag(unknown_trade, "trade", lambda i: f"unknown trade {trade_text.iloc[i]!r}: expected a ROME code or a label from config/trades.yaml")
+    check.flag(trade_key.isna() & ~no_trade, "trade", lambda i: f"unknown trade {frame['trade'].iloc[i]!r}: expected a ROME code or a label from config/trades.yaml")
 
     # Status.
-    status_text = _column(frame, "status")
-    required_value("status", status_text)
+    check.flag(empty["status"], "status", "missing value")
     status, bad_status = parsed["status"]
-    check.flag(bad_status, "status", lambda i: f"unknown status {status_text.iloc[i]!r}: expected planned/prévu, tendering/en consultation, awarded/attribué, in_progress/en cours or done/terminé")
+    check.flag(bad_status, "status", lambda i: f"unknown status {frame['status'].iloc[i]!r}: expected planned/prévu, tendering/en consultation, awarded/attribué, in_progress/en cours or done/terminé")
 
     # Amounts and hours.
     amount, bad_amount = parsed["amount_ht"]
     check.flag(bad_amount, "amount_ht", lambda i: f"not a number: {frame['amount_ht'].iloc[i]!r}")
     check.flag(amount < 0, "amount_ht", "negative amount")
-    check.flag(amount > MAX_AMOUNT_HT, "amount_ht", lambda i: f"implausible amount {amount.iloc[i]:.0f} € (above {MAX_AMOUNT_HT:.0e} €)")
+    check.flag(amount > MAX_AMOUNT_HT, "amount_ht", lambda i: f"implausible amount {amount[i]:.0f} € (above {MAX_AMOUNT_HT:.0e} €)")
     given_hours, bad_hours = parsed["insertion_hours"]
     check.flag(bad_hours, "insertion_hours", lambda i: f"not a number: {frame['insertion_hours'].iloc[i]!r}")
     check.flag(given_hours < 0, "insertion_hours", "negative hours")
-    neither = amount.isna() & given_hours.isna() & ~bad_amount & ~bad_hours
+    neither = np.isnan(amount) & np.isnan(given_hours) & ~bad_amount & ~bad_hours
     check.flag(neither, "amount_ht" if "amount_ht" in frame else "insertion_hours", "missing value: an amount or insertion hours are needed")
     delivered, bad_delivered = parsed["hours_delivered"]
     check.flag(bad_delivered, "hours_delivered", lambda i: f"not a number: {frame['hours_delivered'].iloc[i]!r}")
@@ -293,57 +324,53 @@ def validate_pipeline(
 
     # Window.
     start, bad_start = parsed["start"]
-    required_value("start", _column(frame, "start"))
+    check.flag(empty["start"], "start", "missing value")
     check.flag(bad_start, "start", lambda i: f"unparseable date {frame['start'].iloc[i]!r}: expected dd/mm/yyyy or yyyy-mm-dd, years 1900–2199")
     end, bad_end = parsed["end"]
     check.flag(bad_end, "end", lambda i: f"unparseable date {frame['end'].iloc[i]!r}: expected dd/mm/yyyy or yyyy-mm-dd, years 1900–2199")
     duration, bad_duration = parsed["duration_months"]
     check.flag(bad_duration | (duration <= 0), "duration_months", lambda i: f"not a positive number of months: {frame['duration_months'].iloc[i]!r}")
-    needs_duration = end.isna() & ~bad_end
-    no_window_end = needs_duration & duration.isna() & ~bad_duration
+    needs_duration = np.isnat(end) & ~bad_end
+    no_window_end = needs_duration & np.isnan(duration) & ~bad_duration
     check.flag(no_window_end, "end" if "end" in frame else "duration_months", "missing value: an end date or a duration in months is needed")
-    usable = needs_duration & start.notna() & (duration > 0)
+    usable = needs_duration & ~np.isnat(start) & (duration > 0)
     if usable.any():
-        rows = usable.to_numpy()
-        end_days = end.to_numpy(copy=True)
-        end_days[rows] = add_months(start.to_numpy()[rows], duration.to_numpy()[rows])
-        end = pd.Series(end_days, index=end.index)
-    check.flag(usable & end.isna(), "duration_months", lambda i: f"implausible duration {duration.iloc[i]:g} months: the contract would end after {LAST_YEAR}")
-    check.flag(end < start, "end", lambda i: f"end {end.iloc[i]:%d/%m/%Y} is before start {start.iloc[i]:%d/%m/%Y}")
+        end = end.copy()
+        end[usable] = add_months(start[usable], duration[usable])
+    check.flag(usable & np.isnat(end), "duration_months", lambda i: f"implausible duration {duration[i]:g} months: the contract would end after {LAST_YEAR}")
+    check.flag(end < start, "end", lambda i: f"end {pd.Timestamp(end[i]):%d/%m/%Y} is before start {pd.Timestamp(start[i]):%d/%m/%Y}")
 
     # Insertion hours: given, or computed from the amount with the trade's figures.
-    labour_share, hourly_cost = trade["labour_share"], trade["hourly_cost"]
-    effective_rate = rate.fillna(trade["insertion_rate"])
-    computed = amount * labour_share * effective_rate / hourly_cost
-    hours_source = pd.Series(pd.Categorical.from_codes(given_hours.notna().to_numpy(dtype="int8"), ["computed", "given"]), index=frame.index)
-    hours = given_hours.fillna(computed)
+    effective_rate = np.where(np.isnan(rate), trade["insertion_rate"], rate)
+    computed = amount * trade["labour_share"] * effective_rate / trade["hourly_cost"]
+    hours_given = ~np.isnan(given_hours)
 
-    invalid = check.invalid_mask(n)
-    valid = ~invalid
-    lots = text.assign(
-        **{
+    valid = ~check.invalid_mask(n)
+    # One frame built over the arrays as they are (assigning column after column costs several times more).
+    lots = pd.DataFrame(
+        {
+            **{name: text[name] for name in text.columns},
             "trade_key": trade_key,
-            "amount_ht": amount,
+            "amount_ht": np.round(np.where(np.isnan(amount), 0.0, amount), 2),
             "start": start,
             "end": end,
             "status": status,
             "award_probability": probability,
             "insertion_rate": effective_rate,
-            "insertion_hours": hours.round(2),
-            "hours_source": hours_source,
-            "hours_delivered": delivered.fillna(0.0),
-            "labour_share": labour_share,
-            "hourly_cost": hourly_cost,
-        }
+            "insertion_hours": np.round(np.where(hours_given, given_hours, computed), 2),
+            "hours_source": pd.Categorical.from_codes(hours_given.astype("int8"), ["computed", "given"]),
+            "hours_delivered": np.where(np.isnan(delivered), 0.0, delivered),
+            "labour_share": trade["labour_share"],
+            "hourly_cost": trade["hourly_cost"],
+        },
+        copy=False,
     )
-    if invalid.any():
+    if not valid.all():
         lots = lots[valid].reset_index(drop=True)
-        kept = valid.to_numpy()
-        hashed = {name: hashes[kept] for name, hashes in hashed.items()}
-    lots["amount_ht"] = lots["amount_ht"].fillna(0.0).round(2)
+        hashed = {name: hashes[valid] for name, hashes in hashed.items()}
     lots["content_hash"] = content_fingerprints(lots[LOT_FIELDS], hashed=hashed)
 
-    positions = np.flatnonzero(invalid.to_numpy())
+    positions = np.flatnonzero(~valid)
     rejected = frame.take(positions) if len(positions) else frame.iloc[:0]  # taking no rows still costs a pass
     reasons = check.reasons_by_row()
     rejected.insert(0, "row", labels.take(positions).to_numpy())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from clauses.errors import Problem
@@ -20,9 +21,9 @@ class ProblemCollector:
     problems: list[Problem] = field(default_factory=list)
     bad_rows: set[int] = field(default_factory=set)
 
-    def flag(self, mask: pd.Series, column: str | None, reason: str | Callable[[int], str]) -> None:
+    def flag(self, mask: pd.Series | np.ndarray, column: str | None, reason: str | Callable[[int], str]) -> None:
         """Record a problem for every row where ``mask`` is true (row positions 0..n-1)."""
-        positions = mask.to_numpy().nonzero()[0]
+        positions = np.flatnonzero(np.asarray(mask))
         header = self.headers.get(column, column) if column else None
         for pos in positions:
             text = reason(int(pos)) if callable(reason) else reason
@@ -36,10 +37,9 @@ class ProblemCollector:
         self.problems.append(Problem(self.file, label.item() if hasattr(label, "item") else label, header, reason))
         self.bad_rows.add(position)
 
-    def invalid_mask(self, length: int) -> pd.Series:
-        mask = pd.Series(False, index=range(length))
-        if self.bad_rows:
-            mask.iloc[sorted(self.bad_rows)] = True
+    def invalid_mask(self, length: int) -> np.ndarray:
+        mask = np.zeros(length, dtype=bool)
+        mask[list(self.bad_rows)] = True
         return mask
 
     def reasons_by_row(self) -> dict[int | str, list[str]]:
