@@ -35,6 +35,7 @@ _VISIBLE = re.compile(rb"\S")
 _LINE_END = re.compile(rb"\n")
 _EMPTY_LINES = re.compile(rb"(?:\r?\n)*")
 _MIN_BLOCK = 1 << 20  # Arrow's default block size
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' str dtype
 
 
 @dataclass
@@ -149,6 +150,10 @@ def _read_xlsx(path: Path) -> pa.Table:
     )
 
 
+def _as_chunked(column: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
+    return column if isinstance(column, pa.ChunkedArray) else pa.chunked_array([column])
+
+
 def _filled_rows(columns: list[pa.ChunkedArray], length: int) -> np.ndarray:
     """Rows with at least one non-empty cell among ``columns`` (cell lengths come from Arrow's
     offsets, without reading the text). Only the rows still empty in the columns seen so far are
@@ -210,5 +215,7 @@ def read_sheet(path: Path | str, aliases: dict[str, list[str]], required: list[s
     if not filled.all():
         columns = [column.filter(filled) for column in columns]
         rows = rows[filled]
-    frame = pa.Table.from_arrays(columns, names=list(position)).to_pandas()
+    # pandas' str columns hold Arrow large strings: each column is wrapped as it is, without a copy
+    # (and without pyarrow's general conversion, whose first use costs a module import).
+    frame = pd.DataFrame({name: pd.arrays.ArrowStringArray(_as_chunked(column), dtype=_STR) for name, column in zip(position, columns)}, copy=False)
     return Sheet(file=path.name, frame=frame, rows=pd.Series(rows), original_headers=original)

@@ -21,13 +21,18 @@ _LEADS = np.zeros(256, dtype=bool)
 _LEADS[[0xC2, 0xE1, 0xE2, 0xE3]] = True
 _MAY_START_SPACE = _LEADS.copy()
 _MAY_START_SPACE[: _SPACE + 1] = True
+# The last byte of each of those characters (é ends in one of them too: its cells are looked at closer).
+_MAY_END_SPACE = np.zeros(256, dtype=bool)
+_MAY_END_SPACE[[0x85, 0xA0, *range(0x80, 0x8B), 0x8E, 0x9F, 0xA8, 0xA9, 0xAF]] = True
 
 
 def _may_have_edge_space(array: pa.Array) -> bool:
     """Whether a cell of ``array`` (string or large_string) may start or end with whitespace.
 
     An empty cell's "first byte" is the next cell's first and its "last byte" the previous cell's
-    last (or a byte outside the array for a slice): never a miss, at worst a needless trim."""
+    last (or a byte outside the array for a slice): never a miss, at worst a needless trim. Columns
+    are looked at in Arrow's chunks of a few thousand cells, so the number of numpy calls counts
+    more than their size: byte tables are only consulted when a byte beyond ASCII is there."""
     if len(array) == 0:
         return False
     _, offsets_buffer, data_buffer = array.buffers()
@@ -37,14 +42,16 @@ def _may_have_edge_space(array: pa.Array) -> bool:
     offsets = np.frombuffer(offsets_buffer, dtype=offset_type)[array.offset : array.offset + len(array) + 1]
     data = np.frombuffer(data_buffer, dtype=np.uint8)
     first = data.take(offsets[:-1], mode="clip")
-    if _MAY_START_SPACE[first].any():
+    if first.min() <= _SPACE or (first.max() >= 0xC2 and _MAY_START_SPACE[first].any()):
         return True
     ends = offsets[1:]
     last = data.take(ends - 1, mode="clip")
-    if (last <= _SPACE).any():
+    if last.min() <= _SPACE:
         return True
-    # Cells ending in a character of two or three bytes: that character's lead byte.
-    ends = ends[last >= 0x80]
+    if last.max() < 0x80:
+        return False
+    # Cells ending in a character of two or three bytes that may be a space: its lead byte.
+    ends = ends[_MAY_END_SPACE[last]]
     return bool(len(ends)) and bool(_LEADS[data.take(ends - 2, mode="clip")].any() or _LEADS[data.take(ends - 3, mode="clip")].any())
 
 
