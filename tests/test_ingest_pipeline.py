@@ -181,6 +181,17 @@ def test_amounts_with_grouped_thousands_and_decimal_comma(config, tmp_path, amou
     assert validated.lots["amount_ht"].tolist() == [1234.5]
 
 
+def test_typed_cells_with_surrounding_spaces_are_read_and_quoted_as_written(config, tmp_path):
+    row = GOOD_ROWS[0].split(";")
+    row[7], row[10], row[14], row[15] = " 1 000 000,00\u00a0", "\t12 ", " 5 % ", " 0,5"
+    bad = list(row)
+    bad[4], bad[7] = "G-09", " douze "
+    validated = read_pipeline(write(tmp_path, [";".join(row), ";".join(bad)]), config)
+    lot = validated.lots.iloc[0]
+    assert (lot["amount_ht"], lot["end"].date(), lot["insertion_rate"], lot["award_probability"]) == (1_000_000.0, dt.date(2027, 3, 1), 0.05, 0.5)
+    assert [(p.row, p.column, p.reason) for p in validated.problems] == [(3, "Montant HT", "not a number: ' douze '")]
+
+
 def test_a_number_with_two_decimal_commas_is_refused(config, tmp_path):
     assert problems_of(config, tmp_path, [GOOD_ROWS[2], GOOD_ROWS[0].replace("1\u00a0000\u00a0000,00", "12,3,4")]) == [
         "pipeline.csv, row 3, column 'Montant HT': not a number: '12,3,4'"

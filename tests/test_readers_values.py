@@ -198,6 +198,16 @@ def test_cells_are_trimmed_of_any_whitespace(tmp_path):
     assert sheet.frame.iloc[0].tolist() == ["Peintre", "A"]
 
 
+def test_untrimmed_columns_are_handed_on_as_written_and_still_make_a_line_blank(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text("Métier;Montant\n Peintre ; 12 \n;\u00a0\n ; \t\nMaçon;\n", encoding="utf-8")
+    sheet = read_sheet(path, {"trade": ["Métier"], "amount_ht": ["Montant"]}, ["trade"], untrimmed={"amount_ht"})
+    assert sheet.frame.to_dict("list") == {"trade": ["Peintre", "Maçon"], "amount_ht": [" 12 ", ""]}
+    assert sheet.rows.tolist() == [2, 5]
+    only_untrimmed = read_sheet(path, {"amount_ht": ["Montant"]}, [], untrimmed={"amount_ht"})
+    assert only_untrimmed.rows.tolist() == [2]
+
+
 def test_a_column_given_twice_is_refused(tmp_path):
     path = tmp_path / "f.csv"
     path.write_text("Métier;Lot;Métier\nPeintre;A;Maçon\n", encoding="utf-8")

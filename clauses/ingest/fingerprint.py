@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionDtype
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -51,7 +52,10 @@ def content_fingerprints(columns: pd.DataFrame, *, hashed: Mapping[str, np.ndarr
     fingerprints = np.full(len(columns), 0x345678, dtype=np.uint64)
     multiplier = np.uint64(1000003)
     for position, (name, column) in enumerate(columns.items()):
-        hashes = hashed[name] if name in hashed else pd.util.hash_pandas_object(column, index=False).to_numpy()
+        if name in hashed:
+            hashes = hashed[name]
+        else:  # as hash_pandas_object(column), without wrapping the hashes in a Series
+            hashes = pd.util.hash_array(column.array if isinstance(column.dtype, ExtensionDtype) else column.to_numpy())
         remaining = columns.shape[1] - position
         fingerprints ^= hashes
         fingerprints *= multiplier

@@ -195,6 +195,9 @@ _TYPED_COLUMNS = {
     "duration_months": (parse_numbers, {"repeated": True}),
     "status": (parse_choices, {"choices": STATUS_LABELS}),
 }
+# Columns read by a parser that trims what it reads, and whose emptiness is only known from it: the
+# reader need not trim them first.
+SELF_TRIMMED_COLUMNS = frozenset(_TYPED_COLUMNS) - set(_REQUIRED_TEXT)
 
 
 def _or_else(values: pd.Series, empty: np.ndarray, fallback: pd.Series | None) -> pd.Series:

@@ -14,7 +14,7 @@ from clauses import settings
 from clauses.config import Config
 from clauses.errors import InputError
 from clauses.exports import write_csv
-from clauses.ingest.pipeline import PIPELINE_COLUMNS, REQUIRED_COLUMNS, ValidatedPipeline, validate_pipeline
+from clauses.ingest.pipeline import PIPELINE_COLUMNS, REQUIRED_COLUMNS, SELF_TRIMMED_COLUMNS, ValidatedPipeline, validate_pipeline
 from clauses.ingest.pipeline_store import store_lots
 from clauses.ingest.results import IngestResult, file_sha256
 from clauses.readers.decp import read_decp
@@ -38,7 +38,7 @@ def read_pipeline(
         )
         validated.problems[:0] = decp.problems
         return validated
-    sheet = read_sheet(path, PIPELINE_COLUMNS, REQUIRED_COLUMNS)
+    sheet = read_sheet(path, PIPELINE_COLUMNS, REQUIRED_COLUMNS, untrimmed=SELF_TRIMMED_COLUMNS)
     source = "xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv"
     return validate_pipeline(
         sheet.frame, sheet.rows, file=sheet.file, source=source, config=config, headers=sheet.original_headers

@@ -15,6 +15,7 @@ Windows-1252.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,27 +155,33 @@ def _as_chunked(column: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
     return column if isinstance(column, pa.ChunkedArray) else pa.chunked_array([column])
 
 
-def _filled_rows(columns: list[pa.ChunkedArray], length: int) -> np.ndarray:
-    """Rows with at least one non-empty cell among ``columns`` (cell lengths come from Arrow's
-    offsets, without reading the text). Only the rows still empty in the columns seen so far are
-    looked up in the next one: usually none after the first."""
+def _filled_rows(columns: list[tuple[pa.ChunkedArray, bool]], length: int) -> np.ndarray:
+    """Rows with at least one cell that is not blank among ``columns``, each given with whether it
+    is already trimmed (cell lengths come from Arrow's offsets, without reading the text). Only the
+    rows still empty in the columns seen so far are looked up in the next one, trimmed columns
+    first: usually none is left after the first, and the cells of untrimmed columns are only
+    trimmed for the rows still left."""
     empty = np.arange(length)
-    for column in columns:
+    for column, trimmed in sorted(columns, key=lambda given: not given[1]):
         if not len(empty):
             break
         cells = column if len(empty) == length else column.take(empty)
-        empty = empty[pc.binary_length(cells).to_numpy() == 0]
+        empty = empty[pc.binary_length(cells if trimmed else trim(cells)).to_numpy() == 0]
     filled = np.ones(length, dtype=bool)
     filled[empty] = False
     return filled
 
 
-def read_sheet(path: Path | str, aliases: dict[str, list[str]], required: list[str | tuple[str, ...]]) -> Sheet:
+def read_sheet(
+    path: Path | str, aliases: dict[str, list[str]], required: list[str | tuple[str, ...]], *, untrimmed: Collection[str] = ()
+) -> Sheet:
     """Read ``path`` and map its headers through ``aliases`` (canonical -> accepted headers).
 
     ``required`` lists canonical columns that must be present; a tuple means "one of these".
-    Unknown columns are ignored. Raises ``InputError`` for unreadable files, missing or duplicated
-    columns.
+    Unknown columns are ignored. Cells are trimmed of surrounding whitespace, but for the
+    ``untrimmed`` columns, handed on as written to a parser that trims what it reads (a line is
+    still blank when their cells are only whitespace). Raises ``InputError`` for unreadable files,
+    missing or duplicated columns.
     """
     path = Path(path)
     if not path.exists():
@@ -207,11 +214,11 @@ def read_sheet(path: Path | str, aliases: dict[str, list[str]], required: list[s
             problems.append(Problem(path.name, blank_lines + 1, options[0], f"missing required column: {wanted}"))
     if problems:
         raise InputError(problems)
-    columns = [trim(table.column(index)) for index in position.values()]
+    columns = [table.column(index) if name in untrimmed else trim(table.column(index)) for name, index in position.items()]
     first_row = blank_lines + FIRST_DATA_ROW
     rows = np.arange(first_row, first_row + table.num_rows)
     # Drop lines that are entirely empty (empty lines, trailing separators in exports).
-    filled = _filled_rows(columns, table.num_rows)
+    filled = _filled_rows([(column, name not in untrimmed) for name, column in zip(position, columns)], table.num_rows)
     if not filled.all():
         columns = [column.filter(filled) for column in columns]
         rows = rows[filled]
