@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import calendar
 import csv
 import datetime as dt
+import math
+
+import numpy as np
 
 import pandas as pd
 import pytest
@@ -11,7 +15,7 @@ from sqlalchemy import func, select
 
 from clauses.errors import InputError
 from clauses.hours import insertion_hours
-from clauses.ingest.pipeline import LOT_FIELDS
+from clauses.ingest.pipeline import LOT_FIELDS, add_months
 from clauses.ingest.pipeline_ingest import ingest_pipeline_file, read_pipeline
 from clauses.storage import ImportRun, Lot, Operation
 
@@ -196,6 +200,25 @@ def test_a_number_with_two_decimal_commas_is_refused(config, tmp_path):
     assert problems_of(config, tmp_path, [GOOD_ROWS[2], GOOD_ROWS[0].replace("1\u00a0000\u00a0000,00", "12,3,4")]) == [
         "pipeline.csv, row 3, column 'Montant HT': not a number: '12,3,4'"
     ]
+
+
+def test_windows_from_a_duration_follow_the_calendar():
+    """The day before the same day, whole months later (brought back to the month's last day),
+    then any fraction of a month as 30.4375 days: checked against the calendar, day by day."""
+    rng = np.random.default_rng(7)
+    starts = [dt.date(2024, 1, 31), dt.date(2027, 12, 31), dt.date(2028, 2, 29), *(dt.date(2000, 1, 1) + dt.timedelta(int(d)) for d in rng.integers(0, 20_000, 500))]
+    months = [1.0, 2.0, 12.0, *np.where(rng.random(500) < 0.5, rng.integers(1, 48, 500), rng.random(500) * 48 + 0.01)]
+
+    def by_calendar(start: dt.date, months: float) -> dt.date:
+        whole = math.floor(months)
+        year, month = divmod(start.month - 1 + whole, 12)
+        year, month = start.year + year, month + 1
+        same_day = dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+        return same_day - dt.timedelta(days=1) + dt.timedelta(days=round((months - whole) * 30.4375))
+
+    ends = add_months(np.array(starts, dtype="datetime64[ns]"), np.array(months))
+    assert [pd.Timestamp(end).date() for end in ends] == [by_calendar(start, m) for start, m in zip(starts, months)]
+    assert pd.Timestamp(ends[0]).date() == dt.date(2024, 2, 28)
 
 
 def test_a_window_ending_after_2199_is_refused(config, tmp_path):

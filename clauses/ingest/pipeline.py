@@ -119,7 +119,12 @@ def _empty(frame: pd.DataFrame, name: str) -> np.ndarray:
     """Which cells of column ``name`` are empty (all of them when the file has no such column)."""
     if name not in frame.columns:
         return np.ones(len(frame), dtype=bool)
-    return pc.fill_null(pc.equal(pa.array(frame[name]), ""), False).to_numpy(zero_copy_only=False)
+    # From the cells' lengths, several times faster than comparing them with "" (a missing cell,
+    # whose length is missing, is not empty).
+    cells = pa.array(frame[name])
+    if pa.types.is_null(cells.type):  # every cell missing
+        return np.zeros(len(frame), dtype=bool)
+    return pc.binary_length(cells).to_numpy() == 0
 
 
 def _as_array(values: pd.Series) -> np.ndarray | pd.Categorical:
@@ -156,18 +161,24 @@ def add_months(start: np.ndarray, months: np.ndarray) -> np.ndarray:
     calendar, the day kept or brought back to the month's last; any fraction as 30.4375-day
     months). NaT when that day falls after the last plausible year, as a date written there would
     be."""
-    months = np.minimum(months.astype(float), _LONGEST_MONTHS)
-    whole = np.floor(months).astype(np.int64)
-    fraction_days = np.round((months - whole) * 30.4375).astype(np.int64)
-    start_day = start.astype("datetime64[D]").astype(np.int64)
-    start_month = _MONTH_OF_DAY[start_day - _FIRST_DAYS[0]]
-    day = start_day - _FIRST_DAYS[start_month] + 1
-    target = start_month + whole
-    first = _FIRST_DAYS[target]
-    day = np.minimum(day, _FIRST_DAYS[target + 1] - first)
-    end = first + day - 1 + fraction_days - 1
-    end[end > _LAST_DAY] = np.datetime64("NaT").astype(np.int64)
-    return end.view("datetime64[D]").astype("datetime64[ns]")
+    # In place where it can be: on a first call, every new array costs page faults as well.
+    months = np.minimum(np.asarray(months, dtype=float), _LONGEST_MONTHS)
+    whole = np.floor(months)
+    start_day = start.astype("datetime64[D]").view(np.int64)
+    month = _MONTH_OF_DAY[start_day - _FIRST_DAYS[0]]
+    day = start_day - _FIRST_DAYS[month]  # in its month, from 0
+    month += whole.astype(np.int64)  # the month the contract ends in
+    first = _FIRST_DAYS[month]
+    month += 1
+    longest = _FIRST_DAYS[month]
+    longest -= first + 1
+    np.minimum(day, longest, out=day)
+    day += first - 1  # the day before the same day, months later
+    fraction = months - whole
+    if fraction.any():
+        day += np.round(fraction * 30.4375).astype(np.int64)
+    day[day > _LAST_DAY] = np.datetime64("NaT").astype(np.int64)
+    return day.view("datetime64[D]").astype("datetime64[ns]")
 
 
 def trade_figures(trade_text: pd.Series, config: Config) -> dict[str, np.ndarray | pd.Categorical]:

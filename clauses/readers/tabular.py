@@ -8,7 +8,7 @@ afterwards so every problem can name its row and column.
 CSV files are read by Arrow's multi-threaded reader with every column as text, and the columns
 where some cell needs it are trimmed by Arrow (``whitespace.trim``): reading a 100,000-line file
 costs about what ``pandas.read_csv`` does, and the frame handed on shares Arrow's memory. The
-whole file is checked to be UTF-8 in one pass before it is parsed; one that is not is read as
+whole file is checked to be UTF-8 in one pass, while it is parsed; one that is not is read as
 Windows-1252.
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,8 +72,8 @@ def sniff_separator(text: str) -> str:
 
 def _parse_csv(data: pa.Buffer, sep: str, skip_lines: int) -> pa.Table:
     """Every cell kept as text: nothing typed, nothing turned into null. Arrow skips a BOM; ``data``
-    is valid UTF-8 (checked once over the whole file: cell by cell, Arrow's check costs a quarter of
-    the parse). Large strings are what pandas' str columns hold: the frame shares the parsed text
+    is not checked to be UTF-8 (the caller checks the whole file once: cell by cell, Arrow's check
+    costs a quarter of the parse). Large strings are what pandas' str columns hold: the frame shares the parsed text
     without converting it. Empty lines are kept as rows of empty cells (Arrow would drop them before
     rows are counted, and every later row would be named one too low); ``skip_lines`` empty lines
     before the header are skipped."""
@@ -111,11 +112,18 @@ def _read_csv(path: Path) -> tuple[pa.Table, int]:
         line_end = _LINE_END.search(view, before_header.end())
         header = view[before_header.end() : line_end.start() if line_end else len(view)]
         sep = sniff_separator(bytes(header).decode("utf-8", errors="replace"))
-        if is_utf8(data):
+        # The file is checked to be UTF-8 while Arrow parses it as such (the check releases the
+        # GIL); a parse of a file that turns out not to be is thrown away.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            utf8 = pool.submit(is_utf8, data)
             try:
-                return _parse_csv(data, sep, blank_lines), blank_lines
+                table, error = _parse_csv(data, sep, blank_lines), None
             except pa.ArrowInvalid as exc:
-                raise InputError([Problem(path.name, None, None, f"not a valid CSV file: {exc}")]) from exc
+                table, error = None, exc
+            if utf8.result():
+                if error is not None:
+                    raise InputError([Problem(path.name, None, None, f"not a valid CSV file: {error}")]) from error
+                return table, blank_lines
         raw = data.to_pybytes()
     try:
         text = raw.removeprefix(BOM).decode("cp1252", errors="strict")
