@@ -308,72 +308,31 @@ def validate_pipeline(
     empty = {name: _empty(frame, name) for name in _REQUIRED_TEXT}
     text = lot_text(frame, empty)
     parsed, hashed, trade, (duplicated, first) = _column_work(frame, text, config)
-
-    # Identity of the lot and its operation.
-    lot_id = text["external_id"]
-    check.flag(empty["lot_id"], "lot_id", "missing value")
-    check.flag(duplicated, "lot_id", lambda i: f"duplicate lot id {lot_id.iloc[i]!r} (first seen at row {labels.iloc[first[i]]})")
-    no_operation = empty["operation_id"] & empty["operation"]
-    check.flag(no_operation, "operation_id" if "operation_id" in frame else "operation", "missing value: an operation id or name is needed")
-
-    # Trade: a ROME code, key or label of the configuration.
-    no_trade = empty["trade"]
-    check.flag(no_trade & ~already_explained, "trade", "missing value")
-    trade_key = trade["trade_key"]
-    check.flag(trade_key.isna() & ~no_trade, "trade", lambda i: f"unknown trade {frame['trade'].iloc[i]!r}: expected a ROME code or a label from config/trades.yaml")
-
-    # Status.
-    check.flag(empty["status"], "status", "missing value")
     status, bad_status = parsed["status"]
-    check.flag(bad_status, "status", lambda i: f"unknown status {frame['status'].iloc[i]!r}: expected planned/prévu, tendering/en consultation, awarded/attribué, in_progress/en cours or done/terminé")
-
-    # Amounts and hours.
     amount, bad_amount = parsed["amount_ht"]
-    check.flag(bad_amount, "amount_ht", lambda i: f"not a number: {frame['amount_ht'].iloc[i]!r}")
-    check.flag(amount < 0, "amount_ht", "negative amount")
-    check.flag(amount > MAX_AMOUNT_HT, "amount_ht", lambda i: f"implausible amount {amount[i]:.0f} € (above {MAX_AMOUNT_HT:.0e} €)")
     given_hours, bad_hours = parsed["insertion_hours"]
-    check.flag(bad_hours, "insertion_hours", lambda i: f"not a number: {frame['insertion_hours'].iloc[i]!r}")
-    check.flag(given_hours < 0, "insertion_hours", "negative hours")
-    neither = np.isnan(amount) & np.isnan(given_hours) & ~bad_amount & ~bad_hours
-    check.flag(neither, "amount_ht" if "amount_ht" in frame else "insertion_hours", "missing value: an amount or insertion hours are needed")
     delivered, bad_delivered = parsed["hours_delivered"]
-    check.flag(bad_delivered, "hours_delivered", lambda i: f"not a number: {frame['hours_delivered'].iloc[i]!r}")
-    check.flag(delivered < 0, "hours_delivered", "negative hours")
     rate, bad_rate = parsed["insertion_rate"]
-    check.flag(bad_rate, "insertion_rate", lambda i: f"not a rate between 0 and 100 %: {frame['insertion_rate'].iloc[i]!r}")
     probability, bad_probability = parsed["award_probability"]
-    check.flag(bad_probability, "award_probability", lambda i: f"not a probability between 0 and 100 %: {frame['award_probability'].iloc[i]!r}")
-
-    # Window.
     start, bad_start = parsed["start"]
-    check.flag(empty["start"], "start", "missing value")
-    check.flag(bad_start, "start", lambda i: f"unparseable date {frame['start'].iloc[i]!r}: expected dd/mm/yyyy or yyyy-mm-dd, years 1900–2199")
     end, bad_end = parsed["end"]
-    check.flag(bad_end, "end", lambda i: f"unparseable date {frame['end'].iloc[i]!r}: expected dd/mm/yyyy or yyyy-mm-dd, years 1900–2199")
     duration, bad_duration = parsed["duration_months"]
-    check.flag(bad_duration | (duration <= 0), "duration_months", lambda i: f"not a positive number of months: {frame['duration_months'].iloc[i]!r}")
+
+    # The window ends on the date written, or after the duration in months from its start.
     needs_duration = np.isnat(end) & ~bad_end
-    no_window_end = needs_duration & np.isnan(duration) & ~bad_duration
-    check.flag(no_window_end, "end" if "end" in frame else "duration_months", "missing value: an end date or a duration in months is needed")
     usable = needs_duration & ~np.isnat(start) & (duration > 0)
     if usable.any():
         end = end.copy()
         end[usable] = add_months(start[usable], duration[usable])
-    check.flag(usable & np.isnat(end), "duration_months", lambda i: f"implausible duration {duration[i]:g} months: the contract would end after {LAST_YEAR}")
-    check.flag(end < start, "end", lambda i: f"end {pd.Timestamp(end[i]):%d/%m/%Y} is before start {pd.Timestamp(start[i]):%d/%m/%Y}")
-
     # Insertion hours: given, or computed from the amount with the trade's figures.
     effective_rate = np.where(np.isnan(rate), trade["insertion_rate"], rate)
     computed = amount * trade["labour_share"] * effective_rate / trade["hourly_cost"]
     hours_given = ~np.isnan(given_hours)
-
-    valid = ~check.invalid_mask(n)
     # One frame built over the arrays as they are (assigning column after column costs several times more).
     lots = pd.DataFrame(
         {
             **{name: text[name] for name in text.columns},
-            "trade_key": trade_key,
+            "trade_key": trade["trade_key"],
             "amount_ht": np.round(np.where(np.isnan(amount), 0.0, amount), 2),
             "start": start,
             "end": end,
@@ -388,10 +347,55 @@ def validate_pipeline(
         },
         copy=False,
     )
+    # Every row is fingerprinted while the rows are checked: the hashing runs on numpy and Arrow,
+    # which release the GIL, the checks mostly in Python.
+    fingerprinting = ThreadPoolExecutor(max_workers=1)
+    fingerprints = fingerprinting.submit(content_fingerprints, lots[LOT_FIELDS], hashed=hashed)
+
+    # Identity of the lot and its operation.
+    lot_id = text["external_id"]
+    check.flag(empty["lot_id"], "lot_id", "missing value")
+    check.flag(duplicated, "lot_id", lambda i: f"duplicate lot id {lot_id.iloc[i]!r} (first seen at row {labels.iloc[first[i]]})")
+    no_operation = empty["operation_id"] & empty["operation"]
+    check.flag(no_operation, "operation_id" if "operation_id" in frame else "operation", "missing value: an operation id or name is needed")
+
+    # Trade: a ROME code, key or label of the configuration.
+    no_trade = empty["trade"]
+    check.flag(no_trade & ~already_explained, "trade", "missing value")
+    check.flag(trade["trade_key"].isna() & ~no_trade, "trade", lambda i: f"unknown trade {frame['trade'].iloc[i]!r}: expected a ROME code or a label from config/trades.yaml")
+
+    # Status.
+    check.flag(empty["status"], "status", "missing value")
+    check.flag(bad_status, "status", lambda i: f"unknown status {frame['status'].iloc[i]!r}: expected planned/prévu, tendering/en consultation, awarded/attribué, in_progress/en cours or done/terminé")
+
+    # Amounts and hours.
+    check.flag(bad_amount, "amount_ht", lambda i: f"not a number: {frame['amount_ht'].iloc[i]!r}")
+    check.flag(amount < 0, "amount_ht", "negative amount")
+    check.flag(amount > MAX_AMOUNT_HT, "amount_ht", lambda i: f"implausible amount {amount[i]:.0f} € (above {MAX_AMOUNT_HT:.0e} €)")
+    check.flag(bad_hours, "insertion_hours", lambda i: f"not a number: {frame['insertion_hours'].iloc[i]!r}")
+    check.flag(given_hours < 0, "insertion_hours", "negative hours")
+    neither = np.isnan(amount) & ~hours_given & ~bad_amount & ~bad_hours
+    check.flag(neither, "amount_ht" if "amount_ht" in frame else "insertion_hours", "missing value: an amount or insertion hours are needed")
+    check.flag(bad_delivered, "hours_delivered", lambda i: f"not a number: {frame['hours_delivered'].iloc[i]!r}")
+    check.flag(delivered < 0, "hours_delivered", "negative hours")
+    check.flag(bad_rate, "insertion_rate", lambda i: f"not a rate between 0 and 100 %: {frame['insertion_rate'].iloc[i]!r}")
+    check.flag(bad_probability, "award_probability", lambda i: f"not a probability between 0 and 100 %: {frame['award_probability'].iloc[i]!r}")
+
+    # Window.
+    check.flag(empty["start"], "start", "missing value")
+    check.flag(bad_start, "start", lambda i: f"unparseable date {frame['start'].iloc[i]!r}: expected dd/mm/yyyy or yyyy-mm-dd, years 1900–2199")
+    check.flag(bad_end, "end", lambda i: f"unparseable date {frame['end'].iloc[i]!r}: expected dd/mm/yyyy or yyyy-mm-dd, years 1900–2199")
+    check.flag(bad_duration | (duration <= 0), "duration_months", lambda i: f"not a positive number of months: {frame['duration_months'].iloc[i]!r}")
+    no_window_end = needs_duration & np.isnan(duration) & ~bad_duration
+    check.flag(no_window_end, "end" if "end" in frame else "duration_months", "missing value: an end date or a duration in months is needed")
+    check.flag(usable & np.isnat(end), "duration_months", lambda i: f"implausible duration {duration[i]:g} months: the contract would end after {LAST_YEAR}")
+    check.flag(end < start, "end", lambda i: f"end {pd.Timestamp(end[i]):%d/%m/%Y} is before start {pd.Timestamp(start[i]):%d/%m/%Y}")
+
+    valid = ~check.invalid_mask(n)
+    lots["content_hash"] = fingerprints.result()
+    fingerprinting.shutdown()
     if not valid.all():
         lots = lots[valid].reset_index(drop=True)
-        hashed = {name: hashes[valid] for name, hashes in hashed.items()}
-    lots["content_hash"] = content_fingerprints(lots[LOT_FIELDS], hashed=hashed)
 
     positions = np.flatnonzero(~valid)
     rejected = frame.take(positions) if len(positions) else frame.iloc[:0]  # taking no rows still costs a pass
