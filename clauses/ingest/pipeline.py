@@ -351,6 +351,7 @@ def validate_pipeline(
     # which release the GIL, the checks mostly in Python.
     fingerprinting = ThreadPoolExecutor(max_workers=1)
     fingerprints = fingerprinting.submit(content_fingerprints, lots[LOT_FIELDS], hashed=hashed)
+    fingerprinting.shutdown(wait=False)  # its thread ends with the task, whatever happens here
 
     # Identity of the lot and its operation.
     lot_id = text["external_id"]
@@ -393,7 +394,6 @@ def validate_pipeline(
 
     valid = ~check.invalid_mask(n)
     lots["content_hash"] = fingerprints.result()
-    fingerprinting.shutdown()
     if not valid.all():
         lots = lots[valid].reset_index(drop=True)
 
