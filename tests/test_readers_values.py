@@ -144,6 +144,14 @@ def test_numbers_read_in_one_pass_equal_those_checked_cell_by_cell(cell, monkeyp
     pd.testing.assert_series_equal(fast[1], checked[1])
 
 
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+def test_empty_cells_of_a_slice_become_missing_and_only_those(kind):
+    column = pa.array(["1", "", "7", "2.5", "", "3"], kind).slice(1, 4)
+    with_nulls, filled = values_module._empty_as_null(column)
+    assert with_nulls.to_pylist() == [None, "7", "2.5", None]
+    assert filled.tolist() == [False, True, True, False]
+
+
 def test_numbers_parsed_once_per_distinct_cell_are_the_same():
     values = pd.Series(["12", "12", "1,5", "", "douze", "12", "3 h"])
     direct, direct_invalid = parse_numbers(values)

@@ -111,13 +111,16 @@ def _plain(text: pa.Array) -> pa.Array:
 
 
 def _empty_as_null(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """``text`` (no nulls) with its empty cells made null, from the offsets and without a copy; and
-    the mask of cells that are not empty."""
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64 if pa.types.is_large_string(text.type) else np.int32)
-    filled = np.diff(offsets[text.offset : text.offset + len(text) + 1]) > 0
+    """``text`` (no nulls) with its empty cells made null, from the offsets and without copying the
+    text; and the mask of cells that are not empty. A slice of a larger array starts its offsets
+    (and so the new validity bitmap) at its first cell."""
+    offset_type = np.int64 if pa.types.is_large_string(text.type) else np.int32
+    _, offsets_buffer, data_buffer = text.buffers()
+    offsets_buffer = offsets_buffer.slice(text.offset * np.dtype(offset_type).itemsize)
+    filled = np.diff(np.frombuffer(offsets_buffer, dtype=offset_type)[: len(text) + 1]) > 0
     validity = pa.py_buffer(np.packbits(filled, bitorder="little"))
     nulls = len(text) - int(np.count_nonzero(filled))
-    return pa.Array.from_buffers(text.type, len(text), [validity, *text.buffers()[1:]], nulls, text.offset), filled
+    return pa.Array.from_buffers(text.type, len(text), [validity, offsets_buffer, data_buffer], nulls), filled
 
 
 def _cast_numbers(candidate: pa.Array) -> np.ndarray | None:
