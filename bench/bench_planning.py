@@ -55,12 +55,13 @@ def main() -> None:
     args = parser.parse_args()
     config = load_config()
     args.time_limit = args.time_limit or config.planning.solver_time_limit_seconds
-    print(f"12 trades, 6 partners, {WEEKS} weeks, limit {args.time_limit} deterministic s")
+    problems = {name: bench_problem(config, name) for name in LEVELS}
+    first = problems["loose"]
+    print(f"{len(first.trades)} trades, {len(first.partners)} partners, {WEEKS} weeks, limit {args.time_limit} deterministic s")
     print(f"{'instance':<8} {'need':>5} {'lead':>5} {'greedy':>6} {'cp-sat':>6} {'cov/greedy':>10} "
           f"{'cov/lead':>8} | {'coverage':>8} {'proven':>6} {'gap':>7} | {'late+events':>11} {'gap':>7} | "
           f"{'solve s':>7} {'det s':>6} {'events':>6}")
-    for name in LEVELS:
-        problem = bench_problem(config, name)
+    for name, problem in problems.items():
         options = Options(problem)
         greedy = plan_greedy(problem, options)
         began = time.perf_counter()

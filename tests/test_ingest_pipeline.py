@@ -8,7 +8,6 @@ import datetime as dt
 import math
 
 import numpy as np
-
 import pandas as pd
 import pytest
 from sqlalchemy import func, select

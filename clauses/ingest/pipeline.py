@@ -111,8 +111,8 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     return frame[name] if name in frame.columns else pd.Series("", index=frame.index, dtype="str")
 
 
-# Columns whose empty cells matter: text fields, and required columns.
-_REQUIRED_TEXT = ("operation_id", "operation", "contracting_authority", "commune", "lot_id", "lot", "trade", "status", "start")
+# Columns whose empty cells matter: the lot's text fields, and the required columns checked for blanks.
+_CHECKED_FOR_EMPTY = ("operation_id", "operation", "contracting_authority", "commune", "lot_id", "lot", "trade", "status", "start")
 
 
 def _empty(frame: pd.DataFrame, name: str) -> np.ndarray:
@@ -208,7 +208,7 @@ _TYPED_COLUMNS = {
 }
 # Columns read by a parser that trims what it reads, and whose emptiness is only known from it: the
 # reader need not trim them first.
-SELF_TRIMMED_COLUMNS = frozenset(_TYPED_COLUMNS) - set(_REQUIRED_TEXT)
+SELF_TRIMMED_COLUMNS = frozenset(_TYPED_COLUMNS) - set(_CHECKED_FOR_EMPTY)
 
 
 def _or_else(values: pd.Series, empty: np.ndarray, fallback: pd.Series | None) -> pd.Series:
@@ -305,7 +305,7 @@ def validate_pipeline(
         check.flag_position(position, column, reason)
         already_explained[position] = True
 
-    empty = {name: _empty(frame, name) for name in _REQUIRED_TEXT}
+    empty = {name: _empty(frame, name) for name in _CHECKED_FOR_EMPTY}
     text = lot_text(frame, empty)
     parsed, hashed, trade, (duplicated, first) = _column_work(frame, text, config)
     status, bad_status = parsed["status"]

@@ -73,10 +73,10 @@ def sniff_separator(text: str) -> str:
 def _parse_csv(data: pa.Buffer, sep: str, skip_lines: int) -> pa.Table:
     """Every cell kept as text: nothing typed, nothing turned into null. Arrow skips a BOM; ``data``
     is not checked to be UTF-8 (the caller checks the whole file once: cell by cell, Arrow's check
-    costs a quarter of the parse). Large strings are what pandas' str columns hold: the frame shares the parsed text
-    without converting it. Empty lines are kept as rows of empty cells (Arrow would drop them before
-    rows are counted, and every later row would be named one too low); ``skip_lines`` empty lines
-    before the header are skipped."""
+    costs a quarter of the parse). Large strings are what pandas' str columns hold: the frame
+    shares the parsed text without converting it. Empty lines are kept as rows of empty cells
+    (Arrow would drop them before rows are counted, and every later row would be named one too
+    low); ``skip_lines`` empty lines before the header are skipped."""
     options = pacsv.ConvertOptions(
         default_column_type=pa.large_string(),
         null_values=[],
