@@ -128,6 +128,10 @@ class FakeSendGrid:
         with self.lock:
             self.script.extend(replies)
 
+    def accepted_count(self) -> int:
+        with self.lock:
+            return len(self.accepted)
+
     def accepted_ids(self) -> list[str]:
         with self.lock:
             return [b["personalizations"][0]["custom_args"]["clauses_message_id"] for b in self.accepted]

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
@@ -43,18 +44,18 @@ CHILD = textwrap.dedent(
 )
 
 
-def _run_child(script: Path, url: str, host: str, kill_after: float | None) -> bool:
-    """Run one sending process; kill it after ``kill_after`` seconds. True if it finished by itself."""
+def _run_child(script: Path, url: str, host: str, kill_when: Callable[[], bool] | None) -> bool:
+    """Run one sending process; kill it as soon as ``kill_when()`` is true. True if it finished by
+    itself."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen([sys.executable, str(script), url, host], stdout=subprocess.PIPE, env=env, cwd=ROOT)
     assert process.stdout.readline().strip() == b"ready"
-    if kill_after is None:
+    if kill_when is None:
         out, _ = process.communicate(timeout=120)
         assert process.returncode == 0, out
         return True
-    deadline = time.monotonic() + kill_after
-    while time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.005)
+    while process.poll() is None and not kill_when():
+        time.sleep(0.002)
     if process.poll() is not None:
         process.communicate()
         assert process.returncode == 0
@@ -76,17 +77,18 @@ def test_killed_runs_send_each_message_exactly_once(db, database_url, config, tm
     assert len(selection.invited) == N
     script = tmp_path / "send_child.py"
     script.write_text(CHILD)
+    # Each run is killed once SendGrid has received a number of messages drawn at random (by
+    # progress, not by time: a fast machine would otherwise finish before most kills).
     rng = random.Random(20260302)
+    targets = sorted(rng.sample(range(N // 20, N - N // 20), 5))
     kills = 0
     with FakeSendGrid() as fake:
-        finished = False
-        for _ in range(8):
-            if _run_child(script, database_url, fake.host, kill_after=rng.uniform(0.02, 1.2)):
-                finished = True
+        for target in targets:
+            if _run_child(script, database_url, fake.host, kill_when=lambda: fake.accepted_count() >= target):
                 break
             kills += 1
-        if not finished:
-            _run_child(script, database_url, fake.host, kill_after=None)
+        else:
+            _run_child(script, database_url, fake.host, kill_when=None)
         # Settle the ambiguous rows by the documented rule.
         received = set(fake.accepted_ids())
         with db.transaction() as s:
@@ -94,7 +96,7 @@ def test_killed_runs_send_each_message_exactly_once(db, database_url, config, tm
             processed = [p for p in ambiguous if p in received]
             assert ledger.reconcile_processed(s, processed) == len(processed)
             assert ledger.release_sending(s, [p for p in ambiguous if p not in received]) == len(ambiguous) - len(processed)
-        _run_child(script, database_url, fake.host, kill_after=None)
+        _run_child(script, database_url, fake.host, kill_when=None)
         counts = collections.Counter(fake.accepted_ids())
     assert kills >= 3, "the seed should kill several runs"
     with db.transaction() as s:
