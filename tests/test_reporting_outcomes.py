@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -10,7 +11,10 @@ import pandas as pd
 import pytest
 
 from clauses.reporting import build_report, observed_conversion_rates, read_conversion_rates, write_report_files
-from clauses.reporting.conversion import write_conversion_rates
+from clauses.config.planning import PlausibleRange
+from clauses.outreach.participation import record_status
+from clauses.reporting.conversion import planner_rates, wilson_interval, write_conversion_rates
+from clauses.storage import Candidate, Event, Plan
 from reporting_data import seed, seed_forecast
 
 
@@ -59,27 +63,105 @@ def test_conversion_rates_fall_back_to_configuration_below_the_minimum(db, confi
     configured = config.planning.conversion
     with db.transaction() as session:
         few = observed_conversion_rates(session, config)  # min 30 people: nothing observed is used
-        many = observed_conversion_rates(session, _config_with_min_observations(config, 3))
+        many = observed_conversion_rates(session, _config_with_min_observations(config, 2))
     assert few["invited_to_attended"] == configured.invited_to_attended
     assert few["details"]["invited_to_attended"]["source"] == "configuration"
     assert few["details"]["invited_to_attended"]["observed"] == round(5 / 11, 4)
-    # Per trade, summed: invited 8 + 3, attended 4 + 1, selected 2 + 1, completed 2 + 1, hired 1 + 1.
+    assert "trop peu d'observations" in few["details"]["invited_to_attended"]["reason"]
+    # Discoveries, per trade summed: invited 8 + 3, attended 4 + 1, selected 2 + 1.
     assert many["invited_to_attended"] == pytest.approx(round(5 / 11, 4))
     assert many["attended_to_selected"] == pytest.approx(0.6)
+    # The maçon cohort: 2 entered, 2 completed, 1 hired (c7's hire after a discovery is not a cohort's).
     assert many["selected_to_completed"] == pytest.approx(1.0)
-    assert many["completed_to_hired"] == pytest.approx(round(2 / 3, 4))
-    assert many["details"]["completed_to_hired"] | {"rate": None} == {
-        "rate": None, "source": "observed", "observed": round(2 / 3, 4), "numerator": 2, "denominator": 3,
-        "configured": configured.completed_to_hired}
-    # 1 hired of 1 completed for the painters: too few for the per-trade rate to be used.
+    assert many["completed_to_hired"] == pytest.approx(0.5)
+    low, high = wilson_interval(1, 2)
+    assert many["details"]["completed_to_hired"] | {"rate": None, "reason": None} == {
+        "rate": None, "source": "observed", "observed": 0.5, "numerator": 1, "denominator": 2,
+        "confidence_low": round(low, 4), "confidence_high": round(high, 4), "events": 1, "event_kind": "poec",
+        "configured": configured.completed_to_hired, "plausible": [0.2, 1.0], "reason": None}
+    assert many["details"]["completed_to_hired"]["reason"].startswith("taux observé 50 % retenu (1 embauché sur "
+                                                                      "2 ayant terminé la formation, 1 cohorte POEC tenue")
+    assert set(many["per_kind"]) == {"discovery", "poec"}
+    assert many["per_kind"]["discovery"]["invited_to_attended"]["denominator"] == 11
+    # No painters' cohort: their per-trade POEC rates are the configured ones.
     assert many["per_trade"]["peintre"]["completed_to_hired"]["source"] == "configuration"
+
+
+def test_wilson_interval():
+    low, high = wilson_interval(29, 58)
+    assert (low, high) == (pytest.approx(0.3754, abs=1e-4), pytest.approx(0.6246, abs=1e-4))
+    assert wilson_interval(0, 10)[0] == pytest.approx(0.0, abs=1e-12) and wilson_interval(10, 10)[1] == pytest.approx(1.0)
+    assert wilson_interval(0, 0) is None
+
+
+def _invite_to_a_discovery(session, config, start, people, status="scheduled"):
+    """A macon discovery at ``start`` with ``people`` new candidates invited (nobody answered)."""
+    plan = Plan(status="approved")
+    session.add(plan)
+    session.flush()
+    event = Event(plan_id=plan.id, kind="discovery", trade_key="macon", partner_key="geiq_btp_63",
+                  venue_key="geiq_clermont", start=start, end=start + dt.timedelta(hours=3), capacity=15,
+                  status=status, uid=f"numbers-{start.isoformat()}@example.org")
+    session.add(event)
+    session.flush()
+    for n in range(people):
+        candidate = Candidate(first_name="P", last_name=f"N{n}", email=f"p{start.day}-{n}@example.net",
+                              commune="Clermont-Ferrand", trades=["macon"], consent_date=dt.date(2025, 12, 1))
+        session.add(candidate)
+        session.flush()
+        record_status(session, candidate_id=candidate.id, event_id=event.id, status="invited", origin="import",
+                      at=start - dt.timedelta(days=10))
+    return event
+
+
+def test_rates_count_only_events_held_and_answered_for(db, config, seeded):
+    """Invitations to events still to come (or over but not answered for) are not observations."""
+    now = dt.datetime(2026, 12, 5, 9, tzinfo=dt.timezone.utc)
+    with db.transaction() as session:
+        _invite_to_a_discovery(session, config, now + dt.timedelta(days=10), 40)
+        _invite_to_a_discovery(session, config, now - dt.timedelta(days=3), 20)  # over, no sheet yet
+        rates = observed_conversion_rates(session, _config_with_min_observations(config, 2), now=now)
+    assert rates["details"]["invited_to_attended"]["denominator"] == 11
+    assert rates["invited_to_attended"] == pytest.approx(round(5 / 11, 4))
+    assert rates["details"]["invited_to_attended"]["events"] == 2
+    assert len(rates["held_events"]) == 3
+
+
+def test_an_implausible_observed_rate_is_refused_and_the_planner_says_why(db, config, seeded):
+    base = _config_with_min_observations(config, 2)
+    conversion = base.planning.conversion.model_copy(update={"plausible": {
+        **base.planning.conversion.plausible,
+        "invited_to_attended": PlausibleRange(low=0.5, high=0.9),
+    }})
+    strict = base.model_copy(update={"planning": base.planning.model_copy(update={"conversion": conversion})})
+    with db.transaction() as session:
+        rates = observed_conversion_rates(session, strict)
+        planner = planner_rates(session, strict)
+    detail = rates["details"]["invited_to_attended"]
+    assert detail["source"] == "configuration" and detail["observed"] == round(5 / 11, 4)
+    assert rates["invited_to_attended"] == config.planning.conversion.invited_to_attended
+    assert "taux observé 45 % refusé (5 présents sur 11 invités, 2 découvertes métiers tenues) : hors de la " \
+        "plage plausible 50 % – 90 % ; taux configuré 40 % retenu" in detail["reason"]
+    assert planner.invited_to_attended == config.planning.conversion.invited_to_attended
+    assert planner.attended_to_selected == pytest.approx(0.6)
+    assert any(r.startswith("Invités → présents : taux observé 45 % refusé") for r in planner.reasons)
+
+
+def test_plausible_ranges_are_checked_in_the_configuration(config):
+    from clauses.config.planning import ConversionRates
+
+    values = config.planning.conversion.model_dump()
+    with pytest.raises(ValueError, match="unknown rate"):
+        ConversionRates.model_validate({**values, "plausible": {"invited_to_present": {"low": 0.1, "high": 0.5}}})
+    with pytest.raises(ValueError, match="high must be above low"):
+        ConversionRates.model_validate({**values, "plausible": {"invited_to_attended": {"low": 0.6, "high": 0.5}}})
 
 
 def test_planner_reads_the_rates_written_by_the_report(db, config, seeded, tmp_path):
     path = tmp_path / "conversion_rates.json"
     assert read_conversion_rates(config, path)["invited_to_attended"] == config.planning.conversion.invited_to_attended
     with db.transaction() as session:
-        rates = observed_conversion_rates(session, _config_with_min_observations(config, 3))
+        rates = observed_conversion_rates(session, _config_with_min_observations(config, 2))
     write_conversion_rates(rates, path)
     assert read_conversion_rates(config, path)["invited_to_attended"] == pytest.approx(round(5 / 11, 4))
 

@@ -5,9 +5,34 @@ Owned by the planner (see ``clauses/planning``). Defaults in ``config/planning.y
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from clauses.config.base import StrictModel
+
+
+RATE_NAMES = ("invited_to_attended", "attended_to_selected", "selected_to_completed", "completed_to_hired")
+
+
+class PlausibleRange(StrictModel):
+    """An observed rate outside [low, high] is refused: the configured rate is used instead."""
+
+    low: float = Field(ge=0, le=1)
+    high: float = Field(gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "PlausibleRange":
+        if self.high <= self.low:
+            raise ValueError("high must be above low")
+        return self
+
+
+def _default_plausible() -> dict[str, PlausibleRange]:
+    return {
+        "invited_to_attended": PlausibleRange(low=0.15, high=0.9),
+        "attended_to_selected": PlausibleRange(low=0.15, high=0.95),
+        "selected_to_completed": PlausibleRange(low=0.4, high=1.0),
+        "completed_to_hired": PlausibleRange(low=0.2, high=1.0),
+    }
 
 
 class ConversionRates(StrictModel):
@@ -17,6 +42,16 @@ class ConversionRates(StrictModel):
     completed_to_hired: float = Field(gt=0, le=1)
     # Observed outcomes replace a configured rate once its denominator has this many people.
     min_observations: int = Field(default=30, ge=1)
+    # Observed rates outside these ranges are refused (the configured rate is kept, with the reason).
+    plausible: dict[str, PlausibleRange] = Field(default_factory=_default_plausible)
+
+    @field_validator("plausible", mode="after")
+    @classmethod
+    def _known_rates(cls, value: dict[str, PlausibleRange]) -> dict[str, PlausibleRange]:
+        unknown = sorted(set(value) - set(RATE_NAMES))
+        if unknown:
+            raise ValueError(f"unknown rate(s) {', '.join(unknown)}; known: {', '.join(RATE_NAMES)}")
+        return {**_default_plausible(), **value}
 
 
 class CalendarRules(StrictModel):

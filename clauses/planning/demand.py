@@ -13,9 +13,15 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from clauses.config.planning import ConversionRates
+from clauses.config.planning import RATE_NAMES, ConversionRates
 
 NEED_COLUMNS = ("trade_key", "week_start", "people")
+RATE_LABELS_FR = {
+    "invited_to_attended": "Invités → présents",
+    "attended_to_selected": "Présents → retenus",
+    "selected_to_completed": "Entrés en POEC → formation terminée",
+    "completed_to_hired": "Formation terminée → embauchés",
+}
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,7 @@ class Rates:
     selected_to_completed: float
     completed_to_hired: float
     source: str = "configuration"
+    reasons: tuple[str, ...] = ()  # per rate, in French: which rate is used and why
 
     @classmethod
     def from_config(cls, conversion: ConversionRates) -> "Rates":
@@ -36,6 +43,25 @@ class Rates:
             conversion.selected_to_completed,
             conversion.completed_to_hired,
         )
+
+    @classmethod
+    def from_details(cls, details: dict[str, dict]) -> "Rates":
+        """From the outcome report's rate details (``clauses.reporting.conversion``): each rate is
+        the observed one when the report accepted it, the configured one otherwise."""
+        observed = [name for name in RATE_NAMES if details[name]["source"] == "observed"]
+        return cls(
+            **{name: float(details[name]["rate"]) for name in RATE_NAMES},
+            source="observed: " + ", ".join(observed) if observed else "configuration",
+            reasons=tuple(f"{RATE_LABELS_FR[name]} : {details[name]['reason']}" for name in RATE_NAMES),
+        )
+
+    def describe_fr(self) -> str:
+        """One French line: which rates the plan used."""
+        if self.source == "configuration":
+            return "taux configurés (config/planning.yaml)"
+        return "taux observés pour " + ", ".join(
+            RATE_LABELS_FR[name].lower() for name in RATE_NAMES if name in self.source
+        ) + ", taux configurés pour les autres"
 
     @property
     def hires_per_trainee(self) -> float:
@@ -102,57 +128,3 @@ def hires_by_week(need: pd.DataFrame, start: dt.date, weeks: int) -> dict[str, l
         if any(series):
             out[str(trade)] = series
     return out
-
-
-def _reached(status: str, step: str) -> bool:
-    order = {
-        "attended": ("attended", "interested", "enrolled", "completed", "hired"),
-        "selected": ("enrolled", "completed", "hired"),
-        "completed": ("completed", "hired"),
-        "hired": ("hired",),
-    }
-    return status in order[step]
-
-
-def observed_rates(session, conversion: ConversionRates, now: dt.datetime | None = None) -> Rates:
-    """Rates from the outcomes recorded for past events; each falls back to the configured rate
-    until its denominator holds ``min_observations`` people."""
-    from sqlalchemy import select
-
-    from clauses.storage.outreach import Participation
-    from clauses.storage.planning import Event
-
-    now = now or dt.datetime.now(dt.timezone.utc)
-    rows = session.execute(
-        select(Event.kind, Participation.status)
-        .join(Participation, Participation.event_id == Event.id)
-        .where(Event.end < now, Event.status != "cancelled")
-    ).all()
-    configured = Rates.from_config(conversion)
-    discovery = [s for kind, s in rows if kind == "discovery"]
-    poec = [s for kind, s in rows if kind == "poec"]
-    counts = {
-        "invited": len(discovery),
-        "attended": sum(_reached(s, "attended") for s in discovery),
-        "selected": sum(_reached(s, "selected") for s in discovery),
-        "poec": len(poec),
-        "completed": sum(_reached(s, "completed") for s in poec),
-        "hired": sum(_reached(s, "hired") for s in poec),
-    }
-    used_observed = []
-
-    def pick(name: str, numerator: str, denominator: str) -> float:
-        den = counts[denominator]
-        if den >= conversion.min_observations and counts[numerator] > 0:
-            used_observed.append(name)
-            return counts[numerator] / den
-        return getattr(configured, name)
-
-    rates = dict(
-        invited_to_attended=pick("invited_to_attended", "attended", "invited"),
-        attended_to_selected=pick("attended_to_selected", "selected", "attended"),
-        selected_to_completed=pick("selected_to_completed", "completed", "poec"),
-        completed_to_hired=pick("completed_to_hired", "hired", "completed"),
-    )
-    source = "observed: " + ", ".join(used_observed) if used_observed else "configuration"
-    return Rates(**rates, source=source)

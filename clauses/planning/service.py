@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, object_session
 from clauses.config import Config
 from clauses.errors import ClausesError
 from clauses.planning.charts import gantt
-from clauses.planning.demand import NEED_COLUMNS, need_from_snapshot, observed_rates
+from clauses.planning.demand import NEED_COLUMNS, need_from_snapshot
 from clauses.planning.exports import to_csv, to_ics
 from clauses.planning.greedy import plan_greedy
 from clauses.planning.model import solve
@@ -51,7 +51,9 @@ def run_planning(
     start = start or dt.date.today() + dt.timedelta(days=7)
     since = dt.datetime.combine(start, dt.time(), tzinfo=dt.timezone.utc)
     fixed = [as_fixed(e) for e in kept_events(session, since)]
-    rates = observed_rates(session, config.planning.conversion)
+    from clauses.reporting.conversion import planner_rates
+
+    rates = planner_rates(session, config)
     problem = build_problem(config, need, start=start, weeks=weeks, rates=rates, fixed=fixed)
     unknown = sorted(set(problem.need) - {t.key for t in config.trades})
     if unknown:

@@ -18,7 +18,10 @@ from clauses.reporting import charts
 from clauses.reporting.facts import PARIS
 from clauses.reporting.report import OutcomeReport, french_day, tables
 
-PERCENT_COLUMNS = {"Part du besoin couverte", "Taux retenu pour la planification", "Taux observé", "Taux configuré"}
+PERCENT_COLUMNS = {
+    "Part du besoin couverte", "Taux retenu pour la planification", "Taux observé", "Taux configuré",
+    "Intervalle de confiance à 95 % (bas)", "Intervalle de confiance à 95 % (haut)",
+}
 
 
 def french_number(value) -> str:

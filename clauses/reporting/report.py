@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from clauses.config import Config
 from clauses.reporting import funnel
-from clauses.reporting.conversion import RATES, conversion_from_facts
+from clauses.reporting.conversion import RATES, conversion_from_facts, held_events
 from clauses.reporting.coverage import Coverage, hours_coverage, latest_need
 from clauses.reporting.facts import PARIS, STAGES, participation_facts
 from clauses.storage.candidates import Candidate
@@ -31,10 +31,10 @@ EVENT_STATUS_LABELS = {"scheduled": "prévu", "moved": "déplacé", "cancelled":
 RATE_LABELS = {
     "invited_to_attended": "Invités → présents",
     "attended_to_selected": "Présents → retenus",
-    "selected_to_completed": "Retenus → formation terminée",
+    "selected_to_completed": "Entrés en POEC → formation terminée",
     "completed_to_hired": "Formation terminée → embauchés",
 }
-SOURCE_LABELS = {"observed": "observé", "configuration": "configuration (trop peu d'observations)"}
+SOURCE_LABELS = {"observed": "observé", "configuration": "configuration"}
 EMAIL_EVENT_LABELS = {
     "processed": "Pris en charge",
     "delivered": "Remis",
@@ -138,7 +138,7 @@ def build_report(
         totals=funnel.overall(facts),
         hires_by_contract=funnel.hires_by_contract(facts),
         coverage=coverage,
-        conversion=conversion_from_facts(facts, config, now),
+        conversion=conversion_from_facts(facts, config, now, held_events(session, facts, now)),
         email_events=email_event_counts(session),
         trade_labels=labels,
         include_names=include_names,
@@ -197,7 +197,11 @@ def tables(report: OutcomeReport) -> dict[str, tuple[str, pd.DataFrame]]:
                 "Taux observé": d["observed"],
                 "Personnes (numérateur)": d["numerator"],
                 "Personnes (dénominateur)": d["denominator"],
+                "Événements tenus": d["events"],
+                "Intervalle de confiance à 95 % (bas)": d["confidence_low"],
+                "Intervalle de confiance à 95 % (haut)": d["confidence_high"],
                 "Taux configuré": d["configured"],
+                "Pourquoi": d["reason"],
             }
             for name, d in details.items()
         ]
