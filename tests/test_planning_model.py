@@ -15,6 +15,7 @@ from clauses.planning.greedy import plan_greedy
 from clauses.planning.model import coverage_model, solve
 from clauses.planning.problem import FixedEvent, Options, PlanningProblem
 from clauses.planning.result import PARIS
+from clauses.planning.report import markdown
 
 START = dt.date(2026, 1, 5)  # a Monday
 RATES = Rates(invited_to_attended=0.5, attended_to_selected=0.5, selected_to_completed=1.0, completed_to_hired=0.5)
@@ -297,3 +298,18 @@ def test_report_says_whether_coverage_is_proven(settings):
     unproven = replace(result, status="FEASIBLE", objective=265.0, bound=299.0, gap=34 / 265)
     text = markdown(unproven, {"macon": "Maçon"}, {"cfa": "CFA"})
     assert "couverture : 265 personnes formées à temps, aucun plan ne peut dépasser 299 (écart 12,8" in text
+
+
+def test_coverage_table_adds_up(settings):
+    """need = on time + late + uncovered; late people are trained within the horizon, uncovered ones not."""
+    result = solve(problem(settings, [("macon", 5, 2), ("macon", 20, 2)]), time_limit=10)
+    cov = result.coverage[0]
+    assert (cov.need, cov.on_time, cov.late, cov.uncovered) == (4, 2, 2, 0)
+    assert cov.as_dict()["not_on_time"] == 2 and result.uncovered()[0]["uncovered"] == 0
+    nothing = solve(problem(settings, [("peintre", 20, 2)], trades=[trade(), trade("peintre")],
+                            partners=[partner(trades=["macon"])]), time_limit=10).coverage[0]
+    assert (nothing.need, nothing.on_time, nothing.late, nothing.uncovered) == (2, 0, 0, 2)
+    text = markdown(result, {"macon": "Maçon"}, {})
+    assert "| Maçon | 4 | 2 | 2 | 0 |" in text and "| **Total** | **4** | **2** | **2** | **0** | |" in text
+    for column in ("Besoin", "À temps", "En retard", "Non couvert", "Pourquoi pas à temps"):
+        assert sum(line.startswith(f"- **{column}** : ") for line in text.splitlines()) == 1

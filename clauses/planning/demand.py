@@ -76,7 +76,7 @@ class Rates:
         return math.ceil(trainees / self.attended_to_selected)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "reasons": list(self.reasons), "summary_fr": self.describe_fr()}
 
 
 def need_from_snapshot(snapshot: pd.DataFrame, quantile: str = "p50") -> pd.DataFrame:

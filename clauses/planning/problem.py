@@ -198,6 +198,9 @@ class Options:
 
 @dataclass
 class Coverage:
+    """need = on_time + late + uncovered: trained before the week they are needed, trained later
+    within the plan's horizon, not trained within it."""
+
     need: int
     on_time: int
     late: int
@@ -206,7 +209,7 @@ class Coverage:
 
     @property
     def uncovered(self) -> int:
-        return self.need - self.on_time
+        return self.need - self.on_time - self.late
 
 
 def evaluate(series: list[int], arrivals: dict[int, int]) -> Coverage:

@@ -15,6 +15,16 @@ KIND_FR = {"discovery": "Découverte", "poec": "POEC"}
 STATUS_FR = {"OPTIMAL": "optimal", "FEASIBLE": "réalisable, non prouvé optimal", "GREEDY": "heuristique gloutonne"}
 
 
+COVERAGE_COLUMNS_FR = (
+    "- **Besoin** : personnes à faire embaucher pendant la période du plan, selon la prévision.",
+    "- **À temps** : personnes qu'une cohorte POEC forme avant la semaine où elles sont attendues.",
+    "- **En retard** : personnes formées pendant la période du plan, mais après la semaine où elles étaient attendues.",
+    "- **Non couvert** : personnes qu'aucune cohorte du plan ne forme avant la fin de sa période "
+    "(besoin = à temps + en retard + non couvert).",
+    "- **Pourquoi pas à temps** : ce qui empêche de former à temps les personnes en retard ou non couvertes.",
+)
+
+
 def _coverage_proof(result: PlanResult, gap: str) -> str:
     """The coverage level in words: people trained on time, and at most how many any plan could."""
     if result.objective is None or result.bound is None:
@@ -54,11 +64,12 @@ def markdown(
         f"au mieux atteignable compte tenu des délais : {result.upper_bound}",
         f"- Événements proposés : {result.counts().get('poec', 0)} cohortes POEC, "
         f"{result.counts().get('discovery', 0)} découvertes métiers",
-        f"- Taux de conversion : {result.rates.get('source', '')}",
+        f"- Taux de conversion : {result.rates.get('summary_fr', 'taux configurés')}",
+        *(f"  - {reason}" for reason in result.rates.get("reasons", ())),
         "",
         "## Couverture par métier",
         "",
-        "| Métier | Besoin | À temps | En retard | Non couvert | Pourquoi |",
+        "| Métier | Besoin | À temps | En retard | Non couvert | Pourquoi pas à temps |",
         "|---|---:|---:|---:|---:|---|",
     ]
     for cov in result.coverage:
@@ -67,6 +78,10 @@ def markdown(
             f"| {labels.get(cov.trade_key, cov.trade_key)} | {cov.need} | {cov.on_time} | {cov.late} | "
             f"{cov.uncovered} | {d['explanation'] or '–'} |"
         )
+    late = sum(c.late for c in result.coverage)
+    uncovered = sum(c.uncovered for c in result.coverage)
+    lines += [f"| **Total** | **{result.need}** | **{result.on_time}** | **{late}** | **{uncovered}** | |", "",
+              *COVERAGE_COLUMNS_FR]
     if result.warnings:
         lines += ["", "## Avertissements", ""] + [f"- {w}" for w in result.warnings]
     ids = event_ids if event_ids is not None else [None] * len(result.events)

@@ -62,11 +62,18 @@ class TradeCoverage:
     reasons: dict[str, int]
 
     @property
-    def uncovered(self) -> int:
+    def not_on_time(self) -> int:
+        """People not trained before the week they are needed: late + uncovered."""
         return self.need - self.on_time
+
+    @property
+    def uncovered(self) -> int:
+        """People no cohort of the plan trains within its horizon (need = on_time + late + uncovered)."""
+        return self.need - self.on_time - self.late
 
     def as_dict(self) -> dict:
         data = asdict(self)
+        data["not_on_time"] = self.not_on_time
         data["uncovered"] = self.uncovered
         data["explanation"] = "; ".join(f"{n} : {REASONS_FR[r]}" for r, n in sorted(self.reasons.items()))
         return data
@@ -98,8 +105,13 @@ class PlanResult:
     def coverage_ratio(self) -> float:
         return self.on_time / self.need if self.need else 1.0
 
+    @property
+    def late(self) -> int:
+        return sum(c.late for c in self.coverage)
+
     def uncovered(self) -> list[dict]:
-        return [c.as_dict() for c in self.coverage if c.uncovered > 0]
+        """The trades where people are not trained on time (late or uncovered), with the reasons."""
+        return [c.as_dict() for c in self.coverage if c.not_on_time > 0]
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = defaultdict(int)
