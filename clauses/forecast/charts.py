@@ -1,7 +1,15 @@
-"""Fan chart of the forecast: P10–P90 band and P50 line per trade, in French (matplotlib, Agg)."""
+"""Fan chart of the forecast: P10–P90 band and P50 line per trade, in French (matplotlib, Agg).
+
+Small multiples: one panel per trade of the table, every trade shown (largest totals first, a
+trade with no hours gets a panel saying so), the grid sized to the number of trades, every y axis
+from 0. The first period is left out when the forecast date falls inside it: it holds only the
+days from that date and would dip for no reason; the chart says so.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from pathlib import Path
 
 import matplotlib
@@ -13,37 +21,77 @@ import pandas as pd  # noqa: E402
 from babel.dates import format_date  # noqa: E402
 
 
-def fan_chart(table: pd.DataFrame, labels: dict[str, str], path: Path, period: str, as_of, max_trades: int = 12) -> Path:
-    """One panel per trade with hours (largest totals first); written as PNG to ``path``."""
-    totals = table.groupby("trade_key")["hours_mean"].sum().sort_values(ascending=False)
-    trades = [k for k, v in totals.items() if v > 0][:max_trades] or list(totals.index[:1])
-    cols = 3 if len(trades) > 4 else min(2, len(trades))
-    rows = -(-len(trades) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.2 * rows), squeeze=False, sharex=True)
+def grid(panels: int) -> tuple[int, int]:
+    """(rows, columns) of small multiples for ``panels`` panels: at most 4 columns, nearly square."""
+    if panels <= 0:
+        return 1, 1
+    cols = min(4, max(1, math.ceil(math.sqrt(panels))))
+    return math.ceil(panels / cols), cols
+
+
+def whole_periods(table: pd.DataFrame, as_of) -> tuple[pd.DataFrame, bool]:
+    """The rows of periods that start on or after ``as_of``; True when a partial period was left out."""
+    if table.empty:
+        return table, False
+    as_of = pd.Timestamp(as_of)
+    starts = pd.to_datetime(table["period_start"])
+    partial = starts < as_of
+    return table[~partial], bool(partial.any())
+
+
+def fan_chart(table: pd.DataFrame, labels: dict[str, str], path: Path, period: str, as_of) -> Path:
+    """One panel per trade of ``table`` (largest totals first); written as PNG to ``path``."""
+    fig = draw_fan_chart(table, labels, period, as_of)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def draw_fan_chart(table: pd.DataFrame, labels: dict[str, str], period: str, as_of) -> plt.Figure:
+    """The fan chart's figure (the caller saves and closes it)."""
+    shown, dropped = whole_periods(table, as_of)
+    totals = table.groupby("trade_key")["hours_mean"].sum().sort_values(ascending=False, kind="stable")
+    trades = list(totals.index)
+    rows, cols = grid(len(trades))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 2.9 * rows + 0.9), squeeze=False, sharex=True)
     unit = "semaine" if period == "week" else "mois"
+    dates = pd.to_datetime(shown["period_start"]) if len(shown) else pd.Series([pd.Timestamp(as_of)])
+    months = (1, 4, 7, 10) if (dates.max() - dates.min()).days <= 800 else (1, 7)
     for ax, key in zip(axes.flat, trades):
-        t = table[table.trade_key == key]
+        t = shown[shown.trade_key == key]
         x = pd.to_datetime(t["period_start"])
         ax.fill_between(x, t["hours_p10"], t["hours_p90"], step="post", alpha=0.3, color="#1f77b4", label="P10 – P90")
         ax.step(x, t["hours_p50"], where="post", color="#1f77b4", label="P50 (médiane)")
         ax.set_title(labels.get(key, key), fontsize=10)
-        ax.set_ylabel(f"Heures d'insertion par {unit}", fontsize=8)
-        ax.xaxis.set_major_locator(mdates.MonthLocator(interval=max(1, len(x) // 40 or 1) * 3))
+        top = float(t["hours_p90"].max()) if len(t) else 0.0
+        ax.set_ylim(0, top * 1.08 if top > 0 else 1)
+        if top <= 0:
+            ax.text(0.5, 0.5, "aucune heure prévue", transform=ax.transAxes, ha="center", va="center",
+                    fontsize=9, color="#555555")
+        ax.yaxis.set_major_formatter(
+            matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", "\u202f"))
+        )
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=months))
+        ax.xaxis.set_tick_params(labelbottom=True)  # also under a panel with an empty slot below
         ax.xaxis.set_major_formatter(
-            matplotlib.ticker.FuncFormatter(
-                lambda v, _: format_date(mdates.num2date(v).date(), "MMM y", locale="fr_FR")
-            )
+            matplotlib.ticker.FuncFormatter(lambda v, _: format_date(mdates.num2date(v).date(), "MMM y", locale="fr_FR"))
         )
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(trades):]:
         ax.set_visible(False)
-    axes.flat[0].legend(fontsize=7)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(f"Heures par {unit}", fontsize=8)
+    axes.flat[0].legend(fontsize=7, loc="upper right")
+    as_of_date = as_of if isinstance(as_of, dt.date) else pd.Timestamp(as_of).date()
+    subtitle = f"{len(trades)} métiers ; heures d'insertion par {unit}, axes à partir de 0"
+    if dropped:
+        current = "semaine" if period == "week" else "mois"
+        subtitle += f" ; {current} en cours (partielle) non représenté{'e' if period == 'week' else ''}"
     fig.suptitle(
-        f"Besoins en heures d'insertion par métier — prévision au {format_date(as_of, 'd MMMM y', locale='fr_FR')}",
-        fontsize=12,
+        f"Besoins en heures d'insertion par métier — prévision au "
+        f"{format_date(as_of_date, 'd MMMM y', locale='fr_FR')}\n{subtitle}",
+        fontsize=11,
     )
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return fig

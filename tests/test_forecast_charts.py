@@ -1,0 +1,54 @@
+"""The forecast's fan chart: every trade, every y axis from 0, the partial current week left out."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from PIL import Image
+
+from clauses.forecast.charts import draw_fan_chart, fan_chart, grid
+
+
+def _table(trades: int, as_of: dt.date, weeks: int = 30) -> pd.DataFrame:
+    """Trade t0 has no hours; the others rise from 500 + 10·i hours a week (far from 0)."""
+    monday = as_of - dt.timedelta(days=as_of.weekday())
+    rows = []
+    for i in range(trades):
+        for w in range(weeks):
+            start = monday + dt.timedelta(weeks=w)
+            hours = 0.0 if i == 0 else 500.0 + 10 * i + w
+            if w == 0:
+                hours /= 7  # the current week: only the days from the forecast date
+            rows.append({"trade_key": f"t{i}", "period_start": start, "period_end": start + dt.timedelta(days=6),
+                         "hours_mean": hours, "hours_p10": hours * 0.9, "hours_p50": hours, "hours_p90": hours * 1.1})
+    return pd.DataFrame(rows)
+
+
+def test_every_trade_has_a_panel_with_its_y_axis_from_zero():
+    as_of = dt.date(2026, 12, 5)  # a Saturday: the week of 30 November is partial
+    table = _table(13, as_of)
+    labels = {f"t{i}": f"Métier {i}" for i in range(13)}
+    fig = draw_fan_chart(table, labels, "week", as_of)
+    try:
+        panels = [ax for ax in fig.axes if ax.get_visible()]
+        assert sorted(ax.get_title() for ax in panels) == sorted(labels.values())
+        assert all(ax.get_ylim()[0] == 0 for ax in panels)
+        empty = next(ax for ax in panels if ax.get_title() == "Métier 0")
+        assert any(text.get_text() == "aucune heure prévue" for text in empty.texts)
+        # the partial week of 30 November is not drawn: the P50 line starts on 7 December
+        line = next(ax for ax in panels if ax.get_title() == "Métier 12").lines[0]
+        assert pd.Timestamp(line.get_xdata()[0]).date() == dt.date(2026, 12, 7)
+        assert min(line.get_ydata()) > 400
+        assert "semaine en cours (partielle) non représentée" in fig._suptitle.get_text()
+        assert "13 métiers" in fig._suptitle.get_text()
+    finally:
+        plt.close(fig)
+
+
+def test_grid_is_sized_to_the_trades(tmp_path):
+    assert grid(1) == (1, 1) and grid(4) == (2, 2) and grid(13) == (4, 4) and grid(16) == (4, 4) and grid(17) == (5, 4)
+    path = fan_chart(_table(5, dt.date(2026, 12, 7)), {}, tmp_path / "fan.png", "week", dt.date(2026, 12, 7))
+    width, height = Image.open(path).size
+    assert width > height * 0.9 and height < 1000  # 5 trades: a 2 × 3 grid, not a 12-panel page
