@@ -10,11 +10,13 @@ import pandas as pd
 from clauses.cli import main
 from clauses.planning.service import run_planning
 
+PLANNED_AT = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)  # plans start on 5 January 2026
+
 
 def test_show_approve_cancel(db, config, capsys):
     frame = pd.DataFrame([("macon", dt.date(2026, 8, 3), 6.0)], columns=["trade_key", "week_start", "people"])
     with db.transaction() as session:
-        plan, _ = run_planning(session, config, frame, start=dt.date(2026, 1, 5), weeks=52, time_limit=10)
+        plan, _ = run_planning(session, config, frame, start=dt.date(2026, 1, 5), weeks=52, time_limit=10, now=PLANNED_AT)
         event_id = plan.events[0].id
     assert main(["plan", "show", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["plans"][0]["status"] == "draft"

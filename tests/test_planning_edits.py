@@ -32,6 +32,7 @@ from clauses.planning.store import recruitment_links
 from clauses.storage.planning import Event, EventChange, Plan
 
 START = dt.date(2027, 1, 4)
+PLANNED_AT = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)  # when the plans are made: well before START
 
 
 def need(trade="macon", week=dt.date(2027, 8, 2), people=6.0):
@@ -42,7 +43,7 @@ def need(trade="macon", week=dt.date(2027, 8, 2), people=6.0):
 def draft(db, config):
     """A stored draft plan (one POEC cohort and its discoveries): (plan id, result)."""
     with db.transaction() as session:
-        plan, result = run_planning(session, config, need(), start=START, weeks=52, time_limit=10)
+        plan, result = run_planning(session, config, need(), start=START, weeks=52, time_limit=10, now=PLANNED_AT)
         return plan.id, result
 
 
@@ -151,7 +152,7 @@ def test_events_of_a_superseded_plan_cannot_be_edited(db, config, draft):
     plan_id, _ = draft
     event = _events(db, plan_id)[0]
     with db.transaction() as session:
-        run_planning(session, config, need(), start=START, weeks=52, time_limit=10)  # supersedes the draft
+        run_planning(session, config, need(), start=START, weeks=52, time_limit=10, now=PLANNED_AT)  # supersedes the draft
         assert session.get(Plan, plan_id).status == "superseded"
     with pytest.raises(EditError, match="superseded"):
         with db.transaction() as session:
@@ -246,7 +247,7 @@ def test_a_new_plan_shows_the_cohort_of_each_kept_discovery(db, config, draft, t
     with db.transaction() as session:
         approve_plan(session, plan_id)
     with db.transaction() as session:
-        plan, result = run_planning(session, config, need(), start=START, weeks=52, time_limit=10)
+        plan, result = run_planning(session, config, need(), start=START, weeks=52, time_limit=10, now=PLANNED_AT)
         text = write_plan_outputs(config, plan, result, tmp_path)["markdown"].read_text(encoding="utf-8")
         cohort = session.get(Event, discovery.recruits_for_event_id)
     row = next(line for line in text.splitlines() if line.startswith(f"| {discovery.id} | Découverte (maintenu) |"))

@@ -17,14 +17,22 @@ import pytest
 pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.prefect]
 
 
+def _ahead() -> tuple[dt.date, dt.date]:
+    """A plan start a few weeks ahead (discoveries must leave time for invitations) and a need week."""
+    today = dt.date.today()
+    start = today + dt.timedelta(days=21 - today.weekday())
+    return start, start + dt.timedelta(weeks=35)
+
+
 def test_flow_stores_a_draft_and_a_pause_timeout_keeps_it_draft(db, monkeypatch):
     import flows.plan_events as module
     from clauses.storage.planning import Plan
 
-    frame = pd.DataFrame([("peintre", dt.date(2026, 9, 7), 5.0)], columns=["trade_key", "week_start", "people"])
+    start, week = _ahead()
+    frame = pd.DataFrame([("peintre", week, 5.0)], columns=["trade_key", "week_start", "people"])
     monkeypatch.setattr(module, "load_need", lambda session, snapshot_id, quantile: (frame, None))
     out = module.plan_events(
-        start=dt.date(2026, 1, 5), time_limit_seconds=5, wait_for_approval=True,
+        start=start, time_limit_seconds=5, wait_for_approval=True,
         approval_timeout_seconds=2, approval_poll_seconds=1,
     )
     assert out["plan_status"] == "draft" and out["exports"] == {}
@@ -39,9 +47,10 @@ def test_plan_command_runs_the_flow_and_says_how_to_approve(db, monkeypatch, cap
     import flows.plan_events as module
     from clauses.cli import main
 
-    frame = pd.DataFrame([("peintre", dt.date(2026, 9, 7), 5.0)], columns=["trade_key", "week_start", "people"])
+    start, week = _ahead()
+    frame = pd.DataFrame([("peintre", week, 5.0)], columns=["trade_key", "week_start", "people"])
     monkeypatch.setattr(module, "load_need", lambda session, snapshot_id, quantile: (frame, None))
-    assert main(["plan", "--start", "2026-01-05", "--time-limit", "5", "--json"]) == 0
+    assert main(["plan", "--start", start.isoformat(), "--time-limit", "5", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["plan_status"] == "draft" and data["on_time"] == 5 and data["gantt"].endswith(".png")
     assert main(["plan", "approve", str(data["plan_id"])]) == 0

@@ -17,6 +17,7 @@ from clauses.planning.service import approved_events, run_planning
 from clauses.storage.planning import Event, EventChange, Plan
 
 START = dt.date(2026, 1, 5)
+PLANNED_AT = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)  # when the plans are made: before START
 
 
 def need(weeks=(30,), people=6.0, trade="macon"):
@@ -43,7 +44,7 @@ def test_need_from_snapshot_picks_the_quantile():
 
 def test_draft_approve_move_cancel_and_replan(db, config):
     with db.transaction() as session:
-        plan, result = run_planning(session, config, need(), start=START, weeks=52, time_limit=10)
+        plan, result = run_planning(session, config, need(), start=START, weeks=52, time_limit=10, now=PLANNED_AT)
         assert plan.status == "draft" and result.on_time == 6
         events = list(plan.events)
         assert events and all(e.sequence == 0 and e.uid.endswith("@clauses.clermont-metropole") for e in events)
@@ -70,7 +71,7 @@ def test_draft_approve_move_cancel_and_replan(db, config):
         cohort_id = cohort.id
     # Re-planning keeps the approved events and plans nothing new for the covered need.
     with db.transaction() as session:
-        plan2, result2 = run_planning(session, config, need(), start=START, weeks=52, time_limit=10)
+        plan2, result2 = run_planning(session, config, need(), start=START, weeks=52, time_limit=10, now=PLANNED_AT)
         assert result2.on_time == 6
         assert plan2.events == []
         assert sorted(e.fixed_event_id for e in result2.events) == sorted(e.id for e in approved_events(session))
@@ -82,7 +83,7 @@ def test_draft_approve_move_cancel_and_replan(db, config):
         with pytest.raises(ClausesError):
             cancel_event(session, cohort_id)
     with db.transaction() as session:
-        plan3, result3 = run_planning(session, config, need(), start=START, weeks=52, time_limit=10)
+        plan3, result3 = run_planning(session, config, need(), start=START, weeks=52, time_limit=10, now=PLANNED_AT)
         assert any(e.kind == "poec" for e in plan3.events)
         assert session.get(Plan, plan2_id).status == "superseded"
         changes = session.scalars(select(EventChange).order_by(EventChange.id)).all()
@@ -96,14 +97,14 @@ def test_draft_approve_move_cancel_and_replan(db, config):
 
 def test_ics_is_reproducible(db, config):
     with db.transaction() as session:
-        plan, _ = run_planning(session, config, need(), start=START, weeks=52, time_limit=10)
+        plan, _ = run_planning(session, config, need(), start=START, weeks=52, time_limit=10, now=PLANNED_AT)
         assert to_ics(config, plan.events) == to_ics(config, plan.events)
 
 
 def test_unknown_trade_and_empty_need(db, config):
     with db.transaction() as session:
         with pytest.raises(ClausesError, match="unknown trade"):
-            run_planning(session, config, need(trade="astronaute"), start=START, weeks=52, time_limit=5)
+            run_planning(session, config, need(trade="astronaute"), start=START, weeks=52, time_limit=5, now=PLANNED_AT)
     with db.transaction() as session:
-        plan, result = run_planning(session, config, need().iloc[0:0], start=START, weeks=52, time_limit=5)
+        plan, result = run_planning(session, config, need().iloc[0:0], start=START, weeks=52, time_limit=5, now=PLANNED_AT)
         assert plan.status == "draft" and plan.events == [] and result.need == 0

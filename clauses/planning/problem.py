@@ -51,6 +51,8 @@ class PlanningProblem:
     settings: PlanningSettings
     rates: Rates
     fixed: list[FixedEvent] = field(default_factory=list)
+    # No new discovery before this day: its invitations could not be sent in time (None: no limit).
+    earliest_day: dt.date | None = None
 
     def trade(self, key: str) -> Trade:
         return next(t for t in self.trades if t.key == key)
@@ -121,6 +123,8 @@ class Options:
                 for partner in disc_partners:
                     for venue in partner.venues:
                         days = cal.discovery_days(week, partner, venue)
+                        if problem.earliest_day is not None:
+                            days = [d for d in days if d >= problem.earliest_day]
                         if days:
                             seats = min(trade.discovery.capacity, venue.capacity)
                             found.append(

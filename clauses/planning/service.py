@@ -18,7 +18,7 @@ from clauses.planning.greedy import plan_greedy
 from clauses.planning.model import solve
 from clauses.planning.problem import Options
 from clauses.planning.report import markdown
-from clauses.planning.result import PlanResult
+from clauses.planning.result import PARIS, PlanResult, local_datetime
 from clauses.planning.store import as_fixed, build_problem, kept_events, save_draft, stored_event_ids
 from clauses.storage.planning import Event, Plan
 
@@ -36,6 +36,17 @@ def load_need(session: Session, snapshot_id: int | None, quantile: str) -> tuple
     return need_from_snapshot(snapshot, quantile), found_id
 
 
+def earliest_event_day(config: Config, now: dt.datetime) -> dt.date:
+    """The first day a new discovery may be held: its invitations must leave at least
+    ``outreach.min_days_before_event`` days before it (the invitation job's rule), with one day
+    more for the coordinator's approval and the next daily invitation run."""
+    deadline = now + dt.timedelta(days=config.outreach.min_days_before_event + 1)
+    day = deadline.astimezone(PARIS).date()
+    if local_datetime(day, config.planning.times.discovery_start) < deadline:
+        day += dt.timedelta(days=1)
+    return day
+
+
 def run_planning(
     session: Session,
     config: Config,
@@ -46,15 +57,21 @@ def run_planning(
     quantile: str = "p50",
     snapshot_id: int | None = None,
     time_limit: float | None = None,
+    now: dt.datetime | None = None,
 ) -> tuple[Plan, PlanResult]:
-    """Plan from ``need`` (trade_key, week_start, people), keep approved events, store a draft."""
-    start = start or dt.date.today() + dt.timedelta(days=7)
-    since = dt.datetime.combine(start, dt.time(), tzinfo=dt.timezone.utc)
-    fixed = [as_fixed(e) for e in kept_events(session, since)]
+    """Plan from ``need`` (trade_key, week_start, people), keep approved events, store a draft.
+    ``now``: when the plan is made (default: now); no discovery is placed before
+    ``earliest_event_day(config, now)``."""
     from clauses.reporting.conversion import planner_rates
 
-    rates = planner_rates(session, config)
-    problem = build_problem(config, need, start=start, weeks=weeks, rates=rates, fixed=fixed)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    start = start or now.astimezone(PARIS).date() + dt.timedelta(days=7)
+    since = dt.datetime.combine(start, dt.time(), tzinfo=dt.timezone.utc)
+    fixed = [as_fixed(e) for e in kept_events(session, since)]
+    rates = planner_rates(session, config, now)
+    problem = build_problem(
+        config, need, start=start, weeks=weeks, rates=rates, fixed=fixed, earliest_day=earliest_event_day(config, now)
+    )
     unknown = sorted(set(problem.need) - {t.key for t in config.trades})
     if unknown:
         raise ClausesError(f"the need names unknown trade(s): {', '.join(unknown)}")

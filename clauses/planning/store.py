@@ -67,6 +67,7 @@ def build_problem(
     weeks: int | None = None,
     rates: Rates | None = None,
     fixed: list[FixedEvent] | None = None,
+    earliest_day: dt.date | None = None,
 ) -> PlanningProblem:
     """A planning instance from the configuration and a need table (trade_key, week_start, people)."""
     start = monday_of(start)
@@ -80,6 +81,7 @@ def build_problem(
         settings=config.planning,
         rates=rates or Rates.from_config(config.planning.conversion),
         fixed=list(fixed or []),
+        earliest_day=earliest_day,
     )
 
 
