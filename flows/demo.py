@@ -66,7 +66,8 @@ def demo(folder: str | None = None) -> dict:
     steps["forecast_labour_needs"] = forecast_labour_needs()
     plan = plan_events()
     steps["plan_events"] = plan
-    approve(plan["plan_id"])
+    if plan["plan_id"] is not None:  # None: nothing new to plan, no draft
+        approve(plan["plan_id"])
     steps["send_invitations"] = send_invitations()
     sheet = attendance_sheet(sample_dir, dt.date.today())
     steps["record_attendance"] = record_attendance(path=str(sheet))

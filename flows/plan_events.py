@@ -27,7 +27,7 @@ from clauses.config import load_config
 from clauses.errors import ClausesError
 from clauses.planning.approval import apply_decision
 from clauses.planning.edits import EventEdit, apply_edits, describe_fr, french_message
-from clauses.planning.service import export_approved, load_need, run_planning, write_plan_outputs
+from clauses.planning.service import export_approved, load_need, nothing_new_fr, run_planning, write_plan_outputs
 from clauses.storage import Database
 from flows.artifacts import embedded_png
 
@@ -64,6 +64,11 @@ def plan_task(snapshot_id: int | None, quantile: str, start: dt.date | None, tim
             plan, result = run_planning(
                 session, config, need, start=start, quantile=quantile, snapshot_id=found_id, time_limit=time_limit
             )
+            if plan is None:  # nothing new: no empty draft
+                return {"plan_id": None, "status": result.status, "objective": result.objective, "bound": result.bound,
+                        "gap": result.gap, "need": result.need, "on_time": result.on_time,
+                        "upper_bound": result.upper_bound, "events": {}, "uncovered": result.uncovered(),
+                        "message_fr": nothing_new_fr(result), "gantt": None}
             outputs = write_plan_outputs(config, plan, result, settings.output_dir("plans"))
             markdown = outputs["markdown"].read_text(encoding="utf-8")
             return {
@@ -228,6 +233,11 @@ def plan_events(
 ) -> dict:
     logger = get_run_logger()
     summary = plan_task(snapshot_id, quantile, start, time_limit_seconds)
+    if summary["plan_id"] is None:
+        create_markdown_artifact(key="plan-events", markdown=f"# Planification\n\n{summary['message_fr']}\n",
+                                 description="Planification : rien de nouveau")
+        logger.info("nothing new to plan: no draft stored")
+        return {**summary, "plan_status": None, "changes": [], "exports": {}}
     waiting_until = (
         dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=approval_timeout_seconds) if wait_for_approval else None
     )

@@ -12,6 +12,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from clauses.outreach.jobs import batches, plan_invitations
+from clauses.planning.invitees import invitee_flags
 from clauses.storage import Database
 from flows.outreach_common import list_pending, merge, publish, run_config, send_batch, settle
 
@@ -21,7 +22,10 @@ def choose(event_ids: list[int] | None) -> dict:
     config = run_config()
     database = Database()
     try:
-        return plan_invitations(database, config, event_ids=event_ids, transport=config.messaging.transport).as_dict()
+        plan = plan_invitations(database, config, event_ids=event_ids, transport=config.messaging.transport).as_dict()
+        with database.transaction() as session:  # approved events still short of invitees, for the coordinator
+            plan["flags"] = [f.as_dict() for f in invitee_flags(session, config, event_ids=event_ids)]
+        return plan
     finally:
         database.dispose()
 
@@ -42,5 +46,9 @@ def send_invitations(event_ids: list[int] | None = None, batch_size: int = 500, 
     extra = ["", "| événement | métier | date | cible | déjà invités | invités | manque |", "|---:|---|---|---:|---:|---:|---:|"]
     extra += [f"| {e['event_id']} | {e['trade']} | {e['start'][:10]} | {e['target']} | {e['already']} | {e['invited']} | {e['shortfall']} |"
               for e in plan["events"]]
+    if plan["flags"]:
+        extra += ["", "## Événements approuvés à surveiller", ""] + [f"- {f['message_fr']}" for f in plan["flags"]]
     publish("Invitations", "send-invitations", plan["planned"], sent, recovered, extra)
-    return {"planned": plan["planned"], "events": len(plan["events"]), "recovered": recovered, **sent}
+    return {"planned": plan["planned"], "events": len(plan["events"]), "recovered": recovered,
+            "flagged": [{k: f[k] for k in ("event_id", "invited", "target", "can_still_invite", "message_fr")}
+                        for f in plan["flags"]], **sent}

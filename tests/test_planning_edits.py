@@ -247,7 +247,9 @@ def test_a_new_plan_shows_the_cohort_of_each_kept_discovery(db, config, draft, t
     with db.transaction() as session:
         approve_plan(session, plan_id)
     with db.transaction() as session:
-        plan, result = run_planning(session, config, need(), start=START, weeks=52, time_limit=10, now=PLANNED_AT)
+        # something new (painters) so that a draft is stored beside the kept events
+        both = pd.concat([need(), need(trade="peintre")], ignore_index=True)
+        plan, result = run_planning(session, config, both, start=START, weeks=52, time_limit=10, now=PLANNED_AT)
         text = write_plan_outputs(config, plan, result, tmp_path)["markdown"].read_text(encoding="utf-8")
         cohort = session.get(Event, discovery.recruits_for_event_id)
     row = next(line for line in text.splitlines() if line.startswith(f"| {discovery.id} | Découverte (maintenu) |"))

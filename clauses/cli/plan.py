@@ -60,6 +60,8 @@ def _run(args: argparse.Namespace) -> Summary:
     result = plan_events(
         snapshot_id=args.snapshot, quantile=args.quantile, start=args.start, time_limit_seconds=args.time_limit
     )
+    if result["plan_id"] is None:
+        return Summary(result["message_fr"], {"ok": True, **result}, [])
     lines = [
         f"solver: {result['status']}, gap {result['gap']}",
         f"people needed {result['need']}, trained on time {result['on_time']} (reachable {result['upper_bound']})",
@@ -176,6 +178,11 @@ def _show(args: argparse.Namespace) -> Summary:
         rows = [{"event_id": e.id, "kind": e.kind, "trade": e.trade_key, "partner": e.partner_key,
                  "start": e.start.isoformat(), "capacity": e.capacity, "status": e.status, "sequence": e.sequence}
                 for e in events]
+        from clauses.config import load_config
+        from clauses.planning.invitees import invitee_flags
+
+        flags = invitee_flags(session, load_config(), plan_id=plan.id)
         return Summary(f"plan {plan.id}: {plan.status}", {"plan_id": plan.id, "status": plan.status,
-                       "uncovered": plan.uncovered, "events": rows},
-                       [f"{r['event_id']}: {r['kind']} {r['trade']} {r['start']} ({r['status']})" for r in rows])
+                       "uncovered": plan.uncovered, "events": rows, "invitee_flags": [f.as_dict() for f in flags]},
+                       [f"{r['event_id']}: {r['kind']} {r['trade']} {r['start']} ({r['status']})" for r in rows]
+                       + (["Invitations à surveiller :"] + [f"  {f.message_fr}" for f in flags] if flags else []))

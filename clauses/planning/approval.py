@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clauses.errors import ClausesError
@@ -31,16 +32,26 @@ def _event(session: Session, event_id: int) -> Event:
     return event
 
 
-def approve_plan(session: Session, plan_id: int, *, by: str = "coordinator", note: str | None = None) -> Plan:
-    """Approve a draft: its events (not cancelled) become usable for invitations."""
+def approve_plan(
+    session: Session, plan_id: int, *, by: str = "coordinator", note: str | None = None, now: dt.datetime | None = None
+) -> Plan:
+    """Approve a draft: its events (not cancelled) become usable for invitations. It becomes the one
+    current approved plan: earlier approved plans are superseded and their events not over yet
+    (kept by the draft, or cancelled so calendars still learn it) move into it unchanged: same row,
+    UID and SEQUENCE, so nobody is invited twice."""
     plan = _plan(session, plan_id)
     if plan.status != "draft":
         raise ClausesError(f"plan {plan_id} is {plan.status}: only a draft can be approved")
-    now = utcnow()
+    now = now or utcnow()
+    for earlier in session.scalars(select(Plan).where(Plan.status == "approved", Plan.id != plan.id)):
+        earlier.status = "superseded"
+        for event in list(earlier.events):
+            if _aware(event.end) >= now:
+                event.plan = plan
     plan.status = "approved"
     plan.decided_at, plan.decided_by, plan.decision_note = now, by, note
     for event in plan.events:
-        if event.status != "cancelled":
+        if event.status != "cancelled" and event.approved_at is None:
             event.approved_at = now
     session.flush()
     return plan

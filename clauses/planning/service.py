@@ -58,8 +58,9 @@ def run_planning(
     snapshot_id: int | None = None,
     time_limit: float | None = None,
     now: dt.datetime | None = None,
-) -> tuple[Plan, PlanResult]:
-    """Plan from ``need`` (trade_key, week_start, people), keep approved events, store a draft.
+) -> tuple[Plan | None, PlanResult]:
+    """Plan from ``need`` (trade_key, week_start, people), keep approved events, store a draft
+    (None when no new event is proposed: no empty draft).
     ``now``: when the plan is made (default: now); no discovery is placed before
     ``earliest_event_day(config, now)``."""
     from clauses.reporting.conversion import planner_rates
@@ -87,8 +88,18 @@ def run_planning(
         "solve_seconds": round(result.solve_seconds, 3),
         "solver": result.stats,
     }
+    if not any(e.fixed_event_id is None for e in result.events):
+        return None, result  # nothing new: no empty draft (see ``nothing_new_fr``)
     plan = save_draft(session, config, result, snapshot_id=snapshot_id, quantile=quantile, parameters=parameters)
     return plan, result
+
+
+def nothing_new_fr(result: PlanResult) -> str:
+    """What a planning run that proposes no new event tells the coordinator."""
+    kept = sum(1 for e in result.events if e.fixed_event_id is not None)
+    return (f"Rien de nouveau à planifier : aucun événement à ajouter aux {kept} événements déjà approuvés "
+            f"({result.on_time} personnes formées à temps sur {result.need}). Aucun brouillon enregistré."
+            if kept else "Rien à planifier : aucun événement à proposer pour ce besoin. Aucun brouillon enregistré.")
 
 
 def labels(config: Config) -> tuple[dict[str, str], dict[str, str]]:
@@ -118,6 +129,13 @@ def write_plan_outputs(config: Config, plan: Plan, result: PlanResult, folder: P
         venues={venue.key: venue.name for _, venue in config.venues()},
         kept_links=kept_recruitment_links(session, result) if session is not None else None,
     )
+    if session is not None:
+        from clauses.planning.invitees import invitee_flags
+
+        kept = [e.fixed_event_id for e in result.events if e.fixed_event_id is not None]
+        flags = invitee_flags(session, config, event_ids=kept) if kept else []
+        if flags:
+            text += "\n## Invitations à surveiller (événements approuvés)\n\n" + "".join(f"- {f.message_fr}\n" for f in flags)
     md.write_text(text, encoding="utf-8")
     png = gantt(result, trades, folder / f"plan-{plan.id}.png", title=f"Plan n° {plan.id} – découvertes métiers et POEC")
     return {"markdown": md, "gantt": png}
