@@ -85,3 +85,26 @@ def test_approved_events_short_of_invitees_are_flagged(db, config):
         assert f"n° {discovery.id} (Maçon, " in late[0].message_fr
         session.get(Event, discovery.id).target_invitations = 1
         assert invitee_flags(session, config, now=PLANNED_AT, event_ids=[discovery.id]) == []
+
+
+def test_plan_show_flags_approved_events_without_invitees(db, config, capsys):
+    import json
+
+    from clauses.cli import main
+
+    today = dt.date.today()
+    start = today + dt.timedelta(days=21 - today.weekday())
+    frame = pd.DataFrame([("macon", start + dt.timedelta(weeks=35), 6.0)], columns=["trade_key", "week_start", "people"])
+    with db.transaction() as session:
+        plan, _ = run_planning(session, config, frame, start=start, weeks=52, time_limit=10)
+        discoveries = sorted(e.id for e in plan.events if e.kind == "discovery")
+    assert main(["plan", "approve", str(plan.id)]) == 0
+    capsys.readouterr()
+    assert main(["plan", "show", str(plan.id), "--json"]) == 0
+    flags = json.loads(capsys.readouterr().out)["invitee_flags"]
+    assert sorted(f["event_id"] for f in flags) == discoveries
+    assert all(f["invited"] == 0 and f["can_still_invite"] for f in flags)
+    assert main(["plan", "show", str(plan.id)]) == 0
+    text = capsys.readouterr().out
+    assert "Invitations à surveiller :" in text and f"Découverte métiers n° {discoveries[0]} (Maçon, " in text
+    assert "aucune personne invitée" in text
