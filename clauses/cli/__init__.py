@@ -30,23 +30,30 @@ COMMAND_MODULES = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from clauses.cli.french_argparse import FrenchArgumentParser
+
+    parser = FrenchArgumentParser(
         prog="clauses",
-        description="Plan recruitment events for the social insertion clauses of public works.",
+        description="Planifier les événements de recrutement des clauses sociales d'insertion des marchés "
+        "publics de travaux : chantiers, prévisions, plan, invitations, présences, bilan.",
+        epilog="« clauses COMMANDE --help » décrit chaque commande. Codes de sortie : 0 réussite, "
+        "2 fichier, paramètre ou configuration à corriger, 1 erreur inattendue.",
     )
-    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="afficher aussi le journal de Prefect dans le terminal (il reste toujours dans l'exécution Prefect)",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE", title="commandes")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
     return parser
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print a machine-readable JSON summary")
+    parser.add_argument("--json", action="store_true", help="afficher un résumé JSON, lisible par un programme")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from clauses.errors import ClausesError
-
     # Prefect's local server can take a while to start on a busy 2-core machine, and it must not try
     # to send usage telemetry from a public-service network (it logs an error when it cannot).
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
@@ -54,29 +61,51 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    if not args.verbose and args.command != "serve":
+        # The terminal shows the command's own French summary or error; Prefect's run log (English,
+        # with tracebacks) stays whole in the Prefect run. Read when Prefect configures its logging.
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "ERROR")
     try:
+        return _run(args)
+    except BrokenPipeError:
+        # `clauses plan show | head`: the reader left; say nothing more (and let Python's final flush
+        # of stdout write nowhere instead of failing again).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell tool stopped by the pipe
+
+
+def _run(args: argparse.Namespace) -> int:
+    from clauses.config import load_config
+    from clauses.errors import ClausesError
+
+    try:
+        # Every command checks the configuration first: a mistake is reported with its file, key and
+        # reason before anything starts (no Prefect run, no half-done work).
+        load_config()
         summary: Summary = args.handler(args)
     except ClausesError as exc:
-        _report_error(args, exc, code=2)
+        _report_error(args, exc)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("interrompu", file=sys.stderr)
         return 130
     if getattr(args, "json", False):
         print(json.dumps(summary.data, ensure_ascii=False, indent=2, default=str))
     else:
         print(summary.text())
+    sys.stdout.flush()
     return 0 if summary.ok else 1
 
 
-def _report_error(args: argparse.Namespace, exc: Exception, code: int) -> None:
+def _report_error(args: argparse.Namespace, exc: Exception) -> None:
     if getattr(args, "json", False):
         data = {"ok": False, "error": str(exc)}
         problems = getattr(exc, "problems", None)
         if problems:
             data["problems"] = [p.as_dict() for p in problems]
         print(json.dumps(data, ensure_ascii=False, indent=2))
-    print(f"error: {exc}", file=sys.stderr)
+    print(f"erreur : {exc}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover
