@@ -53,3 +53,10 @@ def datetime_listed(moment: dt.datetime) -> str:
     weekday = format_datetime(aware, "EEEE", locale=LOCALE, tzinfo=PARIS)
     rest = format_datetime(aware, "MMMM y, H 'h' mm", locale=LOCALE, tzinfo=PARIS)
     return f"{weekday} {_day_of_month(aware)} {rest}"
+
+
+def percent(value: float) -> str:
+    """'12,3 %' (French decimal comma and the space before %)."""
+    from babel.numbers import format_percent
+
+    return format_percent(value, "#,##0.0 %", locale=LOCALE)

@@ -47,7 +47,7 @@ def test_import_normalises_and_keeps_names_as_given(db, config, tmp_path):
     assert zoe.can_be_contacted
     karim = people["Haddad"]
     assert karim.consent_date is None and not karim.can_be_contacted  # no consent: never invited
-    assert result.details["without recorded consent (cannot be invited)"] == 1
+    assert result.details["sans consentement enregistré (ne peuvent pas être invités)"] == 1
 
 
 def test_merge_rule_across_sources(db, config, tmp_path):
@@ -62,7 +62,7 @@ def test_merge_rule_across_sources(db, config, tmp_path):
     ]
     result = import_candidates_file(db, write(tmp_path, other, name="ml.csv"), config)
     assert (result.created, result.updated) == (1, 2)
-    assert result.details["merged with a candidate from another source"] == 2
+    assert result.details["fusionnés avec un candidat d'un autre partenaire"] == 2
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Candidate)) == 4
         assert session.scalar(select(func.count()).select_from(CandidateIdentity)) == 6

@@ -286,8 +286,8 @@ def import_candidates_file(
     result = IngestResult(
         kind="candidates", file=path.name, created=created, updated=updated + merged, unchanged=unchanged,
         rejected=len(rejected), problems=check.problems,
-        details={"merged with a candidate from another source": merged,
-                 "without recorded consent (cannot be invited)": sum(1 for r in records if r.consent_date is None)},
+        details={"fusionnés avec un candidat d'un autre partenaire": merged,
+                 "sans consentement enregistré (ne peuvent pas être invités)": sum(1 for r in records if r.consent_date is None)},
     )
     if len(rejected):
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -94,7 +94,7 @@ def event_lines(config: Config, event: Event, counts: Attendance) -> list[str]:
     )
     places = f"{event.capacity} place{'s' if event.capacity > 1 else ''}"
     detail = (
-        f"    {partners.get(event.partner_key, event.partner_key)}, {venue} · {places} · "
+        f"    partenaire : {partners.get(event.partner_key, event.partner_key)} · lieu : {venue} · {places} · "
         f"invités {counts.invited}, inscrits {counts.registered}, présents {counts.present}"
     )
     return [head, detail]

@@ -130,18 +130,18 @@ def read_decp(path: Path | str, config: Config, *, assume_clause: bool = False, 
         considerations = social_considerations(record)
         if considerations:
             if CLAUSE not in {normalise_key(c) for c in considerations}:
-                skipped["no social clause"] += 1
+                skipped["pas de clause sociale"] += 1
                 continue
         elif schema == "1.x" and assume_clause:
             if not cpv.startswith("45"):
-                skipped["not construction works (CPV outside division 45)"] += 1
+                skipped["pas un marché de travaux (CPV hors division 45)"] += 1
                 continue
         else:
-            skipped["no social clause" if schema == "2.x" else "no social-consideration field (1.x: use assume_clause)"] += 1
+            skipped["pas de clause sociale" if schema == "2.x" else "pas de champ considérations sociales (DECP 1.x : utiliser --decp-assume-clause)"] += 1
             continue
         place_ok, commune = in_territory(record.get("lieuExecution"), config)
         if not place_ok and not whole_country:
-            skipped["outside the territory"] += 1
+            skipped["hors du territoire"] += 1
             continue
         if commune is None:
             place = record.get("lieuExecution") or {}
@@ -170,7 +170,7 @@ def read_decp(path: Path | str, config: Config, *, assume_clause: bool = False, 
         previous = published.get(external_id)
         if previous is not None:
             # The same contract published again (real files have such repeats): keep the latest.
-            skipped["older publication of the same contract"] += 1
+            skipped["publication plus ancienne du même marché"] += 1
             if publication < previous[1]:
                 rows.pop()
                 continue
