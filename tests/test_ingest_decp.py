@@ -107,7 +107,7 @@ def test_uninferable_record_rejects_the_file_and_names_the_record(db, config, tm
         ingest_pipeline_file(db, path, config)
     [problem] = error.value.problems
     assert (problem.file, problem.row, problem.column) == ("decp.json", "R-99", "trade")
-    assert "trade cannot be inferred" in problem.reason
+    assert "métier impossible à déduire" in problem.reason
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Lot)) == 0
 
@@ -116,8 +116,8 @@ def test_altered_values_of_the_official_example_are_reported(config, tmp_path):
     path = write_json(tmp_path, decp_2x([record(montant=1e17), record(id="nc", dureeMois="NC")]))
     problems = read_pipeline(path, config).problems
     reasons = {(p.row, p.column): p.reason for p in problems}
-    assert "implausible amount" in reasons[("2026-0042", "amount_ht")]
-    assert "not a positive number of months: 'NC'" in reasons[("nc", "duration_months")]
+    assert "montant invraisemblable" in reasons[("2026-0042", "amount_ht")]
+    assert "pas un nombre de mois positif : 'NC'" in reasons[("nc", "duration_months")]
 
 
 def test_1x_files_need_the_explicit_option(config, tmp_path):
@@ -129,11 +129,11 @@ def test_1x_files_need_the_explicit_option(config, tmp_path):
 
 
 def test_not_a_decp_file(config, tmp_path):
-    with pytest.raises(InputError, match="not a DECP file"):
+    with pytest.raises(InputError, match="pas un fichier DECP"):
         read_pipeline(write_json(tmp_path, {"data": []}), config)
     broken = tmp_path / "broken.json"
     broken.write_text("{", encoding="utf-8")
-    with pytest.raises(InputError, match="broken.json: not valid JSON"):
+    with pytest.raises(InputError, match="broken.json : JSON invalide"):
         read_pipeline(broken, config)
 
 

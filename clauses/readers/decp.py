@@ -50,14 +50,14 @@ def load_records(path: Path) -> tuple[list[dict], str]:
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError([Problem(path.name, None, None, f"not valid JSON: {exc}")]) from exc
+        raise InputError([Problem(path.name, None, None, f"JSON invalide ({exc})")]) from exc
     marches = data.get("marches") if isinstance(data, dict) else None
     if isinstance(marches, dict) and isinstance(marches.get("marche"), list):
         return marches["marche"], "2.x"
     if isinstance(marches, list):
         return marches, "1.x"
     raise InputError(
-        [Problem(path.name, None, "marches", 'not a DECP file: expected {"marches": {"marche": [...]}} (2.x) or {"marches": [...]} (1.x)')]
+        [Problem(path.name, None, "marches", 'pas un fichier DECP : {"marches": {"marche": [...]}} (2.x) ou {"marches": [...]} (1.x) attendu')]
     )
 
 
@@ -112,7 +112,7 @@ def _text(value: object) -> str:
 def read_decp(path: Path | str, config: Config, *, assume_clause: bool = False, whole_country: bool = False) -> DecpRows:
     path = Path(path)
     if not path.exists():
-        raise InputError([Problem(path.name, None, None, "file not found")])
+        raise InputError([Problem(path.name, None, None, "fichier introuvable")])
     records, schema = load_records(path)
     inferrer = TradeInferrer(config.trades)
     skipped: Counter[str] = Counter()
@@ -123,7 +123,7 @@ def read_decp(path: Path | str, config: Config, *, assume_clause: bool = False, 
     published: dict[str, tuple[int, str]] = {}  # lot id -> (row position, publication date)
     for index, record in enumerate(records):
         if not isinstance(record, dict):
-            problems.append(Problem(path.name, f"#{index + 1}", None, "a record is not a JSON object"))
+            problems.append(Problem(path.name, f"#{index + 1}", None, "un enregistrement n'est pas un objet JSON"))
             continue
         record_id = _text(record.get("id")) or f"#{index + 1}"
         cpv = cpv_digits(_text(record.get("codeCPV")))
@@ -182,7 +182,7 @@ def read_decp(path: Path | str, config: Config, *, assume_clause: bool = False, 
             labels.append(record_id)
         published[external_id] = (position, publication)
         if inference.trade is None:
-            row_problems.append((position, "trade", f"trade cannot be inferred: {inference.reason}"))
+            row_problems.append((position, "trade", f"métier impossible à déduire : {inference.reason}"))
     frame = pd.DataFrame(rows, columns=[
         "operation_id", "operation", "contracting_authority", "commune", "lot_id", "lot", "trade",
         "amount_ht", "start", "duration_months", "status",
