@@ -59,5 +59,5 @@ def test_missing_file_and_broken_yaml(config_copy):
         load_config(config_copy)
     shutil.copy(PROJECT_ROOT / "config" / "messaging.yaml", config_copy / "messaging.yaml")
     (config_copy / "territory.yaml").write_text("name: [unclosed\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"territory.yaml : YAML invalide \(ligne 1, colonne"):
+    with pytest.raises(ConfigError, match=r"territory.yaml : YAML invalide \(ligne 2, colonne 1"):
         load_config(config_copy)

@@ -8,10 +8,12 @@ failure, 2 bad input or configuration (the message says what to do next).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 from clauses.cli.summary import Summary
@@ -61,18 +63,34 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not args.verbose and args.command != "serve":
-        # The terminal shows the command's own French summary or error; Prefect's run log (English,
-        # with tracebacks) stays whole in the Prefect run. Read when Prefect configures its logging.
-        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "ERROR")
+    # The terminal shows the command's own French summary or error; Prefect's run log (English,
+    # with tracebacks) stays whole in the Prefect run. Prefect reads this when it sets up its logging
+    # (on import, which the commands do lazily); ``clauses serve`` keeps Prefect's log on the console.
+    quiet = {} if args.verbose or args.command == "serve" else {CONSOLE_LEVEL: "ERROR"}
     try:
-        return _run(args)
+        with _environment(quiet):
+            return _run(args)
     except BrokenPipeError:
         # `clauses plan show | head`: the reader left; say nothing more (and let Python's final flush
         # of stdout write nowhere instead of failing again).
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141  # 128 + SIGPIPE, as a shell tool stopped by the pipe
+
+
+CONSOLE_LEVEL = "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]):
+    """Set these environment variables (unless already set) for the command, then restore them."""
+    added = [name for name in values if name not in os.environ]
+    os.environ.update({name: values[name] for name in added})
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -90,6 +108,13 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("interrompu", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        raise
+    except Exception:  # a bug: its traceback helps whoever fixes it, the last line says what happened
+        traceback.print_exc()
+        print("erreur inattendue : ce n'est pas une erreur de saisie ; transmettre le message ci-dessus "
+              "à l'équipe technique (le journal complet est dans l'exécution Prefect)", file=sys.stderr)
+        return 1
     if getattr(args, "json", False):
         print(json.dumps(summary.data, ensure_ascii=False, indent=2, default=str))
     else:

@@ -145,7 +145,7 @@ def validate_candidates(path: Path | str, config: Config, *, default_source: str
             try:
                 email = validate_email(raw_email, check_deliverability=False).normalized.lower()
             except EmailNotValidError as exc:
-                check.flag_position(pos, "email", f"adresse e-mail invalide ({exc})")
+                check.flag_position(pos, "email", f"adresse e-mail invalide : {exc}")
         phone = None
         raw_phone = col("phone").iloc[pos]
         if raw_phone:

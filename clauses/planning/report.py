@@ -26,6 +26,22 @@ def _coverage_proof(result: PlanResult, gap: str) -> str:
             f"(écart {gap})")
 
 
+def rates_fr(rates: dict) -> str:
+    """'Invités → présents 5,9 % (observé) ; Présents → retenus 50,0 % (configuration) ; …' from the
+    planner's rates and their ``source`` ("configuration" or "observed: name, name")."""
+    from clauses.reporting.report import RATE_LABELS
+
+    source = str(rates.get("source", ""))
+    observed = {n.strip() for n in source.partition(":")[2].split(",")} if source.startswith("observed") else set()
+    parts = [
+        f"{label} {format_percent(rates[name], '#,##0.0 %', locale='fr_FR')} "
+        f"({'observé' if name in observed else 'configuration'})"
+        for name, label in RATE_LABELS.items()
+        if isinstance(rates.get(name), (int, float))
+    ]
+    return " ; ".join(parts) or "–"
+
+
 def _d(moment) -> str:
     return format_date(moment.astimezone(PARIS).date(), "d MMM y", locale="fr_FR")
 
@@ -54,7 +70,7 @@ def markdown(
         f"au mieux atteignable compte tenu des délais : {result.upper_bound}",
         f"- Événements proposés : {result.counts().get('poec', 0)} cohortes POEC, "
         f"{result.counts().get('discovery', 0)} découvertes métiers",
-        f"- Taux de conversion : {result.rates.get('source', '')}",
+        f"- Taux de conversion : {rates_fr(result.rates)}",
         "",
         "## Couverture par métier",
         "",
