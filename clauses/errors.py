@@ -21,10 +21,10 @@ class Problem:
     def __str__(self) -> str:
         where = [self.file]
         if self.row is not None:
-            where.append(f"row {self.row}" if isinstance(self.row, int) else f"record {self.row}")
+            where.append(f"ligne {self.row}" if isinstance(self.row, int) else f"enregistrement {self.row}")
         if self.column:
-            where.append(f"column {self.column!r}")
-        return f"{', '.join(where)}: {self.reason}"
+            where.append(f"colonne « {self.column} »")
+        return f"{', '.join(where)} : {self.reason}"
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -37,8 +37,9 @@ class InputError(ClausesError):
         self.problems = problems
         self.hint = hint
         shown = "\n  ".join(str(p) for p in problems[:50])
-        more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
-        message = f"{len(problems)} problem(s), nothing was changed:\n  {shown}{more}"
+        more = f"\n  … et {len(problems) - 50} autre(s)" if len(problems) > 50 else ""
+        count = f"{len(problems)} problème" + ("s" if len(problems) > 1 else "")
+        message = f"{count}, rien n'a été modifié :\n  {shown}{more}"
         if hint:
             message += f"\n{hint}"
         super().__init__(message)

@@ -37,3 +37,26 @@ def date_long(moment: dt.datetime) -> str:
 def time_of_day(moment: dt.datetime) -> str:
     """'9 h 00'."""
     return format_datetime(_aware(moment), "H 'h' mm", locale=LOCALE, tzinfo=PARIS)
+
+
+def _day_of_month(moment: dt.datetime) -> str:
+    """'1er' on the first of the month, the number otherwise (French usage)."""
+    day = _aware(moment).astimezone(PARIS).day
+    return "1er" if day == 1 else str(day)
+
+
+@lru_cache(maxsize=1024)
+def datetime_listed(moment: dt.datetime) -> str:
+    """'lundi 7 décembre 2026, 9 h 00': an event in a list (``clauses plan show``). ``clauses plan
+    move`` reads this form back (``clauses.planning.edits.parse_when``)."""
+    aware = _aware(moment)
+    weekday = format_datetime(aware, "EEEE", locale=LOCALE, tzinfo=PARIS)
+    rest = format_datetime(aware, "MMMM y, H 'h' mm", locale=LOCALE, tzinfo=PARIS)
+    return f"{weekday} {_day_of_month(aware)} {rest}"
+
+
+def percent(value: float) -> str:
+    """'12,3 %' (French decimal comma and the space before %)."""
+    from babel.numbers import format_percent
+
+    return format_percent(value, "#,##0.0 %", locale=LOCALE)

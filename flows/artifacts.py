@@ -42,7 +42,7 @@ def publish_ingest_result(result: IngestResult, *, key: str, title: str, show_pr
     if result.skipped:
         lines += ["", "Non retenus :", ""] + [f"- {reason} : {count}" for reason, count in sorted(result.skipped.items())]
     if result.details:
-        lines += [""] + [f"- {key_}: {value}" for key_, value in result.details.items()]
+        lines += [""] + [f"- {key_} : {value}" for key_, value in result.details.items()]
     if result.problems:
         lines += ["", f"## Problèmes ({len(result.problems)})", "", "| ligne | colonne | motif |", "|---|---|---|"]
         for problem in result.problems[:MAX_PROBLEMS_SHOWN]:

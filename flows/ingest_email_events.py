@@ -94,5 +94,5 @@ def ingest_email_events(paths: list[str] | None = None, skip_invalid: bool = Fal
     create_markdown_artifact(markdown=_markdown(summary), key="email-events", description="Événements email SendGrid")
     if summary["rejected_files"]:
         problems = [Problem(item["file"], None, None, reason) for item in summary["rejected_files"] for reason in item["reasons"]]
-        raise InputError(problems, hint="Signed batches that fail are parked in the spool's rejected/ folder.")
+        raise InputError(problems, hint="Les lots signés refusés sont mis de côté dans le dossier rejected/ de l'attente.")
     return summary

@@ -29,7 +29,7 @@ def pipeline_files(path: Path) -> list[Path]:
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in PIPELINE_SUFFIXES and not p.name.startswith("."))
         return files
     if not path.exists():
-        raise InputError([Problem(path.name, None, None, "file or folder not found")])
+        raise InputError([Problem(path.name, None, None, "fichier ou dossier introuvable")])
     return [path]
 
 
@@ -84,5 +84,5 @@ def ingest_pipeline(
         raise refused[0][1]
     if refused:
         names = ", ".join(name for name, _ in refused)
-        raise ClausesError(f"{len(refused)} file(s) refused, nothing changed for them: {names}; the others were ingested.\n" + "\n".join(str(exc) for _, exc in refused))
+        raise ClausesError(f"{len(refused)} fichier(s) refusé(s), rien n'a changé pour eux : {names} ; les autres ont été chargés.\n" + "\n".join(str(exc) for _, exc in refused))
     return results

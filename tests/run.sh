@@ -22,8 +22,12 @@ if [ -z "$PG_BIN" ]; then
   exit 0
 fi
 
-# A throw-away PostgreSQL cluster on loopback, owned by an unprivileged user, removed at exit.
-PG_PORT=${CLAUSES_TEST_PG_PORT:-55432}
+# A throw-away PostgreSQL cluster on loopback, owned by an unprivileged user, removed at exit, on a
+# port nobody uses (the system asks for one), unless CLAUSES_TEST_PG_PORT says which.
+free_port() {
+  .venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+PG_PORT=${CLAUSES_TEST_PG_PORT:-$(free_port)}
 PG_DIR=$(mktemp -d /tmp/clauses-pg.XXXXXX)
 as_pg() {
   if [ "$(id -u)" = 0 ]; then
@@ -36,8 +40,13 @@ as_pg() {
 cleanup() { as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PG_DIR"; }
 trap cleanup EXIT
 as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
-as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
-  -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c full_page_writes=off" start >/dev/null
+if ! as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
+  -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c full_page_writes=off" start >/dev/null; then
+  # The clean-up at exit removes the log: show it first, it says why.
+  echo "== PostgreSQL did not start on port $PG_PORT; its log ($PG_DIR/server.log):" >&2
+  cat "$PG_DIR/server.log" >&2 || true
+  exit 1
+fi
 
 # The deployment smoke test (a real Prefect server and worker) already ran above; it does not
 # depend on the database engine beyond what the rest of the suite covers.

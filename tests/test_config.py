@@ -36,28 +36,28 @@ def test_invalid_value_names_file_and_key(config_copy):
         load_config(config_copy)
     message = str(error.value)
     assert "trades.yaml" in message
-    assert "trades[9].labour_share" in message
+    assert "trades[9].labour_share : doit être inférieur ou égal à 1 (valeur lue : 7.0)" in message
 
 
 def test_unknown_key_is_an_error_not_ignored(config_copy):
     path = config_copy / "outreach.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "\nmax_mesages_per_week: 2\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"outreach.yaml: max_mesages_per_week"):
+    with pytest.raises(ConfigError, match=r"outreach.yaml : max_mesages_per_week : clé inconnue"):
         load_config(config_copy)
 
 
 def test_partner_pointing_at_unknown_trade_is_refused(config_copy):
     path = config_copy / "partners.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("trades: [macon_vrd,", "trades: [soudeur, macon_vrd,", 1), encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"partners.yaml: partners\[2\].trades: unknown trade 'soudeur'"):
+    with pytest.raises(ConfigError, match=r"partners.yaml : partners\[2\].trades : métier inconnu 'soudeur'"):
         load_config(config_copy)
 
 
 def test_missing_file_and_broken_yaml(config_copy):
     (config_copy / "messaging.yaml").unlink()
-    with pytest.raises(ConfigError, match="messaging.yaml: configuration file not found"):
+    with pytest.raises(ConfigError, match="messaging.yaml : fichier de configuration introuvable"):
         load_config(config_copy)
     shutil.copy(PROJECT_ROOT / "config" / "messaging.yaml", config_copy / "messaging.yaml")
     (config_copy / "territory.yaml").write_text("name: [unclosed\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="territory.yaml: not valid YAML"):
+    with pytest.raises(ConfigError, match=r"territory.yaml : YAML invalide \(ligne 2, colonne 1"):
         load_config(config_copy)

@@ -17,7 +17,7 @@ def record_with(error: BaseException) -> logging.LogRecord:
 
 def test_console_leaves_out_input_problems_but_not_crashes():
     keep = InputProblemFilter().filter
-    assert not keep(record_with(ClausesError("unknown trade 'x'")))
+    assert not keep(record_with(ClausesError("métier inconnu 'x'")))
     assert not keep(record_with(InputError([])))
     assert keep(record_with(ZeroDivisionError("a real bug")))
     assert keep(logging.LogRecord("prefect", logging.INFO, __file__, 1, "Finished in state Failed", None, None))

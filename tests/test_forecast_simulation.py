@@ -185,11 +185,11 @@ def test_filters(config):
     [
         (dict(horizon_weeks=0), "horizon"),
         (dict(horizon_weeks=-3), "horizon"),
-        (dict(scenarios=0), "scenarios"),
-        (dict(period="day"), "period"),
-        (dict(trades=("astronaute",)), "unknown trade"),
-        (dict(communes=("Paris",)), "unknown commune"),
-        (dict(as_of=dt.date(2040, 1, 1)), "ended before the as-of date"),
+        (dict(scenarios=0), "scénarios"),
+        (dict(period="day"), "période"),
+        (dict(trades=("astronaute",)), "métier\\(s\\) inconnu\\(s\\)"),
+        (dict(communes=("Paris",)), "commune\\(s\\) inconnue\\(s\\)"),
+        (dict(as_of=dt.date(2040, 1, 1)), "fini\\(s\\) avant cette date"),
     ],
 )
 def test_bad_input_gives_a_clear_error(config, change, message):
@@ -198,7 +198,7 @@ def test_bad_input_gives_a_clear_error(config, change, message):
 
 
 def test_empty_pipeline_is_an_error(config):
-    with pytest.raises(ForecastError, match="pipeline is empty"):
+    with pytest.raises(ForecastError, match="aucun chantier"):
         run_forecast(frame(), config, params())
 
 

@@ -55,7 +55,7 @@ def test_snapshots_are_kept_compared_and_loaded(db, config):
 
 def test_load_snapshot_without_any_is_a_clear_error(db):
     with db.transaction() as session:
-        with pytest.raises(ForecastError, match="no forecast snapshot"):
+        with pytest.raises(ForecastError, match="aucune prévision enregistrée"):
             load_snapshot(session)
-        with pytest.raises(ForecastError, match="not found"):
+        with pytest.raises(ForecastError, match="n.existe pas"):
             load_snapshot(session, 12345)

@@ -125,7 +125,7 @@ def test_registration_list_without_status_column_uses_the_default(db, ids, tmp_p
     text = f"Événement;Identifiant candidat\n{ids['event']};{ids['alice']}\n{ids['event']};{ids['bruno']}\n"
     outcome = at.record_attendance(db, write(tmp_path, text), default_status="inscrit", now=NOW)
     assert outcome.statuses == {"registered": 2}
-    with pytest.raises(InputError, match="missing required column"):
+    with pytest.raises(InputError, match="colonne obligatoire absente"):
         at.record_attendance(db, write(tmp_path, text, name="b.csv"), now=NOW)
 
 
@@ -172,7 +172,7 @@ def test_every_bad_line_is_reported_and_nothing_changes(db, ids, tmp_path):
         ("presences.csv", 13, "Identifiant candidat"),
         ("presences.csv", 14, "Statut"),
     ]
-    assert "cannot go from 'attended' to 'registered'" in caught.value.problems[-1].reason
+    assert "ne peut pas passer de « présent » à « inscrit »" in caught.value.problems[-1].reason
     # No personal data in the reasons.
     assert not any("example.org" in p.reason for p in caught.value.problems)
     assert snapshot(db) == before
@@ -190,7 +190,7 @@ def test_skip_invalid_loads_the_valid_lines_and_writes_the_rejects(db, ids, tmp_
     with open(outcome.rejects_file, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle, delimiter=";"))
     assert rows[0] == ["ligne", "Événement", "Identifiant candidat", "Statut", "motif"]
-    assert rows[1][0] == "3" and rows[1][3].startswith("'=HYPERLINK") and "unknown status" in rows[1][4]
+    assert rows[1][0] == "3" and rows[1][3].startswith("'=HYPERLINK") and "statut inconnu" in rows[1][4]
 
 
 def test_anonymised_candidate_and_ambiguous_address_are_problems(db, ids, tmp_path):
@@ -205,13 +205,13 @@ def test_anonymised_candidate_and_ambiguous_address_are_problems(db, ids, tmp_pa
     with pytest.raises(InputError) as caught:
         at.record_attendance(db, write(tmp_path, text), now=NOW)
     reasons = [(p.row, p.reason) for p in caught.value.problems]
-    assert reasons == [(2, f"candidate {ids['alice']} was anonymised"),
-                       (3, "2 candidates have this address: give the candidate id")]
+    assert reasons == [(2, f"le candidat n° {ids['alice']} a été anonymisé"),
+                       (3, "2 candidats ont cette adresse : donner le numéro du candidat")]
 
 
 def test_partner_identifier_with_default_source(db, ids, tmp_path):
     text = f"Événement;Identifiant source;Statut\n{ids['event']};FT-0042;absent\n"
-    with pytest.raises(InputError, match="needs its source"):
+    with pytest.raises(InputError, match="a besoin de sa source"):
         at.record_attendance(db, write(tmp_path, text), now=NOW)
     outcome = at.record_attendance(db, write(tmp_path, text, name="b.csv"), default_source="france_travail", now=NOW)
     assert outcome.created == 1

@@ -57,12 +57,12 @@ def test_valid_signature_passes_and_matches_sendgrid_helper(signer):
 @pytest.mark.parametrize(
     "change, reason",
     [
-        ({"signature": None}, "unsigned"),
-        ({"timestamp": None}, "unsigned"),
-        ({"body": '[{"event": "bounce"}]'}, "does not match"),  # tampered body
-        ({"timestamp": "124"}, "does not match"),  # replayed with another timestamp
+        ({"signature": None}, "non signé"),
+        ({"timestamp": None}, "non signé"),
+        ({"body": '[{"event": "bounce"}]'}, "ne correspond pas"),  # tampered body
+        ({"timestamp": "124"}, "ne correspond pas"),  # replayed with another timestamp
         ({"signature": "not base64 !!"}, "base64"),
-        ({"signature": "AAAA"}, "does not match"),  # base64 but not a DER signature
+        ({"signature": "AAAA"}, "ne correspond pas"),  # base64 but not a DER signature
     ],
 )
 def test_unsigned_forged_and_tampered_payloads_are_rejected(signer, change, reason):
@@ -76,7 +76,7 @@ def test_unsigned_forged_and_tampered_payloads_are_rejected(signer, change, reas
 def test_signature_of_another_key_is_rejected(signer):
     body = json.dumps([sg_event("delivered", "e1")])
     forger = Signer()
-    with pytest.raises(ee.SignatureError, match="does not match"):
+    with pytest.raises(ee.SignatureError, match="ne correspond pas"):
         ee.verify_signature(body, forger.sign(body, "1"), "1", signer.public_key)
 
 
@@ -95,7 +95,7 @@ def test_public_key_from_environment_overrides_config_and_pem_is_accepted(signer
 def test_missing_or_broken_public_key_is_a_clear_error():
     with pytest.raises(ClausesError, match="SENDGRID_WEBHOOK_PUBLIC_KEY"):
         ee.resolve_public_key(EventWebhookSettings(), {})
-    with pytest.raises(ClausesError, match="cannot be read"):
+    with pytest.raises(ClausesError, match="est illisible"):
         ee.load_public_key("bm90IGEga2V5")
 
 
@@ -124,8 +124,8 @@ def test_parse_keeps_no_address_in_details_and_reports_bad_events():
 
 
 def test_body_not_a_json_array_is_one_problem():
-    assert ee.parse_events("{}", "f.json")[1][0].reason.startswith("the body is not a JSON array")
-    assert ee.parse_events("[{", "f.json")[1][0].reason.startswith("the body is not JSON")
+    assert ee.parse_events("{}", "f.json")[1][0].reason.startswith("le contenu n'est pas une liste JSON")
+    assert ee.parse_events("[{", "f.json")[1][0].reason.startswith("le contenu n'est pas du JSON")
 
 
 # --- effects ----------------------------------------------------------------------------------------
@@ -287,10 +287,10 @@ def test_forged_file_is_rejected_whole_and_nothing_changes(db, signer, tmp_path,
     path = tmp_path / "forged.json"
     path.write_text(json.dumps(envelope))
     outcome = ee.ingest_envelope_file(db, path, signer.public_key)
-    assert not outcome.accepted and "forged or altered" in outcome.problems[0].reason
+    assert not outcome.accepted and "falsifié ou modifié" in outcome.problems[0].reason
     bare = tmp_path / "bare.json"
     bare.write_text(json.dumps([sg_event("bounce", "e1", message="m-alice")]))
-    assert "unsigned" in ee.ingest_envelope_file(db, bare, signer.public_key).problems[0].reason
+    assert "non signé" in ee.ingest_envelope_file(db, bare, signer.public_key).problems[0].reason
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(EmailEvent)) == 0
     assert not candidate(db, ids["alice"]).opted_out

@@ -54,7 +54,7 @@ def test_ingest_email_events_flow_drains_the_spool(db, config, monkeypatch):
     forged["body"] = forged["body"].replace("m-bruno", "m-alice")
     ee.write_envelope(spool, forged)
     ee.write_envelope(spool, signer.envelope([sg_event("open", "e5", message="m-bruno")]))
-    with pytest.raises(InputError, match="forged or altered"):
+    with pytest.raises(InputError, match="falsifié ou modifié"):
         ingest_email_events()
     assert [p.parent.name for p in spool.rglob("*.json")] == ["rejected"]
     with db.transaction() as session:

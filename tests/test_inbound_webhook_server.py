@@ -106,8 +106,8 @@ def test_cli_serve_runs_the_receiver_until_interrupted(signer, tmp_path):
                                cwd=PROJECT_ROOT, preexec_fn=default_sigint)
     try:
         first = process.stderr.readline()
-        assert first.startswith("listening on http://127.0.0.1:"), first + process.stderr.read()
-        url = first.split()[2]
+        assert first.startswith("à l'écoute sur http://127.0.0.1:"), first  # (reading more would wait for the end)
+        url = first.split()[3]
         body = json.dumps([sg_event("delivered", "e1")])
         assert post(url, body.encode(), signed(signer, body))[0] == 200
         assert post(url, body.encode())[0] == 401

@@ -47,7 +47,7 @@ def test_import_normalises_and_keeps_names_as_given(db, config, tmp_path):
     assert zoe.can_be_contacted
     karim = people["Haddad"]
     assert karim.consent_date is None and not karim.can_be_contacted  # no consent: never invited
-    assert result.details["without recorded consent (cannot be invited)"] == 1
+    assert result.details["sans consentement enregistré (ne peuvent pas être invités)"] == 1
 
 
 def test_merge_rule_across_sources(db, config, tmp_path):
@@ -62,7 +62,7 @@ def test_merge_rule_across_sources(db, config, tmp_path):
     ]
     result = import_candidates_file(db, write(tmp_path, other, name="ml.csv"), config)
     assert (result.created, result.updated) == (1, 2)
-    assert result.details["merged with a candidate from another source"] == 2
+    assert result.details["fusionnés avec un candidat d'un autre partenaire"] == 2
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Candidate)) == 4
         assert session.scalar(select(func.count()).select_from(CandidateIdentity)) == 6
@@ -90,14 +90,14 @@ def test_reimport_is_unchanged_and_never_clears_an_opt_out(db, config, tmp_path)
 @pytest.mark.parametrize(
     "row,column,reason",
     [
-        (ROWS[0].replace("Zoe.Lefevre@Example.org", "zoe.lefevre@"), "Courriel", "invalid email address"),
+        (ROWS[0].replace("Zoe.Lefevre@Example.org", "zoe.lefevre@"), "Courriel", "adresse e-mail invalide"),
         (ROWS[0].replace("06 39 98 00 01", "12"), "Téléphone", "invalid phone number"),
-        (ROWS[0].replace("Maçon, F1606", "Maçon, Soudeur"), "Métiers", "unknown trade 'Soudeur'"),
-        (ROWS[0].replace("DELD, RSA", "DELD, riche"), "Critères d'éligibilité", "unknown eligibility criterion 'riche'"),
-        (ROWS[0].replace("12/09/2026", "hier"), "Date de consentement", "unparseable date"),
-        (ROWS[0].replace(";oui;", ";bof;"), "Résident QPV", "expected oui or non"),
-        (ROWS[0].replace(";Zoé;", ";;"), "Prénom", "missing value"),
-        (ROWS[1].replace("FT-2", "FT-1"), "Identifiant source", "duplicate source id for the same source (first at row 2)"),
+        (ROWS[0].replace("Maçon, F1606", "Maçon, Soudeur"), "Métiers", "métier inconnu 'Soudeur'"),
+        (ROWS[0].replace("DELD, RSA", "DELD, riche"), "Critères d'éligibilité", "critère d'éligibilité inconnu 'riche'"),
+        (ROWS[0].replace("12/09/2026", "hier"), "Date de consentement", "date illisible"),
+        (ROWS[0].replace(";oui;", ";bof;"), "Résident QPV", "oui ou non attendu"),
+        (ROWS[0].replace(";Zoé;", ";;"), "Prénom", "valeur manquante"),
+        (ROWS[1].replace("FT-2", "FT-1"), "Identifiant source", "identifiant en double pour le même partenaire (déjà vu ligne 2)"),
     ],
 )
 def test_bad_rows_are_named_and_nothing_is_written(db, config, tmp_path, row, column, reason):
@@ -114,7 +114,7 @@ def test_source_from_the_command_line_when_the_file_has_none(db, config, tmp_pat
     header = HEADER.replace("Source;", "", 1)
     path = tmp_path / "ft.csv"
     path.write_text(header + "\n" + ROWS[1].split(";", 1)[1] + "\n", encoding="utf-8")
-    with pytest.raises(InputError, match="missing required column: source"):
+    with pytest.raises(InputError, match="colonne obligatoire absente : source"):
         import_candidates_file(db, path, config)
     result = import_candidates_file(db, path, config, default_source="France Travail")
     assert result.created == 1

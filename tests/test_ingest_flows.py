@@ -39,7 +39,7 @@ def test_sample_pipeline_through_the_flow_twice(db, tmp_path):
 def test_refused_file_fails_the_flow_and_says_why(db, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("Identifiant lot;Opération;Métier;Montant HT;Date de début;Durée (mois);Statut\nL1;Op;Soudeur;10;01/01/2027;2;prévu\n", encoding="utf-8")
-    with pytest.raises(InputError, match="unknown trade 'Soudeur'"):
+    with pytest.raises(InputError, match="métier inconnu 'Soudeur'"):
         ingest_pipeline(path=str(bad))
     assert "Soudeur" in latest_artifact("pipeline-ingestion")
 
@@ -66,11 +66,11 @@ def test_command_line_json_summary_and_exit_codes(db, tmp_path, capsys):
     bad.write_text("Métier;Statut\nmaçon;prévu\n", encoding="utf-8")
     assert main(["ingest", "pipeline", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert "bad.csv, row 1, column 'lot_id': missing required column" in err
+    assert "bad.csv, ligne 1, colonne « lot_id » : colonne obligatoire absente" in err
 
     assert main(["ingest", "candidates", str(write_candidates(tmp_path, count=10))]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Candidates imported") and "created 10" in out
+    assert out.startswith("Candidats importés") and "10 créé(s)" in out
 
 
 def test_every_subcommand_has_help(capsys):
@@ -83,4 +83,4 @@ def test_every_subcommand_has_help(capsys):
         with pytest.raises(SystemExit) as exit_:
             main([name, "--help"])
         assert exit_.value.code == 0
-    assert "usage: clauses" in capsys.readouterr().out
+    assert "utilisation : clauses" in capsys.readouterr().out

@@ -117,15 +117,15 @@ def test_reingesting_changes_nothing_and_a_corrected_file_updates_the_changed_lo
 
 
 BAD_CASES = [
-    ("unknown trade", GOOD_ROWS[0].replace(";F1703;", ";Soudeur;"), "Métier", "unknown trade 'Soudeur'"),
-    ("unparseable date", GOOD_ROWS[0].replace("02/03/2026", "2 mars 2026"), "Date de début", "unparseable date '2 mars 2026'"),
-    ("end before start", GOOD_ROWS[1].replace("2027-02-26", "2026-01-01"), "Date de fin", "end 01/01/2026 is before start 01/09/2026"),
-    ("negative amount", GOOD_ROWS[0].replace("1\u00a0000\u00a0000,00", "-5"), "Montant HT", "negative amount"),
-    ("not a number", GOOD_ROWS[0].replace("1\u00a0000\u00a0000,00", "beaucoup"), "Montant HT", "not a number: 'beaucoup'"),
-    ("unknown status", GOOD_ROWS[0].replace(";attribué;", ";gagné;"), "Statut", "unknown status 'gagné'"),
-    ("bad rate", GOOD_ROWS[2].replace(";10 %;", ";150 %;"), "Taux d'insertion", "not a rate between 0 and 100 %"),
-    ("no end nor duration", GOOD_ROWS[0].replace(";;12;", ";;;"), "Date de fin", "an end date or a duration in months is needed"),
-    ("missing lot id", GOOD_ROWS[0].replace(";G-01;", ";;"), "Identifiant lot", "missing value"),
+    ("métier inconnu", GOOD_ROWS[0].replace(";F1703;", ";Soudeur;"), "Métier", "métier inconnu 'Soudeur'"),
+    ("date illisible", GOOD_ROWS[0].replace("02/03/2026", "2 mars 2026"), "Date de début", "date illisible '2 mars 2026'"),
+    ("end before start", GOOD_ROWS[1].replace("2027-02-26", "2026-01-01"), "Date de fin", "la fin (01/01/2026) précède le début (01/09/2026)"),
+    ("negative amount", GOOD_ROWS[0].replace("1\u00a0000\u00a0000,00", "-5"), "Montant HT", "montant négatif"),
+    ("not a number", GOOD_ROWS[0].replace("1\u00a0000\u00a0000,00", "beaucoup"), "Montant HT", "pas un nombre : 'beaucoup'"),
+    ("unknown status", GOOD_ROWS[0].replace(";attribué;", ";gagné;"), "Statut", "statut inconnu 'gagné'"),
+    ("bad rate", GOOD_ROWS[2].replace(";10 %;", ";150 %;"), "Taux d'insertion", "pas un taux entre 0 et 100 %"),
+    ("no end nor duration", GOOD_ROWS[0].replace(";;12;", ";;;"), "Date de fin", "il faut une date de fin ou une durée en mois"),
+    ("missing lot id", GOOD_ROWS[0].replace(";G-01;", ";;"), "Identifiant lot", "valeur manquante"),
 ]
 
 
@@ -145,9 +145,9 @@ def test_each_bad_cell_is_named_and_nothing_is_written(db, config, tmp_path, lab
 
 def test_duplicate_lot_id_and_missing_column(config, tmp_path):
     validated = read_pipeline(write(tmp_path, [GOOD_ROWS[0], GOOD_ROWS[0]]), config)
-    assert [str(p) for p in validated.problems] == ["pipeline.csv, row 3, column 'Identifiant lot': duplicate lot id 'G-01' (first seen at row 2)"]
+    assert [str(p) for p in validated.problems] == ["pipeline.csv, ligne 3, colonne « Identifiant lot » : identifiant de lot 'G-01' en double (déjà vu ligne 2)"]
     header = HEADER.replace("Métier;", "Corps d'état;")
-    with pytest.raises(InputError, match=r"column 'trade': missing required column: trade \(Métier\)"):
+    with pytest.raises(InputError, match=r"colonne « trade » : colonne obligatoire absente : trade \(Métier\)"):
         read_pipeline(write(tmp_path, GOOD_ROWS, header=header), config)
 
 
@@ -159,7 +159,7 @@ def test_skip_invalid_loads_valid_rows_and_writes_safe_rejects(db, config, tmp_p
     rejects = pd.read_csv(result.rejects_file, sep=";", dtype=str, encoding="utf-8-sig")
     assert rejects["row"].tolist() == ["3"]
     assert rejects["lot"].iloc[0].startswith("'=")  # never run as a formula
-    assert "unknown trade 'Soudeur'" in rejects["reasons"].iloc[0]
+    assert "métier inconnu 'Soudeur'" in rejects["reasons"].iloc[0]
 
 
 def problems_of(config, tmp_path, rows):
@@ -171,7 +171,7 @@ def test_impossible_dates_are_refused_and_leap_days_accepted(config, tmp_path):
     impossible = GOOD_ROWS[2].replace("01/01/2027", "31/02/2026")
     validated = read_pipeline(write(tmp_path, [leap, impossible]), config)
     assert [str(p) for p in validated.problems] == [
-        "pipeline.csv, row 3, column 'Date de début': unparseable date '31/02/2026': expected dd/mm/yyyy or yyyy-mm-dd, years 1900–2199"
+        "pipeline.csv, ligne 3, colonne « Date de début » : date illisible '31/02/2026' : jj/mm/aaaa ou aaaa-mm-jj attendu, années 1900 à 2199"
     ]
     assert validated.lots["start"].dt.date.tolist() == [dt.date(2028, 2, 29)]
     assert validated.lots["end"].dt.date.tolist() == [dt.date(2029, 2, 27)]  # 12 months later, the day before
@@ -192,12 +192,12 @@ def test_typed_cells_with_surrounding_spaces_are_read_and_quoted_as_written(conf
     validated = read_pipeline(write(tmp_path, [";".join(row), ";".join(bad)]), config)
     lot = validated.lots.iloc[0]
     assert (lot["amount_ht"], lot["end"].date(), lot["insertion_rate"], lot["award_probability"]) == (1_000_000.0, dt.date(2027, 3, 1), 0.05, 0.5)
-    assert [(p.row, p.column, p.reason) for p in validated.problems] == [(3, "Montant HT", "not a number: ' douze '")]
+    assert [(p.row, p.column, p.reason) for p in validated.problems] == [(3, "Montant HT", "pas un nombre : ' douze '")]
 
 
 def test_a_number_with_two_decimal_commas_is_refused(config, tmp_path):
     assert problems_of(config, tmp_path, [GOOD_ROWS[2], GOOD_ROWS[0].replace("1\u00a0000\u00a0000,00", "12,3,4")]) == [
-        "pipeline.csv, row 3, column 'Montant HT': not a number: '12,3,4'"
+        "pipeline.csv, ligne 3, colonne « Montant HT » : pas un nombre : '12,3,4'"
     ]
 
 
@@ -222,15 +222,15 @@ def test_windows_from_a_duration_follow_the_calendar():
 
 def test_a_window_ending_after_2199_is_refused(config, tmp_path):
     assert problems_of(config, tmp_path, [GOOD_ROWS[0].replace("02/03/2026", "01/01/2199").replace(";12;", ";5000;")]) == [
-        "pipeline.csv, row 2, column 'Durée (mois)': implausible duration 5000 months: the contract would end after 2199"
+        "pipeline.csv, ligne 2, colonne « Durée (mois) » : durée invraisemblable : 5000 mois, le marché finirait après 2199"
     ]
 
 
 def test_duplicate_ids_are_named_with_the_row_first_seen(config, tmp_path):
     rows = [GOOD_ROWS[0], GOOD_ROWS[1], GOOD_ROWS[0].replace(";F1703;", ";Maçon;"), GOOD_ROWS[2], GOOD_ROWS[1]]
     assert problems_of(config, tmp_path, rows) == [
-        "pipeline.csv, row 4, column 'Identifiant lot': duplicate lot id 'G-01' (first seen at row 2)",
-        "pipeline.csv, row 6, column 'Identifiant lot': duplicate lot id 'G-02' (first seen at row 3)",
+        "pipeline.csv, ligne 4, colonne « Identifiant lot » : identifiant de lot 'G-01' en double (déjà vu ligne 2)",
+        "pipeline.csv, ligne 6, colonne « Identifiant lot » : identifiant de lot 'G-02' en double (déjà vu ligne 3)",
     ]
 
 
@@ -245,7 +245,7 @@ def test_a_column_the_file_does_not_have_is_all_empty(config, tmp_path):
 
 def test_a_bad_cell_after_an_empty_line_names_the_spreadsheet_row(config, tmp_path):
     assert problems_of(config, tmp_path, [GOOD_ROWS[0], "", GOOD_ROWS[2].replace("01/01/2027", "31/02/2026")]) == [
-        "pipeline.csv, row 4, column 'Date de début': unparseable date '31/02/2026': expected dd/mm/yyyy or yyyy-mm-dd, years 1900–2199"
+        "pipeline.csv, ligne 4, colonne « Date de début » : date illisible '31/02/2026' : jj/mm/aaaa ou aaaa-mm-jj attendu, années 1900 à 2199"
     ]
 
 

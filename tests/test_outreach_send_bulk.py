@@ -49,7 +49,7 @@ def test_record_invitations_matches_record_status(db, config):
     # Someone registered: the system may not move them back to "invited" (same error as record_status).
     with db.transaction() as s:
         record_status(s, candidate_id=people[1], event_id=two, status="registered", origin="import", at=later)
-    with pytest.raises(Exception, match="cannot go from 'registered'"):
+    with pytest.raises(Exception, match="ne peut pas passer de « inscrit »"):
         with db.transaction() as s:
             record_invitations(s, event_id=two, candidate_ids=[people[1]], at=later)
     with pytest.raises(ValueError):

@@ -80,7 +80,7 @@ def test_parse_when_reads_iso_and_french_in_paris_time(text, expected):
 
 @pytest.mark.parametrize("text", ["2027-03-28 02:30", "2027-10-31 02:30"])  # skipped, then repeated hour
 def test_parse_when_refuses_the_hours_of_a_clock_change(text):
-    with pytest.raises(EditError, match="clock change"):
+    with pytest.raises(EditError, match="changement d'heure"):
         parse_when(text)
 
 
@@ -88,8 +88,8 @@ def test_parse_when_refuses_the_hours_of_a_clock_change(text):
 def test_parse_when_says_what_it_accepts(text):
     with pytest.raises(EditError) as caught:
         parse_when(text)
-    assert "2026-03-10T09:00+01:00" in str(caught.value) or "not a valid date" in str(caught.value)
-    assert caught.value.french  # the Prefect UI shows this one
+    assert "formats acceptés" in str(caught.value) or "n'est pas une date et une heure qui existent" in str(caught.value)
+    assert caught.value.french == str(caught.value)  # the Prefect UI shows the same French message
 
 
 def test_shifting_a_cohort_keeps_its_wall_clock_hours_across_a_clock_change():
@@ -125,12 +125,12 @@ def test_move_refusals_change_nothing(db, config, draft):
     plan_id, _ = draft
     discovery, other = _events(db, plan_id, "discovery")[:2]
     cases = [
-        (dict(event_id=999_999, start=dt.date(2027, 4, 20)), "not found"),
-        (dict(event_id=discovery.id, venue_key="salle_des_fetes"), "unknown venue 'salle_des_fetes'"),
-        (dict(event_id=discovery.id, end=dt.datetime(2027, 1, 1, 9, 0, tzinfo=PARIS)), "must come after the start"),
-        (dict(event_id=discovery.id, capacity=0), "positive"),
-        (dict(event_id=discovery.id, capacity=discovery.capacity), "nothing to change"),
-        (dict(event_id=discovery.id, start=discovery.start), "nothing to change"),
+        (dict(event_id=999_999, start=dt.date(2027, 4, 20)), "n'existe pas"),
+        (dict(event_id=discovery.id, venue_key="salle_des_fetes"), "lieu inconnu : « salle_des_fetes »"),
+        (dict(event_id=discovery.id, end=dt.datetime(2027, 1, 1, 9, 0, tzinfo=PARIS)), "doit suivre le début"),
+        (dict(event_id=discovery.id, capacity=0), "positif"),
+        (dict(event_id=discovery.id, capacity=discovery.capacity), "rien à modifier"),
+        (dict(event_id=discovery.id, start=discovery.start), "rien à modifier"),
     ]
     for kwargs, message in cases:
         with pytest.raises(EditError, match=message):
@@ -139,7 +139,7 @@ def test_move_refusals_change_nothing(db, config, draft):
     with db.transaction() as session:
         edit_event(session, config, other.id, start=dt.date(2027, 4, 21))  # allowed
         apply_edits(session, config, plan_id, [EventEdit(event_id=discovery.id, cancel=True)])
-    with pytest.raises(EditError, match="cancelled"):
+    with pytest.raises(EditError, match="est annulé"):
         with db.transaction() as session:
             edit_event(session, config, discovery.id, capacity=3)
     with db.transaction() as session:
@@ -154,7 +154,7 @@ def test_events_of_a_superseded_plan_cannot_be_edited(db, config, draft):
     with db.transaction() as session:
         run_planning(session, config, need(), start=START, weeks=52, time_limit=10, now=PLANNED_AT)  # supersedes the draft
         assert session.get(Plan, plan_id).status == "superseded"
-    with pytest.raises(EditError, match="superseded"):
+    with pytest.raises(EditError, match="n'est plus en cours"):
         with db.transaction() as session:
             edit_event(session, config, event.id, capacity=5)
 
@@ -176,10 +176,10 @@ def test_apply_edits_is_all_or_nothing_and_stays_in_the_plan(db, config, draft):
     cohort = _events(db, plan_id, "poec")[0]
     discovery = _events(db, plan_id, "discovery")[0]
     bad_lists = [
-        ([EventEdit(event_id=discovery.id, capacity=5), EventEdit(event_id=discovery.id, cancel=True)], "twice"),
-        ([EventEdit(event_id=discovery.id, capacity=5), EventEdit(event_id=999_999, cancel=True)], "not found in plan"),
-        ([EventEdit(event_id=discovery.id, cancel=True, capacity=5)], "not both"),
-        ([EventEdit(event_id=discovery.id, venue="nulle_part")], "unknown venue"),
+        ([EventEdit(event_id=discovery.id, capacity=5), EventEdit(event_id=discovery.id, cancel=True)], "deux fois"),
+        ([EventEdit(event_id=discovery.id, capacity=5), EventEdit(event_id=999_999, cancel=True)], "n'existe pas dans le plan"),
+        ([EventEdit(event_id=discovery.id, cancel=True, capacity=5)], "pas les deux"),
+        ([EventEdit(event_id=discovery.id, venue="nulle_part")], "lieu inconnu"),
     ]
     for edits, message in bad_lists:
         with pytest.raises(EditError, match=message) as caught:
@@ -287,19 +287,19 @@ def test_plan_move_command(db, draft, capsys):
         assert event.end - event.start == discovery.end - discovery.start
     assert main(["plan", "move", str(discovery.id), "--start", "2027-04-27"]) == 0
     out = capsys.readouterr().out
-    assert f"event {discovery.id} moved (sequence 2)" in out
-    assert "start: 2027-04-20 14:00 → 2027-04-27 14:00 (Europe/Paris)" in out
+    assert f"Événement n° {discovery.id} modifié (séquence 2)" in out
+    assert "début : mardi 20 avril 2027, 14 h 00 → mardi 27 avril 2027, 14 h 00" in out
 
 
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["999999", "--capacity", "3"], "event 999999 not found"),
-        (["{id}", "--venue", "salle_des_fetes"], "unknown venue 'salle_des_fetes'"),
-        (["{id}", "--start", "2027-04-20 14:00", "--end", "2027-04-20 09:00"], "must come after the start"),
-        (["{id}", "--start", "the day after"], "cannot read 'the day after'"),
-        (["{id}", "--start", "2027-03-28 02:30"], "clock change"),
-        (["{id}"], "nothing to change"),
+        (["999999", "--capacity", "3"], "l'événement n° 999999 n'existe pas"),
+        (["{id}", "--venue", "salle_des_fetes"], "lieu inconnu : « salle_des_fetes »"),
+        (["{id}", "--start", "2027-04-20 14:00", "--end", "2027-04-20 09:00"], "doit suivre le début"),
+        (["{id}", "--start", "the day after"], "date illisible : « the day after »"),
+        (["{id}", "--start", "2027-03-28 02:30"], "changement d'heure"),
+        (["{id}"], "rien à modifier"),
     ],
 )
 def test_plan_move_errors_exit_2(db, draft, capsys, args, message):
@@ -319,4 +319,4 @@ def test_plan_move_refuses_a_cancelled_event(db, draft, capsys):
     assert main(["plan", "cancel", str(event_id)]) == 0
     capsys.readouterr()
     assert main(["plan", "move", str(event_id), "--capacity", "3"]) == 2
-    assert "is cancelled" in capsys.readouterr().err
+    assert "est annulé" in capsys.readouterr().err

@@ -54,7 +54,7 @@ def test_plan_command_runs_the_flow_and_says_how_to_approve(db, monkeypatch, cap
     data = json.loads(capsys.readouterr().out)
     assert data["plan_status"] == "draft" and data["on_time"] == 5 and data["gantt"].endswith(".png")
     assert main(["plan", "approve", str(data["plan_id"])]) == 0
-    assert f"plan {data['plan_id']} approved" in capsys.readouterr().out
+    assert f"Plan n° {data['plan_id']} approuvé" in capsys.readouterr().out
 
 
 def _paused_run(not_key: str | None, timeout: float = 120):

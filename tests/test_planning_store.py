@@ -38,7 +38,7 @@ def test_need_rounds_on_the_running_total():
 def test_need_from_snapshot_picks_the_quantile():
     snap = pd.DataFrame({"trade_key": ["macon"], "period_start": [START], "people_p50": [2.0], "people_p90": [5.0]})
     assert need_from_snapshot(snap, "p90")["people"].tolist() == [5.0]
-    with pytest.raises(ValueError, match="p50, p90"):
+    with pytest.raises(ClausesError, match="p50, p90"):
         need_from_snapshot(snap, "p75")
 
 
@@ -56,7 +56,7 @@ def test_draft_approve_move_cancel_and_replan(db, config):
     with db.transaction() as session:
         plan = session.get(Plan, plan_id)
         assert plan.status == "approved" and all(usable_for_invitations(e) for e in plan.events)
-        with pytest.raises(ClausesError, match="only a draft"):
+        with pytest.raises(ClausesError, match="seul un brouillon"):
             reject_plan(session, plan_id)
         cohort = next(e for e in plan.events if e.kind == "poec")
         discovery = next(e for e in plan.events if e.kind == "discovery")
@@ -102,7 +102,7 @@ def test_ics_is_reproducible(db, config):
 
 def test_unknown_trade_and_empty_need(db, config):
     with db.transaction() as session:
-        with pytest.raises(ClausesError, match="unknown trade"):
+        with pytest.raises(ClausesError, match="métiers inconnus"):
             run_planning(session, config, need(trade="astronaute"), start=START, weeks=52, time_limit=5, now=PLANNED_AT)
     with db.transaction() as session:
         plan, result = run_planning(session, config, need().iloc[0:0], start=START, weeks=52, time_limit=5, now=PLANNED_AT)

@@ -87,10 +87,10 @@ def test_missing_required_column_and_bad_file_type(tmp_path):
     path.write_text("Lot;Montant\nA;1\n", encoding="utf-8")
     with pytest.raises(InputError) as error:
         read_sheet(path, {"trade": ["Métier"], "lot": ["Lot"]}, ["trade"])
-    assert "f.csv, row 1, column 'trade': missing required column: trade (Métier)" in str(error.value)
+    assert "f.csv, ligne 1, colonne « trade » : colonne obligatoire absente : trade (Métier)" in str(error.value)
     other = tmp_path / "f.pdf"
     other.write_bytes(b"%PDF")
-    with pytest.raises(InputError, match="unsupported file type"):
+    with pytest.raises(InputError, match="type de fichier non pris en charge"):
         read_sheet(other, {}, [])
 
 
@@ -219,17 +219,17 @@ def test_untrimmed_columns_are_handed_on_as_written_and_still_make_a_line_blank(
 def test_a_column_given_twice_is_refused(tmp_path):
     path = tmp_path / "f.csv"
     path.write_text("Métier;Lot;Métier\nPeintre;A;Maçon\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"f.csv, row 1, column 'Métier': column given twice \(also as 'Métier'\)"):
+    with pytest.raises(InputError, match=r"f.csv, ligne 1, colonne « Métier » : colonne présente deux fois \(aussi sous le nom 'Métier'\)"):
         read_sheet(path, {"trade": ["Métier"], "lot": ["Lot"]}, ["trade"])
 
 
 @pytest.mark.parametrize(
     "raw,reason",
     [
-        (b"", "the file is empty"),
-        (b"\xef\xbb\xbf \n", "the file is empty"),
-        (b"M\xc3\xa9tier;Lot\nPeintre;A\nMa\xc3\xa7on\n", "not a valid CSV file: CSV parse error: Expected 2 columns, got 1"),
-        (b"M\xe9tier;Lot\nPeintre;A\n\x81;B\n", "cannot decode the file as UTF-8 or Windows-1252"),
+        (b"", "le fichier est vide"),
+        (b"\xef\xbb\xbf \n", "le fichier est vide"),
+        (b"M\xc3\xa9tier;Lot\nPeintre;A\nMa\xc3\xa7on\n", "fichier CSV invalide \\(CSV parse error: Expected 2 columns, got 1"),
+        (b"M\xe9tier;Lot\nPeintre;A\n\x81;B\n", "encodage illisible : ni UTF-8 ni Windows-1252"),
     ],
 )
 def test_unreadable_csv_files(tmp_path, raw, reason):
@@ -252,8 +252,8 @@ def test_windows_1252_cells_after_a_utf8_looking_header(tmp_path):
 def test_a_problem_after_an_empty_line_names_the_row_the_spreadsheet_shows(tmp_path):
     path = tmp_path / "f.csv"
     path.write_text("Métier;Lot;Métier\n\nPeintre;A;Maçon\n", encoding="utf-8")
-    with pytest.raises(InputError, match="row 1, column 'Métier'"):
+    with pytest.raises(InputError, match="ligne 1, colonne « Métier »"):
         read_sheet(path, {"trade": ["Métier"], "lot": ["Lot"]}, ["trade"])
     path.write_text("\n\nLot\nA\n", encoding="utf-8")
-    with pytest.raises(InputError, match="row 3, column 'trade': missing required column"):
+    with pytest.raises(InputError, match="ligne 3, colonne « trade » : colonne obligatoire absente"):
         read_sheet(path, {"trade": ["Métier"], "lot": ["Lot"]}, ["trade"])

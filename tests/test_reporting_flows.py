@@ -52,7 +52,7 @@ def test_report_command_writes_files_and_artifacts_without_names(db, config, cap
 
     assert main(["report", "--with-names"]) == 0
     text = capsys.readouterr().out
-    assert "lists names" in text
+    assert "le rapport HTML donne des noms" in text
     assert "Rapport HTML nominatif" in latest_artifact("outcomes-summary")
     _no_personal_data(text + latest_artifact("outcomes-summary") + latest_artifact("outcomes-by-trade"))
 
@@ -69,7 +69,7 @@ def test_retention_command_dry_run_then_for_real(db, config, capsys):
         assert session.scalar(select(Candidate.last_name).where(Candidate.id == 1)) == "Nom1"
     assert main(["retention", "--months", "1", "--mode", "delete"]) == 0
     text = capsys.readouterr().out
-    assert "candidates deleted: 9" in text
+    assert "Candidats supprimés : 9" in text
     artifact = latest_artifact("retention-run")
     assert "Candidats supprimés | 9" in artifact
     _no_personal_data(text + artifact)

@@ -8,10 +8,12 @@ failure, 2 bad input or configuration (the message says what to do next).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 from clauses.cli.summary import Summary
@@ -30,23 +32,30 @@ COMMAND_MODULES = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from clauses.cli.french_argparse import FrenchArgumentParser
+
+    parser = FrenchArgumentParser(
         prog="clauses",
-        description="Plan recruitment events for the social insertion clauses of public works.",
+        description="Planifier les événements de recrutement des clauses sociales d'insertion des marchés "
+        "publics de travaux : chantiers, prévisions, plan, invitations, présences, bilan.",
+        epilog="« clauses COMMANDE --help » décrit chaque commande. Codes de sortie : 0 réussite, "
+        "2 fichier, paramètre ou configuration à corriger, 1 erreur inattendue.",
     )
-    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="afficher aussi le journal de Prefect dans le terminal (il reste toujours dans l'exécution Prefect)",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE", title="commandes")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
     return parser
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print a machine-readable JSON summary")
+    parser.add_argument("--json", action="store_true", help="afficher un résumé JSON, lisible par un programme")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from clauses.errors import ClausesError
-
     # Prefect's local server can take a while to start on a busy 2-core machine, and it must not try
     # to send usage telemetry from a public-service network (it logs an error when it cannot).
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
@@ -54,29 +63,74 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    # The terminal shows the command's own French summary or error; Prefect's run log (English,
+    # with tracebacks) stays whole in the Prefect run. Prefect reads this when it sets up its logging
+    # (on import, which the commands do lazily); ``clauses serve`` keeps Prefect's log on the console.
+    quiet = {} if args.verbose or args.command == "serve" else {CONSOLE_LEVEL: "ERROR"}
     try:
+        with _environment(quiet):
+            return _run(args)
+    except BrokenPipeError:
+        # `clauses plan show | head`: the reader left; say nothing more (and let Python's final flush
+        # of stdout write nowhere instead of failing again).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell tool stopped by the pipe
+
+
+CONSOLE_LEVEL = "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]):
+    """Set these environment variables (unless already set) for the command, then restore them."""
+    added = [name for name in values if name not in os.environ]
+    os.environ.update({name: values[name] for name in added})
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from clauses.config import load_config
+    from clauses.errors import ClausesError
+
+    try:
+        # Every command checks the configuration first: a mistake is reported with its file, key and
+        # reason before anything starts (no Prefect run, no half-done work).
+        load_config()
         summary: Summary = args.handler(args)
     except ClausesError as exc:
-        _report_error(args, exc, code=2)
+        _report_error(args, exc)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("interrompu", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        raise
+    except Exception:  # a bug: its traceback helps whoever fixes it, the last line says what happened
+        traceback.print_exc()
+        print("erreur inattendue : ce n'est pas une erreur de saisie ; transmettre le message ci-dessus "
+              "à l'équipe technique (le journal complet est dans l'exécution Prefect)", file=sys.stderr)
+        return 1
     if getattr(args, "json", False):
         print(json.dumps(summary.data, ensure_ascii=False, indent=2, default=str))
     else:
         print(summary.text())
+    sys.stdout.flush()
     return 0 if summary.ok else 1
 
 
-def _report_error(args: argparse.Namespace, exc: Exception, code: int) -> None:
+def _report_error(args: argparse.Namespace, exc: Exception) -> None:
     if getattr(args, "json", False):
         data = {"ok": False, "error": str(exc)}
         problems = getattr(exc, "problems", None)
         if problems:
             data["problems"] = [p.as_dict() for p in problems]
         print(json.dumps(data, ensure_ascii=False, indent=2))
-    print(f"error: {exc}", file=sys.stderr)
+    print(f"erreur : {exc}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,12 +12,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     parser = subparsers.add_parser(
         "demo",
-        help="run the whole story on the sample Clermont data (SQLite, local Prefect, file outbox)",
-        description="Write a realistic sample pipeline and fictitious candidates, then run every job "
-        "through Prefect on the embedded defaults (ingest, forecast, plan, approve, invite, attendance, "
-        "follow-ups, report, retention), and print where to look.",
+        help="dérouler toute l'histoire sur les données d'exemple de Clermont (SQLite, Prefect local, e-mails en fichiers)",
+        description="Écrire des chantiers d'exemple et des candidats fictifs, puis lancer chaque traitement avec "
+        "Prefect sur la configuration fournie (chantiers, prévision, plan, approbation, invitations, présences, "
+        "relances, bilan, conservation des données), et dire où regarder.",
     )
-    parser.add_argument("--folder", help="where to write the sample files (default: DATA_DIR/demo)")
+    parser.add_argument("--folder", metavar="DOSSIER",
+                        help="où écrire les fichiers d'exemple (par défaut : DOSSIER_DE_DONNÉES/demo)")
     add_json_flag(parser)
     parser.set_defaults(handler=run)
 
@@ -26,43 +27,53 @@ def _count(result: object, key: str) -> object:
     return result.get(key, "?") if isinstance(result, dict) else "?"
 
 
+def _total(result: object, key: str) -> object:
+    """A count, or the sum of a count per kind ({'invitation': 465} → 465)."""
+    value = _count(result, key)
+    return sum(value.values()) if isinstance(value, dict) else value
+
+
 def describe(steps: dict) -> list[str]:
     """One line per step, with the files a person opens."""
+    from clauses.planning.show import SOLVER_STATUS_FR
+
     lines = []
     for file in steps.get("ingest_pipeline", []):
-        lines.append(f"pipeline: {file['created']} lots created, {file['unchanged']} unchanged, {file['rejected']} rejected")
+        lines.append(f"chantiers : {file['created']} lots créés, {file['unchanged']} inchangés, {file['rejected']} refusés")
     candidates = steps.get("import_candidates", {})
-    lines.append(f"candidates: {_count(candidates, 'created')} created, {_count(candidates, 'updated')} merged or updated")
+    lines.append(f"candidats : {_count(candidates, 'created')} créés, {_count(candidates, 'updated')} fusionnés ou mis à jour")
     forecast = steps.get("forecast_labour_needs", {})
     if isinstance(forecast, dict):
-        lines.append(f"forecast: snapshot {forecast.get('snapshot_id')} from {forecast.get('lots_used')} lots")
+        lines.append(f"prévision : n° {forecast.get('snapshot_id')}, à partir de {forecast.get('lots_used')} lots")
         for name, path in (forecast.get("files") or {}).items():
-            lines.append(f"  {name}: {path}")
+            lines.append(f"  {name} : {path}")
     plan = steps.get("plan_events", {})
     if isinstance(plan, dict):
+        events = plan.get("events")
+        count = sum(events.values()) if isinstance(events, dict) else events
         lines.append(
-            f"plan {plan.get('plan_id')}: {plan.get('events')} events, solver {plan.get('status')}, "
-            f"{plan.get('on_time')}/{plan.get('need')} people on time; approved by the demo"
+            f"plan n° {plan.get('plan_id')} : {count} événements, solveur {SOLVER_STATUS_FR.get(plan.get('status'), plan.get('status'))}, "
+            f"{plan.get('on_time')} personnes formées à temps sur {plan.get('need')} ; approuvé par la démo"
         )
         if plan.get("gantt"):
-            lines.append(f"  Gantt chart: {plan['gantt']}")
+            lines.append(f"  diagramme de Gantt : {plan['gantt']}")
     invitations = steps.get("send_invitations", {})
-    lines.append(f"invitations: {_count(invitations, 'planned')} planned, {_count(invitations, 'sent')} sent")
+    lines.append(f"invitations : {_total(invitations, 'planned')} prévues, {_count(invitations, 'sent')} envoyées")
     attendance = steps.get("record_attendance", {})
     if isinstance(attendance, dict):
-        lines.append(f"attendance sheet: {attendance.get('lines')} lines, statuses {attendance.get('statuses')}")
+        lines.append(f"feuille de présence : {attendance.get('lines')} lignes")
     followups = steps.get("send_followups", {})
-    lines.append(f"follow-ups: {_count(followups, 'planned')} planned, {_count(followups, 'sent')} sent")
+    lines.append(f"relances : {_total(followups, 'planned')} prévues, {_count(followups, 'sent')} envoyées")
     report = steps.get("report_outcomes", {})
     if isinstance(report, dict):
         for name, path in (report.get("files") or {}).items():
             if str(path).endswith((".html", ".xlsx")):
-                lines.append(f"report {name}: {path}")
+                lines.append(f"bilan {name} : {path}")
     retention = steps.get("apply_retention", {})
     if isinstance(retention, dict):
         lines.append(
-            f"retention (dry run): {retention.get('candidates_examined')} candidates examined, "
-            f"{retention.get('candidates_inactive')} inactive for {retention.get('inactive_months')} months"
+            f"conservation des données (simulation) : {retention.get('candidates_examined')} candidats examinés, "
+            f"{retention.get('candidates_inactive')} inactifs depuis {retention.get('inactive_months')} mois"
         )
     return lines
 
@@ -71,8 +82,8 @@ def run(args: argparse.Namespace) -> Summary:
     from flows.demo import demo
 
     result = demo(folder=args.folder)
-    lines = [f"sample files: {', '.join(result['sample_files'])}", f"database: {result['database']}"]
+    lines = [f"fichiers d'exemple : {', '.join(result['sample_files'])}", f"base de données : {result['database']}"]
     lines += describe(result["steps"])
-    lines.append(f"emails (.eml, open them in a mail client): {result['outbox']}")
-    lines.append(f"everything the demo wrote is under {result['data_dir']}")
-    return Summary(title="Demo finished", data={"ok": True, **result}, lines=lines)
+    lines.append(f"e-mails (.eml, à ouvrir avec un logiciel de messagerie) : {result['outbox']}")
+    lines.append(f"tout ce que la démo a écrit est sous {result['data_dir']}")
+    return Summary(title="Démo terminée", data={"ok": True, **result}, lines=lines)

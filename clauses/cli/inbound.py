@@ -12,30 +12,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     events = subparsers.add_parser(
         "events",
-        help="store SendGrid email events (bounces, unsubscribes…), or run the webhook receiver",
-        description="With files: store the events of these signed webhook batches. With no file: "
-        "store every batch the receiver spooled. 'clauses events serve' runs the receiver, which "
-        "checks SendGrid's signature and spools each batch. Unsigned or forged batches are refused.",
+        help="enregistrer les événements d'e-mail de SendGrid (rejets, désinscriptions…) ou lancer leur réception",
+        description="Avec des fichiers : enregistrer les événements de ces lots signés. Sans fichier : "
+        "enregistrer tous les lots mis en attente par le récepteur. « clauses events serve » lance le récepteur, "
+        "qui vérifie la signature de SendGrid et met chaque lot en attente. Les lots non signés ou falsifiés "
+        "sont refusés.",
     )
-    events.add_argument("paths", nargs="*", metavar="PATH", help="signed envelope files, or 'serve'")
+    events.add_argument("paths", nargs="*", metavar="FICHIER", help="des lots signés (fichiers), ou « serve »")
     events.add_argument("--skip-invalid", action="store_true",
-                        help="in a signed batch, store the well-formed events and report the others")
-    events.add_argument("--host", help="serve: address to listen on (default: configuration, 127.0.0.1)")
-    events.add_argument("--port", type=int, help="serve: port to listen on (default: configuration, 8025)")
+                        help="dans un lot signé, enregistrer les événements bien formés et signaler les autres")
+    events.add_argument("--host", metavar="ADRESSE",
+                        help="serve : adresse d'écoute (par défaut : la configuration, 127.0.0.1)")
+    events.add_argument("--port", type=int, metavar="PORT",
+                        help="serve : port d'écoute (par défaut : la configuration, 8025)")
     add_json_flag(events)
     events.set_defaults(handler=run_events)
 
     attendance = subparsers.add_parser(
         "attendance",
-        help="record a partner's attendance or registration sheet",
-        description="Record participations (inscrit, présent, absent, excusé, intéressé, entré en "
-        "formation, embauché…) from a CSV or XLSX sheet. A sheet with any invalid line is refused "
-        "whole and nothing changes, unless --skip-invalid. Re-recording a sheet changes nothing.",
+        help="enregistrer une feuille d'inscription ou d'émargement d'un partenaire",
+        description="Enregistrer les participations (inscrit, présent, absent, excusé, intéressé, entré en "
+        "formation, embauché…) d'une feuille CSV ou XLSX. Une feuille dont une ligne est invalide est refusée "
+        "en entier et rien ne change, sauf avec --skip-invalid. Réenregistrer une feuille ne change rien.",
     )
-    attendance.add_argument("path", help="a .csv or .xlsx sheet")
-    attendance.add_argument("--skip-invalid", action="store_true", help="record the valid lines; write the rejected ones to a CSV")
-    attendance.add_argument("--status", dest="default_status", help="status of lines without one, e.g. 'inscrit' for a registration list")
-    attendance.add_argument("--source", help="the partner whose identifiers the sheet uses, when it has no 'Source' column")
+    attendance.add_argument("path", metavar="FICHIER", help="une feuille .csv ou .xlsx")
+    attendance.add_argument("--skip-invalid", action="store_true", help="enregistrer les lignes valides ; écrire les lignes refusées dans un CSV")
+    attendance.add_argument("--status", dest="default_status", metavar="STATUT",
+                            help="statut des lignes qui n'en ont pas, par ex. « inscrit » pour une liste d'inscription")
+    attendance.add_argument("--source", metavar="PARTENAIRE",
+                            help="le partenaire dont la feuille utilise les identifiants, si elle n'a pas de colonne « Source »")
     add_json_flag(attendance)
     attendance.set_defaults(handler=run_attendance)
 
@@ -43,19 +48,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_events(args: argparse.Namespace) -> Summary:
     if args.paths == ["serve"]:
         return serve(args)
-    from flows.ingest_email_events import ingest_email_events
+    from flows.ingest_email_events import EFFECT_LABELS, ingest_email_events
 
     summary = ingest_email_events(paths=args.paths or None, skip_invalid=args.skip_invalid)
     lines = [
-        f"files: {summary['files']} ({summary['accepted_files']} accepted)",
-        f"events: {summary['received']} received, {summary['stored']} stored, {summary['duplicates']} duplicates",
+        f"fichiers : {summary['files']} ({summary['accepted_files']} acceptés)",
+        f"événements : {summary['received']} reçus, {summary['stored']} enregistrés, {summary['duplicates']} en double",
     ]
-    lines += [f"effect {name}: {count}" for name, count in summary["effects"].items()]
+    lines += [f"effet « {EFFECT_LABELS.get(name, name)} » : {count}" for name, count in summary["effects"].items()]
     if summary["messages_reconciled"]:
-        lines.append(f"messages confirmed sent: {summary['messages_reconciled']}")
+        lines.append(f"messages dont l'envoi est confirmé : {summary['messages_reconciled']}")
     if summary.get("rejects_file"):
-        lines.append(f"rejected events and reasons: {summary['rejects_file']}")
-    return Summary(title="Email events stored", data={"ok": True, **summary}, lines=lines)
+        lines.append(f"événements refusés et raisons : {summary['rejects_file']}")
+    return Summary(title="Événements d'e-mail enregistrés", data={"ok": True, **summary}, lines=lines)
 
 
 def serve(args: argparse.Namespace) -> Summary:
@@ -75,27 +80,27 @@ def serve(args: argparse.Namespace) -> Summary:
     import sys
 
     # On stderr, so that ``--json`` output stays one JSON document.
-    print(f"listening on {server.url} (spool: {server.spool}); Ctrl-C to stop", file=sys.stderr, flush=True)
+    print(f"à l'écoute sur {server.url} (attente : {server.spool}) ; Ctrl-C pour arrêter", file=sys.stderr, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
-    return Summary(title="Webhook receiver stopped", data={"ok": True, **server.counts},
-                   lines=[f"{name}: {count}" for name, count in server.counts.items()])
+    return Summary(title="Réception des événements arrêtée", data={"ok": True, **server.counts},
+                   lines=[f"{name} : {count}" for name, count in server.counts.items()])
 
 
 def run_attendance(args: argparse.Namespace) -> Summary:
-    from flows.record_attendance import record_attendance
+    from flows.record_attendance import STATUS_LABELS_FR, record_attendance
 
     result = record_attendance(path=args.path, skip_invalid=args.skip_invalid,
                                default_status=args.default_status, source=args.source)
     lines = [
-        f"{result['file']}: {result['lines']} lines, {result['created']} new participations, "
-        f"{result['changed']} changed, {result['unchanged']} unchanged, {result['rejected']} rejected",
+        f"{result['file']} : {result['lines']} lignes, {result['created']} nouvelles participations, "
+        f"{result['changed']} modifiées, {result['unchanged']} inchangées, {result['rejected']} refusées",
     ]
-    lines += [f"{status}: {count}" for status, count in result["statuses"].items()]
+    lines += [f"{STATUS_LABELS_FR.get(status, status)} : {count}" for status, count in result["statuses"].items()]
     if result.get("rejects_file"):
-        lines.append(f"rejected lines and reasons: {result['rejects_file']}")
-    return Summary(title="Attendance recorded", data={"ok": True, **result}, lines=lines)
+        lines.append(f"lignes refusées et raisons : {result['rejects_file']}")
+    return Summary(title="Présences enregistrées", data={"ok": True, **result}, lines=lines)

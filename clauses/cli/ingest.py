@@ -10,31 +10,36 @@ from clauses.cli.summary import Summary
 def register(subparsers: argparse._SubParsersAction) -> None:
     from clauses.cli import add_json_flag
 
-    ingest = subparsers.add_parser("ingest", help="load the site pipeline or a list of candidates")
-    kinds = ingest.add_subparsers(dest="kind", required=True, metavar="WHAT")
+    ingest = subparsers.add_parser(
+        "ingest", help="charger les chantiers (pipeline) ou une liste de candidats",
+        description="Charger les chantiers et leurs lots (ingest pipeline) ou les candidats orientés par un partenaire "
+        "(ingest candidates).",
+    )
+    kinds = ingest.add_subparsers(dest="kind", required=True, metavar="QUOI", title="ce qu'on charge")
 
     pipeline = kinds.add_parser(
         "pipeline",
-        help="load sites and lots from CSV, XLSX or DECP JSON (a file or a drop folder)",
-        description="Load sites and lots. A file with any invalid row is refused whole and nothing "
-        "changes, unless --skip-invalid. Re-loading the same file changes nothing.",
+        help="charger les opérations et leurs lots : CSV, XLSX ou JSON DECP (un fichier ou un dossier de dépôt)",
+        description="Charger les opérations et leurs lots. Un fichier dont une ligne est invalide est refusé en "
+        "entier et rien ne change, sauf avec --skip-invalid. Recharger le même fichier ne change rien.",
     )
-    pipeline.add_argument("path", help="a .csv, .xlsx or DECP .json file, or a folder of them")
-    pipeline.add_argument("--skip-invalid", action="store_true", help="load the valid rows; write the rejected ones with their reasons to a CSV")
-    pipeline.add_argument("--decp-assume-clause", action="store_true", help="DECP 1.x: treat every construction record (CPV 45) as carrying a social clause")
-    pipeline.add_argument("--whole-country", action="store_true", help="DECP: keep records outside the configured territory")
+    pipeline.add_argument("path", metavar="CHEMIN", help="un fichier .csv, .xlsx ou .json (DECP), ou un dossier qui en contient")
+    pipeline.add_argument("--skip-invalid", action="store_true", help="charger les lignes valides ; écrire les lignes refusées et leurs raisons dans un CSV")
+    pipeline.add_argument("--decp-assume-clause", action="store_true", help="DECP 1.x : considérer que tout marché de travaux (CPV 45) porte une clause sociale")
+    pipeline.add_argument("--whole-country", action="store_true", help="DECP : garder aussi les marchés hors du territoire configuré")
     add_json_flag(pipeline)
     pipeline.set_defaults(handler=run_pipeline)
 
     candidates = kinds.add_parser(
         "candidates",
-        help="import candidates from a partner's CSV or XLSX",
-        description="Import candidates. Emails are checked, phones normalised, people referred by "
-        "several partners merged. Nobody without a recorded consent can be invited.",
+        help="importer les candidats d'un partenaire (CSV ou XLSX)",
+        description="Importer des candidats. Les adresses e-mail sont vérifiées, les téléphones normalisés, les "
+        "personnes orientées par plusieurs partenaires fusionnées. Personne n'est invité sans consentement enregistré.",
     )
-    candidates.add_argument("path", help="a .csv or .xlsx file")
-    candidates.add_argument("--source", help="partner name for files without a 'Source' column, e.g. 'France Travail'")
-    candidates.add_argument("--skip-invalid", action="store_true", help="import the valid rows; write the rejected ones to a CSV")
+    candidates.add_argument("path", metavar="FICHIER", help="un fichier .csv ou .xlsx")
+    candidates.add_argument("--source", metavar="PARTENAIRE",
+                            help="le partenaire, pour un fichier sans colonne « Source », par ex. « France Travail »")
+    candidates.add_argument("--skip-invalid", action="store_true", help="importer les lignes valides ; écrire les lignes refusées dans un CSV")
     add_json_flag(candidates)
     candidates.set_defaults(handler=run_candidates)
 
@@ -43,15 +48,15 @@ def _summary(title: str, results: list[dict]) -> Summary:
     lines = []
     for result in results:
         lines.append(
-            f"{result['file']}: created {result['created']}, updated {result['updated']}, "
-            f"unchanged {result['unchanged']}, rejected {result['rejected']}"
+            f"{result['file']} : {result['created']} créé(s), {result['updated']} mis à jour, "
+            f"{result['unchanged']} inchangé(s), {result['rejected']} refusé(s)"
         )
         for reason, count in sorted(result.get("skipped", {}).items()):
-            lines.append(f"  not taken ({reason}): {count}")
+            lines.append(f"  non retenus ({reason}) : {count}")
         for key, value in result.get("details", {}).items():
-            lines.append(f"  {key}: {value}")
+            lines.append(f"  {key} : {value}")
         if result.get("rejects_file"):
-            lines.append(f"  rejected rows and reasons: {result['rejects_file']}")
+            lines.append(f"  lignes refusées et raisons : {result['rejects_file']}")
     return Summary(title=title, data={"ok": True, "files": results}, lines=lines)
 
 
@@ -64,11 +69,11 @@ def run_pipeline(args: argparse.Namespace) -> Summary:
         decp_assume_clause=args.decp_assume_clause,
         whole_country=args.whole_country,
     )
-    return _summary("Pipeline ingested", results)
+    return _summary("Chantiers chargés", results)
 
 
 def run_candidates(args: argparse.Namespace) -> Summary:
     from flows.import_candidates import import_candidates
 
     result = import_candidates(path=args.path, source=args.source, skip_invalid=args.skip_invalid)
-    return _summary("Candidates imported", [result])
+    return _summary("Candidats importés", [result])

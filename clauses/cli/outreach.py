@@ -14,47 +14,52 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     invite = subparsers.add_parser(
         "invite",
-        help="invite candidates to the approved events (email + calendar invitation)",
-        description="Choose the invitees of every approved upcoming event (rules: clauses/outreach/selection.py), "
-        "then send the invitations through the configured transport (file outbox or SendGrid). "
-        "Re-running sends nothing twice.",
+        help="inviter des candidats aux événements approuvés (e-mail et invitation d'agenda)",
+        description="Choisir les invités de chaque événement approuvé à venir (règles : clauses/outreach/selection.py), "
+        "puis envoyer les invitations par le transport configuré (dossier d'envoi ou SendGrid). "
+        "Relancer la commande n'envoie rien deux fois.",
     )
-    invite.add_argument("--event", dest="event_ids", type=int, action="append", help="only this event id (repeatable)")
-    invite.add_argument("--outbox", help="folder of the file transport (default: <data>/outbox)")
-    invite.add_argument("--batch-size", type=int, default=500)
+    invite.add_argument("--event", dest="event_ids", type=int, action="append", metavar="ÉVÉNEMENT",
+                        help="cet événement seulement (numéro ; répétable)")
+    invite.add_argument("--outbox", metavar="DOSSIER", help="dossier d'envoi du transport fichier (par défaut : <données>/outbox)")
+    invite.add_argument("--batch-size", type=int, default=500, metavar="N", help="messages par lot (par défaut 500)")
     add_json_flag(invite)
     invite.set_defaults(handler=run_invite)
 
     followups = subparsers.add_parser(
         "followups",
-        help="send the reminders and follow-ups due today",
-        description="Reminders, updates, cancellations, thanks, 'we missed you', POEC offers and "
-        "post-POEC outcome requests (rules: clauses/outreach/followups.py). Safe to run twice a day.",
+        help="envoyer les rappels et relances du jour",
+        description="Rappels, changements, annulations, remerciements, « nous vous attendions », propositions de "
+        "POEC et demandes de nouvelles après une POEC (règles : clauses/outreach/followups.py). "
+        "Peut être lancée deux fois par jour sans rien envoyer deux fois.",
     )
-    followups.add_argument("--outbox", help="folder of the file transport (default: <data>/outbox)")
-    followups.add_argument("--batch-size", type=int, default=500)
+    followups.add_argument("--outbox", metavar="DOSSIER",
+                           help="dossier d'envoi du transport fichier (par défaut : <données>/outbox)")
+    followups.add_argument("--batch-size", type=int, default=500, metavar="N", help="messages par lot (par défaut 500)")
     add_json_flag(followups)
     followups.set_defaults(handler=run_followups)
 
     preview = subparsers.add_parser(
         "preview",
-        help="render a message with sample data to files (.html, .txt, .eml, .ics)",
-        description="Write one message of the given kind, filled with sample data, to files you can open.",
+        help="écrire un message d'exemple dans des fichiers (.html, .txt, .eml, .ics)",
+        description="Écrire un message du type demandé, rempli de données d'exemple, dans des fichiers à ouvrir.",
     )
-    preview.add_argument("kind", choices=KINDS)
-    preview.add_argument("--out", help="folder (default: <data>/preview)")
+    preview.add_argument("kind", choices=KINDS, metavar="TYPE", help="type de message : " + ", ".join(KINDS))
+    preview.add_argument("--out", metavar="DOSSIER", help="dossier (par défaut : <données>/preview)")
     add_json_flag(preview)
     preview.set_defaults(handler=run_preview)
 
 
 def _lines(result: dict) -> list[str]:
-    lines = [f"planned {kind}: {count}" for kind, count in sorted(result["planned"].items())]
-    lines.append(f"sent: {result['sent']}, not sent (cannot be contacted / event cancelled): {result['skipped']}, "
-                 f"refused by the provider: {result['failed']}")
+    from flows.outreach_common import KIND_LABELS_FR
+
+    lines = [f"{KIND_LABELS_FR.get(kind, kind)} prévus : {count}" for kind, count in sorted(result["planned"].items())]
+    lines.append(f"envoyés : {result['sent']} ; non envoyés (personne injoignable ou événement annulé) : "
+                 f"{result['skipped']} ; refusés par le prestataire : {result['failed']}")
     recovered = result.get("recovered") or {}
     if any(recovered.values()):
-        lines.append(f"interrupted messages: {recovered.get('sent', 0)} confirmed, {recovered.get('released', 0)} "
-                     f"re-queued, {recovered.get('waiting', 0)} waiting for SendGrid's processed event")
+        lines.append(f"messages interrompus : {recovered.get('sent', 0)} confirmés, {recovered.get('released', 0)} "
+                     f"remis en file, {recovered.get('waiting', 0)} en attente de l'accusé de SendGrid")
     return lines
 
 
@@ -69,7 +74,7 @@ def run_followups(args: argparse.Namespace) -> Summary:
     from flows.send_followups import send_followups
 
     result = send_followups(batch_size=args.batch_size, outbox=args.outbox)
-    return Summary(title="Follow-ups", data={"ok": True, **result}, lines=_lines(result))
+    return Summary(title="Relances", data={"ok": True, **result}, lines=_lines(result))
 
 
 def run_preview(args: argparse.Namespace) -> Summary:
@@ -79,5 +84,5 @@ def run_preview(args: argparse.Namespace) -> Summary:
 
     folder = Path(args.out) if args.out else settings.output_dir("preview")
     paths = write_preview(args.kind, load_config(), folder)
-    return Summary(title=f"Preview of '{args.kind}'", data={"ok": True, "files": [str(p) for p in paths]},
+    return Summary(title=f"Aperçu du message « {args.kind} »", data={"ok": True, "files": [str(p) for p in paths]},
                    lines=[str(p) for p in paths])

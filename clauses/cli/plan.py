@@ -9,47 +9,64 @@ import datetime as dt
 from clauses.cli.summary import Summary
 
 
+def _date(text: str) -> dt.date:
+    from clauses.cli.dates import parse_date
+
+    return parse_date(text)
+
+
 def register(subparsers) -> None:
     from clauses.cli import add_json_flag
 
-    parser = subparsers.add_parser("plan", help="plan discoveries and POEC cohorts; approve or reject a plan")
-    parser.add_argument("--snapshot", type=int, default=None, help="forecast snapshot id (default: latest)")
-    parser.add_argument("--quantile", default="p50", help="forecast quantile to plan for (default p50)")
-    parser.add_argument("--start", type=dt.date.fromisoformat, default=None, help="first week (YYYY-MM-DD)")
-    parser.add_argument("--time-limit", type=float, default=None, help="solver limit (deterministic seconds)")
+    parser = subparsers.add_parser(
+        "plan",
+        help="planifier découvertes métiers et POEC ; approuver, rejeter, modifier ou afficher un plan",
+        description="Sans action : calcule un plan (brouillon) de découvertes métiers et de POEC à partir de "
+        "la dernière prévision. Les actions approve, reject, move, cancel et show servent ensuite au "
+        "coordinateur.",
+    )
+    parser.add_argument("--snapshot", type=int, default=None, help="numéro de la prévision (par défaut : la dernière)")
+    parser.add_argument("--quantile", default="p50", help="quantile de la prévision à couvrir (par défaut p50)")
+    parser.add_argument("--start", type=_date, default=None, help="première semaine (JJ/MM/AAAA ou AAAA-MM-JJ)")
+    parser.add_argument("--time-limit", type=float, default=None, help="limite du solveur (secondes déterministes)")
     add_json_flag(parser)
     parser.set_defaults(handler=_run)
-    actions = parser.add_subparsers(dest="action", required=False, metavar="ACTION")
-    for name, help_text in (("approve", "approve a draft plan"), ("reject", "reject a draft plan")):
-        sub = actions.add_parser(name, help=help_text)
-        sub.add_argument("plan_id", type=int)
-        sub.add_argument("--by", default="coordinateur")
-        sub.add_argument("--note", default=None)
+    actions = parser.add_subparsers(dest="action", required=False, metavar="ACTION", title="actions")
+    for name, help_text in (("approve", "approuver un plan en brouillon"), ("reject", "rejeter un plan en brouillon")):
+        sub = actions.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
+        sub.add_argument("plan_id", type=int, metavar="PLAN", help="numéro du plan")
+        sub.add_argument("--by", default="coordinateur", help="qui décide (par défaut : coordinateur)")
+        sub.add_argument("--note", default=None, help="une remarque gardée avec la décision")
         add_json_flag(sub)
         sub.set_defaults(handler=_decide)
     sub = actions.add_parser(
         "move",
-        help="move an event: new dates, venue or number of places (recorded so invitees are told)",
+        help="déplacer un événement : dates, lieu ou nombre de places (les invités en sont avertis)",
         description=(
-            "Move an event of a draft or approved plan. Times without an offset are Europe/Paris wall-clock "
-            "times; a date alone keeps the event's hours and length. Accepted: "
-            "2026-03-10T09:00+01:00, 2026-03-10 09:00, 10/03/2026 9h30, 'mardi 10 mars 2026 à 9 h 30', "
-            "2026-03-10, 10/03/2026."
+            "Modifier un événement d'un plan en brouillon ou approuvé. Les heures sont celles de Paris. "
+            "Une date seule garde les horaires et la durée de l'événement. Formats acceptés : "
+            "« lundi 7 décembre 2026, 9 h 00 » (comme l'affiche « clauses plan show »), 07/12/2026 9h00, "
+            "07/12/2026 09:00, 2026-12-07 09:00, 2026-12-07T09:00+01:00, 07/12/2026, 2026-12-07."
         ),
     )
-    sub.add_argument("event_id", type=int)
-    sub.add_argument("--start", default=None, help="new start (the end follows, same length) or a new day")
-    sub.add_argument("--end", default=None, help="new end (or a new last day, same closing time)")
-    sub.add_argument("--venue", default=None, metavar="KEY", help="a venue key of config/partners.yaml")
-    sub.add_argument("--capacity", type=int, default=None, metavar="N", help="number of places")
+    sub.add_argument("event_id", type=int, metavar="ÉVÉNEMENT", help="numéro de l'événement (« clauses plan show »)")
+    sub.add_argument("--start", default=None, metavar="QUAND", help="nouveau début (la fin suit, même durée) ou nouveau jour")
+    sub.add_argument("--end", default=None, metavar="QUAND", help="nouvelle fin (ou nouveau dernier jour, même heure de fin)")
+    sub.add_argument("--venue", default=None, metavar="LIEU", help="clé d'un lieu de config/partners.yaml")
+    sub.add_argument("--capacity", type=int, default=None, metavar="N", help="nombre de places")
     add_json_flag(sub)
     sub.set_defaults(handler=_move)
-    sub = actions.add_parser("cancel", help="cancel an event (recorded so invitees are told)")
-    sub.add_argument("event_id", type=int)
+    sub = actions.add_parser("cancel", help="annuler un événement (les invités en sont avertis)",
+                             description="Annuler un événement ; les invités en sont avertis au prochain « clauses followups ».")
+    sub.add_argument("event_id", type=int, metavar="ÉVÉNEMENT", help="numéro de l'événement")
     add_json_flag(sub)
     sub.set_defaults(handler=_cancel)
-    sub = actions.add_parser("show", help="list plans, or the events of one plan")
-    sub.add_argument("plan_id", type=int, nargs="?")
+    sub = actions.add_parser(
+        "show", help="lister les plans, ou les événements d'un plan",
+        description="Sans numéro : la liste des plans. Avec un numéro : chaque événement du plan, avec sa date "
+        "et son heure (Paris), son métier, son partenaire, son lieu, ses places, et les invités, inscrits et présents.",
+    )
+    sub.add_argument("plan_id", type=int, nargs="?", metavar="PLAN", help="numéro du plan")
     add_json_flag(sub)
     sub.set_defaults(handler=_show)
 
@@ -62,15 +79,24 @@ def _run(args: argparse.Namespace) -> Summary:
     )
     if result["plan_id"] is None:
         return Summary(result["message_fr"], {"ok": True, **result}, [])
+    from clauses.config import load_config
+    from clauses.planning.show import SOLVER_STATUS_FR
+
+    config = load_config()
+
+    def label(key: str) -> str:
+        trade = config.find_trade(key)
+        return trade.label if trade else key
+
     lines = [
-        f"solver: {result['status']}, gap {result['gap']}",
-        f"people needed {result['need']}, trained on time {result['on_time']} (reachable {result['upper_bound']})",
-        f"events: {result['events']}",
-        *(f"{u['trade_key']}: {u['uncovered']} uncovered – {u['explanation']}" for u in result["uncovered"]),
-        f"Gantt chart: {result['gantt']}",
-        f"approve with: clauses plan approve {result['plan_id']}",
+        f"solveur : {SOLVER_STATUS_FR.get(result['status'], result['status'])}, écart {result['gap']}",
+        f"personnes à former {result['need']}, formées à temps {result['on_time']} (au mieux {result['upper_bound']})",
+        f"événements : {result['events']}",
+        *(f"{label(u['trade_key'])} : {u['uncovered']} non couverte(s) – {u['explanation']}" for u in result["uncovered"]),
+        f"diagramme de Gantt : {result['gantt']}",
+        f"pour l'approuver : clauses plan approve {result['plan_id']}",
     ]
-    return Summary(f"plan {result['plan_id']} stored as a draft", {"ok": True, **result}, lines)
+    return Summary(f"Plan n° {result['plan_id']} enregistré en brouillon", {"ok": True, **result}, lines)
 
 
 def _decide(args: argparse.Namespace) -> Summary:
@@ -78,6 +104,7 @@ def _decide(args: argparse.Namespace) -> Summary:
     from clauses.config import load_config
     from clauses.planning.approval import approve_plan, reject_plan
     from clauses.planning.service import export_approved
+    from clauses.planning.show import PLAN_STATUS_FR
     from clauses.storage import Database
 
     db = Database()
@@ -86,7 +113,11 @@ def _decide(args: argparse.Namespace) -> Summary:
         plan = decide(session, args.plan_id, by=args.by, note=args.note)
         exports = export_approved(session, load_config(), settings.output_dir("exports")) if plan.status == "approved" else {}
     data = {"plan_id": plan.id, "status": plan.status, "exports": {k: str(v) for k, v in exports.items()}}
-    return Summary(f"plan {plan.id} {plan.status}", data, [f"{k}: {v}" for k, v in data["exports"].items()])
+    return Summary(f"Plan n° {plan.id} {PLAN_STATUS_FR.get(plan.status, plan.status)}", data,
+                   [f"export {k} : {v}" for k, v in data["exports"].items()])
+
+
+MOVE_FIELDS = (("début", "start"), ("fin", "end"), ("lieu", "venue_key"), ("places", "capacity"))
 
 
 def _move(args: argparse.Namespace) -> Summary:
@@ -96,7 +127,7 @@ def _move(args: argparse.Namespace) -> Summary:
     from clauses.storage import Database
 
     if args.start is None and args.end is None and args.venue is None and args.capacity is None:
-        raise ClausesError("nothing to change: give --start, --end, --venue and/or --capacity")
+        raise ClausesError("rien à modifier : donner --start, --end, --venue et/ou --capacity")
     start = parse_when(args.start) if args.start is not None else None
     end = parse_when(args.end) if args.end is not None else None
     config = load_config()
@@ -111,30 +142,28 @@ def _move(args: argparse.Namespace) -> Summary:
         db.dispose()
     change = outcome.change
     lines = [
-        f"{name}: {_shown(change.before[key])} → {_shown(change.after[key])}{suffix}"
-        for name, key, suffix in (
-            ("start", "start", " (Europe/Paris)"), ("end", "end", " (Europe/Paris)"),
-            ("venue", "venue_key", ""), ("capacity", "capacity", ""),
-        )
+        f"{name} : {_shown(change.before[key])} → {_shown(change.after[key])}"
+        for name, key in MOVE_FIELDS
         if _shown(change.before[key]) != _shown(change.after[key])
     ]
-    lines += [f"warning: {w}" for w in outcome.warnings]
+    lines += [f"attention : {w}" for w in outcome.warnings_fr]
     if announced:
-        lines.append("invitees get an update with the next `clauses followups`")
+        lines.append("les invités recevront une mise à jour au prochain « clauses followups »")
     data = {
         "ok": True, "event_id": args.event_id, "change": change.change, "sequence": change.sequence,
-        "before": change.before, "after": change.after, "warnings": outcome.warnings,
+        "before": change.before, "after": change.after, "warnings": outcome.warnings_fr,
     }
-    return Summary(f"event {args.event_id} moved (sequence {change.sequence})", data, lines)
+    return Summary(f"Événement n° {args.event_id} modifié (séquence {change.sequence})", data, lines)
 
 
 def _shown(value) -> str:
-    """A stored value as a person reads it: times in Europe/Paris, to the minute."""
+    """A stored value as a person reads it: times as ``clauses plan show`` prints them (Paris)."""
     if isinstance(value, str) and len(value) >= 16 and value[4] == "-" and "T" in value:
-        from clauses.planning.edits import stored_moment, wall_clock
+        from clauses import french
+        from clauses.planning.edits import stored_moment
 
-        return wall_clock(stored_moment(value)).isoformat(sep=" ", timespec="minutes")
-    return "none" if value is None else str(value)
+        return french.datetime_listed(stored_moment(value))
+    return "aucun" if value is None else str(value)
 
 
 def _cancel(args: argparse.Namespace) -> Summary:
@@ -149,40 +178,42 @@ def _cancel(args: argparse.Namespace) -> Summary:
         db.dispose()
     change = outcome.change
     return Summary(
-        f"event {args.event_id} cancelled (sequence {change.sequence})",
-        {"event_id": args.event_id, "sequence": change.sequence, "warnings": outcome.warnings},
-        [f"warning: {w}" for w in outcome.warnings],
+        f"Événement n° {args.event_id} annulé (séquence {change.sequence})",
+        {"event_id": args.event_id, "sequence": change.sequence, "warnings": outcome.warnings_fr},
+        [f"attention : {w}" for w in outcome.warnings_fr],
     )
 
 
 def _show(args: argparse.Namespace) -> Summary:
     from sqlalchemy import select
 
+    from clauses.config import load_config
+    from clauses.errors import ClausesError
+    from clauses.planning.show import plan_lines, plan_title, plans_overview
     from clauses.storage import Database
-    from clauses.storage.planning import Event, Plan
+    from clauses.storage.planning import Plan
 
     db = Database()
-    with db.transaction() as session:
-        if args.plan_id is None:
-            plans = session.scalars(select(Plan).order_by(Plan.id.desc())).all()
-            rows = [{"plan_id": p.id, "status": p.status, "solver_status": p.solver_status, "gap": p.gap,
-                     "events": len(p.events)} for p in plans]
-            return Summary(f"{len(rows)} plan(s)", {"plans": rows},
-                           [f"{r['plan_id']}: {r['status']} ({r['events']} events, {r['solver_status']})" for r in rows])
-        plan = session.get(Plan, args.plan_id)
-        if plan is None:
-            from clauses.errors import ClausesError
+    from clauses.planning.invitees import invitee_flags
 
-            raise ClausesError(f"plan {args.plan_id} not found")
-        events = session.scalars(select(Event).where(Event.plan_id == plan.id).order_by(Event.start, Event.id)).all()
-        rows = [{"event_id": e.id, "kind": e.kind, "trade": e.trade_key, "partner": e.partner_key,
-                 "start": e.start.isoformat(), "capacity": e.capacity, "status": e.status, "sequence": e.sequence}
-                for e in events]
-        from clauses.config import load_config
-        from clauses.planning.invitees import invitee_flags
-
-        flags = invitee_flags(session, load_config(), plan_id=plan.id)
-        return Summary(f"plan {plan.id}: {plan.status}", {"plan_id": plan.id, "status": plan.status,
-                       "uncovered": plan.uncovered, "events": rows, "invitee_flags": [f.as_dict() for f in flags]},
-                       [f"{r['event_id']}: {r['kind']} {r['trade']} {r['start']} ({r['status']})" for r in rows]
-                       + (["Invitations à surveiller :"] + [f"  {f.message_fr}" for f in flags] if flags else []))
+    try:
+        with db.transaction() as session:
+            if args.plan_id is None:
+                plans = session.scalars(select(Plan).order_by(Plan.id.desc())).all()
+                rows = [{"plan_id": p.id, "status": p.status, "solver_status": p.solver_status, "gap": p.gap,
+                         "events": len(p.events)} for p in plans]
+                title = f"{len(rows)} plan{'s' if len(rows) > 1 else ''}"
+                lines = plans_overview(plans) or ["aucun plan : « clauses plan » en calcule un"]
+                return Summary(title, {"plans": rows}, lines)
+            plan = session.get(Plan, args.plan_id)
+            if plan is None:
+                raise ClausesError(f"le plan n° {args.plan_id} n'existe pas (« clauses plan show » liste les plans)")
+            config = load_config()
+            lines, rows = plan_lines(session, config, plan)
+            flags = invitee_flags(session, config, plan_id=plan.id)
+            if flags:
+                lines += ["Invitations à surveiller :", *(f"  {f.message_fr}" for f in flags)]
+            return Summary(plan_title(plan), {"plan_id": plan.id, "status": plan.status, "uncovered": plan.uncovered,
+                           "events": rows, "invitee_flags": [f.as_dict() for f in flags]}, lines)
+    finally:
+        db.dispose()

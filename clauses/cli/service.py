@@ -10,12 +10,12 @@ from clauses.cli.summary import Summary
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve",
-        help="serve every deployment of prefect.yaml on its schedule (needs `prefect server start`)",
-        description="Serve every deployment declared in prefect.yaml from this process: schedules in "
-        "Europe/Paris, runs started from the Prefect UI or `prefect deployment run`. Needs a running "
-        "Prefect server (`prefect server start`, then PREFECT_API_URL=http://127.0.0.1:4200/api).",
+        help="exécuter chaque déploiement de prefect.yaml selon son calendrier (il faut « prefect server start »)",
+        description="Exécuter depuis ce processus chaque déploiement déclaré dans prefect.yaml : calendriers à "
+        "l'heure de Paris, exécutions lancées depuis l'interface Prefect ou « prefect deployment run ». Il faut un "
+        "serveur Prefect lancé (« prefect server start », puis PREFECT_API_URL=http://127.0.0.1:4200/api).",
     )
-    parser.add_argument("--limit", type=int, default=2, help="how many runs at once (default 2)")
+    parser.add_argument("--limit", type=int, default=2, metavar="N", help="exécutions simultanées au plus (par défaut 2)")
     parser.set_defaults(handler=run)
 
 
@@ -26,10 +26,10 @@ def run(args: argparse.Namespace) -> Summary:
 
     if not PREFECT_API_URL.value():
         raise ClausesError(
-            "no Prefect server to serve to: start one with `prefect server start` and set "
-            "PREFECT_API_URL=http://127.0.0.1:4200/api (the local temporary server cannot run schedules)"
+            "aucun serveur Prefect : en lancer un avec « prefect server start » et définir "
+            "PREFECT_API_URL=http://127.0.0.1:4200/api (le serveur temporaire local ne suit pas de calendrier)"
         )
     from flows.deployments import serve_all
 
     serve_all(limit=args.limit)
-    return Summary(title="Stopped serving")
+    return Summary(title="Déploiements arrêtés")

@@ -37,7 +37,7 @@ class TrapezoidCurve(StrictModel):
     @model_validator(mode="after")
     def _order(self) -> "TrapezoidCurve":
         if self.fall_start < self.rise_end:
-            raise ValueError("fall_start must not come before rise_end")
+            raise ValueError("fall_start ne doit pas précéder rise_end")
         return self
 
 
@@ -51,7 +51,7 @@ class SCurve(StrictModel):
     def _monotone(self) -> "SCurve":
         # The density 1 + 2Cx − C − (18x² − 18x + 3)/K is concave: non-negative at both ends suffices.
         if 1 - self.c - 3 / self.k < 0 or 1 + self.c - 3 / self.k < 0:
-            raise ValueError("c and k give a decreasing cumulative curve (negative hours)")
+            raise ValueError("c et k donnent une courbe cumulée décroissante (heures négatives)")
         return self
 
 
@@ -81,10 +81,10 @@ class ForecastSettings(StrictModel):
             unknown = [s for s in table if s not in STATUSES]
             if missing or unknown:
                 raise ValueError(
-                    f"{name} must give every lot status ({', '.join(STATUSES)});"
-                    f" missing: {missing or 'none'}, unknown: {unknown or 'none'}"
+                    f"{name} doit donner chaque statut de lot ({', '.join(STATUSES)}) ;"
+                    f" manquants : {', '.join(missing) or 'aucun'}, inconnus : {', '.join(unknown) or 'aucun'}"
                 )
         for status, p in self.default_award_probability.items():
             if not 0 <= p <= 1:
-                raise ValueError(f"default_award_probability.{status} must be between 0 and 1")
+                raise ValueError(f"default_award_probability.{status} doit être entre 0 et 1")
         return self

@@ -85,17 +85,17 @@ def _check_references(config: Config) -> None:
         for trade in partner.trades:
             if trade not in trade_keys:
                 problems.append(
-                    f"{config.directory / 'partners.yaml'}: partners[{i}].trades: unknown trade {trade!r}"
+                    f"{config.directory / 'partners.yaml'} : partners[{i}].trades : métier inconnu {trade!r} (métiers de trades.yaml : {', '.join(sorted(trade_keys))})"
                 )
     if problems:
-        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+        raise ConfigError("configuration invalide :\n  " + "\n  ".join(problems))
 
 
 def load_config(directory: Path | str | None = None) -> Config:
     """Validate every file of the configuration folder; raise ``ConfigError`` naming file and key."""
     folder = Path(directory) if directory is not None else settings.config_dir()
     if not folder.is_dir():
-        raise ConfigError(f"{folder}: configuration folder not found (set CLAUSES_CONFIG_DIR)")
+        raise ConfigError(f"{folder} : dossier de configuration introuvable (variable CLAUSES_CONFIG_DIR)")
     values = {attr: load_yaml_model(folder / name, model) for name, (attr, model) in SECTIONS.items()}
     config = Config(directory=folder, **values)
     _check_references(config)

@@ -22,7 +22,7 @@ class Blackout(StrictModel):
     @model_validator(mode="after")
     def _ordered(self) -> "Blackout":
         if self.end < self.start:
-            raise ValueError("end is before start")
+            raise ValueError("la fin précède le début")
         return self
 
 
@@ -59,8 +59,8 @@ class Partners(StrictModel):
     def _unique(self) -> "Partners":
         keys = [p.key for p in self.partners]
         venue_keys = [v.key for p in self.partners for v in p.venues]
-        for what, values in (("partner key", keys), ("venue key", venue_keys)):
+        for what, values in (("clé de partenaire", keys), ("clé de lieu", venue_keys)):
             dupes = sorted({v for v in values if values.count(v) > 1})
             if dupes:
-                raise ValueError(f"duplicate {what}: {', '.join(dupes)}")
+                raise ValueError(f"{what} en double : {', '.join(dupes)}")
         return self

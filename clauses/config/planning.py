@@ -87,7 +87,7 @@ class ObjectiveWeights(StrictModel):
     @model_validator(mode="after")
     def _ordered(self) -> "ObjectiveWeights":
         if self.late_person_week < self.event:
-            raise ValueError("weights must decrease: late_person_week >= event")
+            raise ValueError("les poids doivent décroître : late_person_week >= event")
         return self
 
 

@@ -24,7 +24,7 @@ class PoecParameters(StrictModel):
     @model_validator(mode="after")
     def _sizes(self) -> "PoecParameters":
         if self.min_size > self.max_size:
-            raise ValueError("min_size must not exceed max_size")
+            raise ValueError("min_size ne doit pas dépasser max_size")
         return self
 
 
@@ -59,5 +59,5 @@ class Trades(StrictModel):
             values = [getattr(t, attr) for t in self.trades]
             dupes = sorted({v for v in values if values.count(v) > 1})
             if dupes:
-                raise ValueError(f"duplicate trade {attr}: {', '.join(dupes)}")
+                raise ValueError(f"{attr} de métier en double : {', '.join(dupes)}")
         return self

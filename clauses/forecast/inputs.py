@@ -124,8 +124,8 @@ def _resolve_communes(config: Config, names: tuple[str, ...], known: set[str]) -
         wanted.add(key)
     if unknown:
         raise ForecastError(
-            f"unknown commune(s) in the filter: {', '.join(map(str, unknown))};"
-            " give a commune of the territory (name, INSEE or postal code)"
+            f"commune(s) inconnue(s) dans le filtre : {', '.join(map(str, unknown))} ;"
+            " donner une commune du territoire (nom, code INSEE ou code postal)"
         )
     return wanted
 
@@ -158,17 +158,17 @@ def prepare(lots: pd.DataFrame, config: Config, params: ForecastParameters) -> P
             resolved.append(trade.key)
     if unknown:
         raise ForecastError(
-            f"unknown trade(s) in the filter: {', '.join(unknown)}; known: {', '.join(sorted(known_trades))}"
+            f"métier(s) inconnu(s) dans le filtre : {', '.join(unknown)} ; métiers connus : {', '.join(sorted(known_trades))}"
         )
     trade_keys = list(dict.fromkeys(resolved))
     if lots.empty:
-        raise ForecastError("the pipeline is empty: no lot to forecast (ingest a pipeline first: clauses ingest)")
+        raise ForecastError("aucun chantier : pas de lot à prévoir (charger d'abord les chantiers : clauses ingest pipeline)")
 
     frame = lots.sort_values("lot_id", kind="stable").reset_index(drop=True)
     diagnostics: dict = {"lots_in_pipeline": int(len(frame))}
     strange_status = sorted(set(frame["status"]) - set(STATUSES))
     if strange_status:
-        raise ForecastError(f"lots with an unknown status: {', '.join(map(str, strange_status))}")
+        raise ForecastError(f"lots au statut inconnu : {', '.join(map(str, strange_status))}")
 
     frame = frame[frame["trade_key"].isin(trade_keys)]
     if params.communes:
@@ -178,8 +178,8 @@ def prepare(lots: pd.DataFrame, config: Config, params: ForecastParameters) -> P
     diagnostics["lots_matching_filters"] = int(len(frame))
     if frame.empty:
         raise ForecastError(
-            "no lot matches the filters (trades: "
-            f"{', '.join(params.trades) or 'all'}; communes: {', '.join(params.communes) or 'all'})"
+            "aucun lot ne correspond aux filtres (métiers : "
+            f"{', '.join(params.trades) or 'tous'} ; communes : {', '.join(params.communes) or 'toutes'})"
         )
     fp = fingerprint(frame, params, config)
 
@@ -218,11 +218,11 @@ def prepare(lots: pd.DataFrame, config: Config, params: ForecastParameters) -> P
     if not keep.any():
         latest = max(frame["end"])
         raise ForecastError(
-            f"nothing to forecast from {params.as_of.isoformat()} over {params.horizon_weeks} weeks:"
-            f" of {len(frame)} lot(s), {diagnostics['lots_done']} done,"
-            f" {diagnostics['lots_without_remaining_hours']} without hours left,"
-            f" {diagnostics['lots_ended_before_as_of']} ended before the as-of date (latest end {latest}),"
-            f" {diagnostics['lots_starting_after_horizon']} start after the horizon"
+            f"rien à prévoir à partir du {params.as_of:%d/%m/%Y} sur {params.horizon_weeks} semaines :"
+            f" sur {len(frame)} lot(s), {diagnostics['lots_done']} terminé(s),"
+            f" {diagnostics['lots_without_remaining_hours']} sans heures restantes,"
+            f" {diagnostics['lots_ended_before_as_of']} fini(s) avant cette date (dernière fin : {latest}),"
+            f" {diagnostics['lots_starting_after_horizon']} commençant après l'horizon"
         )
     kept = frame[keep]
     award = kept["award_probability"].to_numpy(np.float64, na_value=np.nan)
@@ -231,7 +231,7 @@ def prepare(lots: pd.DataFrame, config: Config, params: ForecastParameters) -> P
     defaults = default_award[status_code]
     award = np.where(np.isnan(award), defaults, award)
     if ((award < 0) | (award > 1)).any():
-        raise ForecastError("some lots have an award probability outside [0, 1]")
+        raise ForecastError("des lots ont une probabilité d'attribution hors de [0, 1]")
     arrays = LotArrays(
         lot_id=kept["lot_id"].to_numpy(np.int64),
         trade=pd.Index(trade_keys).get_indexer(kept["trade_key"]).astype(np.int16),

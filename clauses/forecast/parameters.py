@@ -46,22 +46,22 @@ class ForecastParameters:
     def check(self) -> None:
         problems = []
         if not isinstance(self.as_of, dt.date):
-            problems.append(f"as-of must be a date, not {self.as_of!r}")
+            problems.append(f"--as-of doit être une date, pas {self.as_of!r}")
         if int(self.horizon_weeks) <= 0:
-            problems.append(f"the horizon must be at least one week (got {self.horizon_weeks})")
+            problems.append(f"l'horizon doit être d'au moins une semaine (reçu : {self.horizon_weeks})")
         if int(self.horizon_weeks) > 520:
-            problems.append(f"the horizon must be at most 520 weeks (got {self.horizon_weeks})")
+            problems.append(f"l'horizon doit être d'au plus 520 semaines (reçu : {self.horizon_weeks})")
         if int(self.scenarios) <= 0:
-            problems.append(f"the number of scenarios must be at least 1 (got {self.scenarios})")
+            problems.append(f"le nombre de scénarios doit valoir au moins 1 (reçu : {self.scenarios})")
         if self.period not in PERIODS:
-            problems.append(f"period must be one of {', '.join(PERIODS)} (got {self.period!r})")
+            problems.append(f"la période doit être {' ou '.join(PERIODS)} (reçu : {self.period!r})")
         if int(self.seed) < 0:
-            problems.append(f"the seed must be a non-negative integer (got {self.seed})")
+            problems.append(f"la graine doit être un entier positif ou nul (reçu : {self.seed})")
         bad = [q for q in self.quantiles if not 0 < float(q) < 1]
         if bad:
-            problems.append(f"quantiles must lie strictly between 0 and 1 (got {bad})")
+            problems.append(f"les quantiles doivent être strictement entre 0 et 1 (reçu : {bad})")
         if problems:
-            raise ForecastError("invalid forecast parameters: " + "; ".join(problems))
+            raise ForecastError("paramètres de prévision invalides : " + " ; ".join(problems))
 
     @property
     def all_quantiles(self) -> tuple[float, ...]:

@@ -111,11 +111,11 @@ def load_snapshot(session: Session, snapshot_id: int | None = None) -> pd.DataFr
     if snapshot_id is None:
         snapshot = latest_snapshot(session)
         if snapshot is None:
-            raise ForecastError("no forecast snapshot yet: run `clauses forecast` first")
+            raise ForecastError("aucune prévision enregistrée : lancer d'abord « clauses forecast »")
     else:
         snapshot = session.get(ForecastSnapshot, snapshot_id)
         if snapshot is None:
-            raise ForecastError(f"forecast snapshot {snapshot_id} not found")
+            raise ForecastError(f"la prévision n° {snapshot_id} n'existe pas")
     columns = [getattr(ForecastRow, c) for c in SNAPSHOT_COLUMNS]
     rows = session.execute(
         select(*columns)

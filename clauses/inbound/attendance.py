@@ -264,13 +264,13 @@ def _resolve_line(
     # Event
     event = None
     if not cells.get("event"):
-        problem("event", "empty: give the event's id or calendar UID")
+        problem("event", "vide : donner le numéro de l'événement ou son UID de calendrier")
     else:
         event = resolver.event(cells["event"])
         if event is None:
-            problem("event", f"unknown event {cells['event'][:60]!r}")
+            problem("event", f"événement inconnu : {cells['event'][:60]!r}")
         elif event.status == "cancelled":
-            problem("event", f"event {event.id} is cancelled")
+            problem("event", f"l'événement n° {event.id} est annulé")
 
     # Status
     status = None
@@ -278,23 +278,23 @@ def _resolve_line(
     if raw_status:
         status = parse_status(raw_status)
         if status is None:
-            problem("status", f"unknown status {raw_status[:40]!r}; expected one of: "
+            problem("status", f"statut inconnu {raw_status[:40]!r} ; valeurs possibles : "
                     + ", ".join(labels[0] for labels in STATUS_LABELS.values()))
     elif default_status:
         status = default_status
     else:
-        problem("status", "empty: give the status (inscrit, présent, absent…)")
+        problem("status", "vide : donner le statut (inscrit, présent, absent…)")
 
     # Contract type
     contract = None
     raw_contract = cells.get("contract_type", "")
     if status == "hired":
         if not raw_contract:
-            problem("contract_type", "required when the status is « embauché » (CDI, CDD, contrat de professionnalisation…)")
+            problem("contract_type", "obligatoire quand le statut est « embauché » (CDI, CDD, contrat de professionnalisation…)")
         else:
             contract = parse_contract(raw_contract)
             if contract is None:
-                problem("contract_type", f"unknown contract type {raw_contract[:40]!r}; expected one of: "
+                problem("contract_type", f"type de contrat inconnu {raw_contract[:40]!r} ; valeurs possibles : "
                         + ", ".join(CONTRACT_LABELS))
 
     # Date
@@ -302,18 +302,18 @@ def _resolve_line(
     if cells.get("date"):
         at = parse_when(cells["date"])
         if at is None:
-            problem("date", f"not a date {cells['date'][:30]!r}: expected dd/mm/yyyy or yyyy-mm-dd")
+            problem("date", f"pas une date : {cells['date'][:30]!r} (jj/mm/aaaa ou aaaa-mm-jj attendu)")
         elif at > now + dt.timedelta(days=1):
-            problem("date", "in the future")
+            problem("date", "date dans le futur")
     if event is not None and status in AFTER_EVENT and _utc(event.start) > now:
-        problem("status", f"event {event.id} has not started yet: « {raw_status or status} » is not possible")
+        problem("status", f"l'événement n° {event.id} n'a pas encore commencé : « {raw_status or status} » est impossible")
 
     # Candidate
     candidate_id = _resolve_candidate(resolver, cells, problem)
     if candidate_id is not None:
         candidate = resolver.candidate(candidate_id)
         if candidate is not None and candidate.anonymised_at is not None:
-            problem("candidate_id", f"candidate {candidate_id} was anonymised")
+            problem("candidate_id", f"le candidat n° {candidate_id} a été anonymisé")
     if problems:
         return None, problems
     return AttendanceLine(row, event.id, candidate_id, status, contract, at), []
@@ -326,10 +326,10 @@ def _resolve_candidate(resolver: _Resolver, cells: dict[str, str], problem) -> i
     if raw_id:
         given.append("candidate_id")
         if not raw_id.isdigit():
-            problem("candidate_id", "not a candidate id (a whole number)")
+            problem("candidate_id", "pas un numéro de candidat (nombre entier)")
             return None
         if resolver.candidate(int(raw_id)) is None:
-            problem("candidate_id", f"unknown candidate {raw_id}")
+            problem("candidate_id", f"candidat inconnu : {raw_id}")
             return None
         found["candidate_id"] = int(raw_id)
     source_id = cells.get("source_id", "")
@@ -337,7 +337,7 @@ def _resolve_candidate(resolver: _Resolver, cells: dict[str, str], problem) -> i
         given.append("source_id")
         source = cells.get("source") or resolver.default_source
         if not source:
-            problem("source", "empty: the partner's identifier needs its source (or give --source)")
+            problem("source", "vide : l'identifiant du partenaire a besoin de sa source (ou utiliser --source)")
         else:
             match = resolver.by_identity(source, source_id)
             if match is not None:
@@ -347,20 +347,20 @@ def _resolve_candidate(resolver: _Resolver, cells: dict[str, str], problem) -> i
         given.append("email")
         matches = resolver.by_email(email)
         if len(matches) > 1 and not found:
-            problem("email", f"{len(matches)} candidates have this address: give the candidate id")
+            problem("email", f"{len(matches)} candidats ont cette adresse : donner le numéro du candidat")
             return None
         if len(matches) == 1:
             found["email"] = matches[0]
     if not given:
-        problem("candidate_id", "no candidate: give the candidate id, the source and its identifier, or the email")
+        problem("candidate_id", "aucun candidat : donner le numéro du candidat, la source et son identifiant, ou l'adresse e-mail")
         return None
     if not found:
         column = given[0]
-        problem(column, "unknown candidate" + (" (source and identifier)" if column == "source_id" else ""))
+        problem(column, "candidat inconnu" + (" (source et identifiant)" if column == "source_id" else ""))
         return None
     if len(set(found.values())) > 1:
         columns = ", ".join(COLUMN_LABELS[c] for c in found)
-        problem(next(iter(found)), f"the candidate columns ({columns}) point at different candidates")
+        problem(next(iter(found)), f"les colonnes du candidat ({columns}) désignent des personnes différentes")
         return None
     return next(iter(found.values()))
 
@@ -404,7 +404,7 @@ def record_attendance(
     if default_status is not None and default_status not in STATUS_LABELS:
         parsed = parse_status(default_status)
         if parsed is None:
-            raise InputError([Problem(path.name, None, None, f"unknown default status {default_status!r}")])
+            raise InputError([Problem(path.name, None, None, f"statut par défaut inconnu : {default_status!r}")])
         default_status = parsed
     required: list = ["event", ("candidate_id", "source_id", "email")]
     if default_status is None:
@@ -464,7 +464,7 @@ def record_attendance(
         outcome.rejected = len(rejected_rows)
         outcome.problems.sort(key=lambda p: (p.row if isinstance(p.row, int) else 0))
         if outcome.problems and not skip_invalid:
-            raise InputError(outcome.problems, hint="Fix these lines, or use --skip-invalid to load the others.")
+            raise InputError(outcome.problems, hint="Corriger ces lignes, ou utiliser --skip-invalid pour enregistrer les autres.")
         session.add(
             ImportRun(
                 kind="attendance",

@@ -118,8 +118,8 @@ def resolve_public_key(config: EventWebhookSettings, environ: Mapping[str, str] 
     value = environ.get(config.public_key_env) or config.public_key
     if not value:
         raise ClausesError(
-            f"no SendGrid webhook public key: set {config.public_key_env} or "
-            "sendgrid.event_webhook.public_key in config/messaging.yaml (SendGrid: Mail Settings → "
+            f"aucune clé publique pour le webhook SendGrid : définir {config.public_key_env} ou "
+            "sendgrid.event_webhook.public_key dans config/messaging.yaml (SendGrid : Mail Settings → "
             "Event Webhook → Signature Verification)"
         )
     return load_public_key(value)
@@ -134,9 +134,9 @@ def load_public_key(value: str) -> ec.EllipticCurvePublicKey:
         else:
             key = load_der_public_key(base64.b64decode("".join(value.split()), validate=True))
     except (ValueError, TypeError, binascii.Error, UnsupportedAlgorithm) as exc:
-        raise ClausesError(f"the SendGrid webhook public key cannot be read: {exc}") from exc
+        raise ClausesError(f"la clé publique du webhook SendGrid est illisible ({exc})") from exc
     if not isinstance(key, ec.EllipticCurvePublicKey):
-        raise ClausesError("the SendGrid webhook public key is not an elliptic-curve (ECDSA) key")
+        raise ClausesError("la clé publique du webhook SendGrid n'est pas une clé à courbe elliptique (ECDSA)")
     return key
 
 
@@ -145,15 +145,15 @@ def verify_signature(body: str, signature: str | None, timestamp: str | None, pu
     as ``sendgrid.helpers.eventwebhook.EventWebhook.verify_signature``, which lets malformed
     signatures raise instead of answering False)."""
     if not signature or not timestamp:
-        raise SignatureError(f"unsigned: the {SIGNATURE_HEADER} and {TIMESTAMP_HEADER} headers are required")
+        raise SignatureError(f"non signé : les en-têtes {SIGNATURE_HEADER} et {TIMESTAMP_HEADER} sont obligatoires")
     try:
         decoded = base64.b64decode(signature, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise SignatureError("the signature is not valid base64") from exc
+        raise SignatureError("la signature n'est pas du base64 valide") from exc
     try:
         public_key.verify(decoded, (timestamp + body).encode("utf-8"), ec.ECDSA(hashes.SHA256()))
     except (InvalidSignature, ValueError) as exc:
-        raise SignatureError("the signature does not match the body and timestamp (forged or altered)") from exc
+        raise SignatureError("la signature ne correspond pas au contenu et à l'horodatage (lot falsifié ou modifié)") from exc
 
 
 def header(headers: Mapping[str, str], name: str) -> str | None:
@@ -205,11 +205,11 @@ def read_envelope(path: Path) -> Envelope:
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SignatureError(f"not a readable signed envelope: {exc.__class__.__name__}") from exc
+        raise SignatureError(f"enveloppe signée illisible ({exc.__class__.__name__})") from exc
     if isinstance(data, list):
-        raise SignatureError("unsigned: a bare list of events, not a signed envelope (see clauses/inbound/email_events.py)")
+        raise SignatureError("non signé : une simple liste d'événements, pas une enveloppe signée (voir clauses/inbound/email_events.py)")
     if not isinstance(data, dict) or not isinstance(data.get("body"), str) or not isinstance(data.get("headers"), dict):
-        raise SignatureError("not a signed envelope: expected an object with 'headers' and a string 'body'")
+        raise SignatureError("pas une enveloppe signée : un objet avec « headers » et un texte « body » est attendu")
     headers = data["headers"]
     return Envelope(path.name, data["body"], header(headers, SIGNATURE_HEADER), header(headers, TIMESTAMP_HEADER))
 
@@ -258,25 +258,25 @@ def parse_events(body: str, file: str) -> tuple[list[WebhookEvent], list[Problem
     try:
         data = json.loads(body)
     except json.JSONDecodeError as exc:
-        return [], [Problem(file, None, None, f"the body is not JSON: {exc.msg} at character {exc.pos}")]
+        return [], [Problem(file, None, None, f"le contenu n'est pas du JSON ({exc.msg}, caractère {exc.pos})")]
     if not isinstance(data, list):
-        return [], [Problem(file, None, None, "the body is not a JSON array of events")]
+        return [], [Problem(file, None, None, "le contenu n'est pas une liste JSON d'événements")]
     events: list[WebhookEvent] = []
     problems: list[Problem] = []
     for position, raw in enumerate(data, start=1):
         where = f"event {position}"
         if not isinstance(raw, dict):
-            problems.append(Problem(file, where, None, "not a JSON object"))
+            problems.append(Problem(file, where, None, "pas un objet JSON"))
             continue
         sg_event_id = raw.get("sg_event_id")
         kind = raw.get("event")
         stamp = raw.get("timestamp")
         bad = False
         if not isinstance(sg_event_id, str) or not sg_event_id.strip() or len(sg_event_id) > 120:
-            problems.append(Problem(file, where, "sg_event_id", "missing or not a string of at most 120 characters"))
+            problems.append(Problem(file, where, "sg_event_id", "absent ou pas un texte d'au plus 120 caractères"))
             bad = True
         if not isinstance(kind, str) or not kind.strip() or len(kind) > 30:
-            problems.append(Problem(file, where, "event", "missing or not a string of at most 30 characters"))
+            problems.append(Problem(file, where, "event", "absent ou pas un texte d'au plus 30 caractères"))
             bad = True
         occurred_at = None
         try:
@@ -284,7 +284,7 @@ def parse_events(body: str, file: str) -> tuple[list[WebhookEvent], list[Problem
                 raise TypeError
             occurred_at = dt.datetime.fromtimestamp(float(stamp), dt.timezone.utc).replace(microsecond=0)
         except (TypeError, ValueError, OverflowError, OSError):
-            problems.append(Problem(file, where, "timestamp", "missing or not a Unix time in seconds"))
+            problems.append(Problem(file, where, "timestamp", "absent ou pas une heure Unix en secondes"))
             bad = True
         if bad:
             continue
@@ -634,7 +634,7 @@ def ingest_paths(db, paths: Sequence[Path], public_key: ec.EllipticCurvePublicKe
     for path in paths:
         path = Path(path)
         if not path.is_file():
-            outcomes.append(FileOutcome(path.name, False, ApplyCounts(), [Problem(path.name, None, None, "file not found")]))
+            outcomes.append(FileOutcome(path.name, False, ApplyCounts(), [Problem(path.name, None, None, "fichier introuvable")]))
             continue
         outcome = ingest_envelope_file(db, path, public_key, skip_invalid=skip_invalid)
         if from_spool:

@@ -119,10 +119,10 @@ def validate_candidates(path: Path | str, config: Config, *, default_source: str
     col = lambda name: frame[name] if name in frame.columns else pd.Series("", index=frame.index)  # noqa: E731
 
     qpv, bad_qpv = parse_booleans(col("qpv_resident"))
-    check.flag(bad_qpv, "qpv_resident", lambda i: f"expected oui or non, got {frame['qpv_resident'].iloc[i]!r}")
+    check.flag(bad_qpv, "qpv_resident", lambda i: f"oui ou non attendu, lu : {frame['qpv_resident'].iloc[i]!r}")
     consent, bad_consent = parse_dates(col("consent_date"))
-    check.flag(bad_consent, "consent_date", lambda i: f"unparseable date {frame['consent_date'].iloc[i]!r}: expected dd/mm/yyyy or yyyy-mm-dd")
-    check.flag(consent > pd.Timestamp(dt.date.today()), "consent_date", "consent date is in the future")
+    check.flag(bad_consent, "consent_date", lambda i: f"date illisible {frame['consent_date'].iloc[i]!r} : jj/mm/aaaa ou aaaa-mm-jj attendu")
+    check.flag(consent > pd.Timestamp(dt.date.today()), "consent_date", "la date de consentement est dans le futur")
 
     records: list[CandidateRecord] = []
     seen: dict[tuple[str, str], int] = {}
@@ -133,11 +133,11 @@ def validate_candidates(path: Path | str, config: Config, *, default_source: str
         first, last = col("first_name").iloc[pos], col("last_name").iloc[pos]
         for name, value in (("source", source), ("source_id", source_id), ("first_name", first), ("last_name", last)):
             if not value:
-                check.flag_position(pos, name, "missing value")
+                check.flag_position(pos, name, "valeur manquante")
         key = (normalise_key(source), source_id)
         if source and source_id:
             if key in seen:
-                check.flag_position(pos, "source_id", f"duplicate source id for the same source (first at row {seen[key]})")
+                check.flag_position(pos, "source_id", f"identifiant en double pour le même partenaire (déjà vu ligne {seen[key]})")
             seen.setdefault(key, row)
         email = None
         raw_email = col("email").iloc[pos]
@@ -145,7 +145,7 @@ def validate_candidates(path: Path | str, config: Config, *, default_source: str
             try:
                 email = validate_email(raw_email, check_deliverability=False).normalized.lower()
             except EmailNotValidError as exc:
-                check.flag_position(pos, "email", f"invalid email address: {exc}")
+                check.flag_position(pos, "email", f"adresse e-mail invalide : {exc}")
         phone = None
         raw_phone = col("phone").iloc[pos]
         if raw_phone:
@@ -153,12 +153,12 @@ def validate_candidates(path: Path | str, config: Config, *, default_source: str
             if phone is None:
                 check.flag_position(pos, "phone", "invalid phone number")
         if not raw_email and not raw_phone:
-            check.flag_position(pos, "email", "missing value: an email or a phone number is needed")
+            check.flag_position(pos, "email", "valeur manquante : il faut une adresse e-mail ou un téléphone")
         trades: list[str] = []
         for label in _split(col("trades").iloc[pos]):
             trade = config.find_trade(label)
             if trade is None:
-                check.flag_position(pos, "trades", f"unknown trade {label!r}: expected a ROME code or a label from config/trades.yaml")
+                check.flag_position(pos, "trades", f"métier inconnu {label!r} : un code ROME ou un libellé de config/trades.yaml est attendu")
             elif trade.key not in trades:
                 trades.append(trade.key)
         eligibility: list[str] = []
@@ -166,7 +166,7 @@ def validate_candidates(path: Path | str, config: Config, *, default_source: str
             code = _ELIGIBILITY_LOOKUP.get(normalise_key(label))
             if code is None:
                 known = ", ".join(labels[0] for labels in ELIGIBILITY.values())
-                check.flag_position(pos, "eligibility", f"unknown eligibility criterion {label!r}: expected one of {known}")
+                check.flag_position(pos, "eligibility", f"critère d'éligibilité inconnu {label!r} : l'un de {known} est attendu")
             elif code not in eligibility:
                 eligibility.append(code)
         if qpv.iloc[pos] and "qpv" not in eligibility:
@@ -276,7 +276,7 @@ def import_candidates_file(
     path = Path(path)
     records, check, rejected = validate_candidates(path, config, default_source=default_source)
     if check.problems and not skip_invalid:
-        raise InputError(check.problems, hint="Fix the file and import it again, or use --skip-invalid to import the valid rows only.")
+        raise InputError(check.problems, hint="Corriger le fichier puis l'importer de nouveau, ou utiliser --skip-invalid pour n'importer que les lignes valides.")
     with db.transaction() as session:
         created, updated, unchanged, merged = store_candidates(session, records)
         session.add(
@@ -286,8 +286,8 @@ def import_candidates_file(
     result = IngestResult(
         kind="candidates", file=path.name, created=created, updated=updated + merged, unchanged=unchanged,
         rejected=len(rejected), problems=check.problems,
-        details={"merged with a candidate from another source": merged,
-                 "without recorded consent (cannot be invited)": sum(1 for r in records if r.consent_date is None)},
+        details={"fusionnés avec un candidat d'un autre partenaire": merged,
+                 "sans consentement enregistré (ne peuvent pas être invités)": sum(1 for r in records if r.consent_date is None)},
     )
     if len(rejected):
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -355,42 +355,42 @@ def validate_pipeline(
 
     # Identity of the lot and its operation.
     lot_id = text["external_id"]
-    check.flag(empty["lot_id"], "lot_id", "missing value")
-    check.flag(duplicated, "lot_id", lambda i: f"duplicate lot id {lot_id.iloc[i]!r} (first seen at row {labels.iloc[first[i]]})")
+    check.flag(empty["lot_id"], "lot_id", "valeur manquante")
+    check.flag(duplicated, "lot_id", lambda i: f"identifiant de lot {lot_id.iloc[i]!r} en double (déjà vu ligne {labels.iloc[first[i]]})")
     no_operation = empty["operation_id"] & empty["operation"]
-    check.flag(no_operation, "operation_id" if "operation_id" in frame else "operation", "missing value: an operation id or name is needed")
+    check.flag(no_operation, "operation_id" if "operation_id" in frame else "operation", "valeur manquante : il faut un identifiant ou un nom d'opération")
 
     # Trade: a ROME code, key or label of the configuration.
     no_trade = empty["trade"]
-    check.flag(no_trade & ~already_explained, "trade", "missing value")
-    check.flag(trade["trade_key"].isna() & ~no_trade, "trade", lambda i: f"unknown trade {frame['trade'].iloc[i]!r}: expected a ROME code or a label from config/trades.yaml")
+    check.flag(no_trade & ~already_explained, "trade", "valeur manquante")
+    check.flag(trade["trade_key"].isna() & ~no_trade, "trade", lambda i: f"métier inconnu {frame['trade'].iloc[i]!r} : un code ROME ou un libellé de config/trades.yaml est attendu")
 
     # Status.
-    check.flag(empty["status"], "status", "missing value")
-    check.flag(bad_status, "status", lambda i: f"unknown status {frame['status'].iloc[i]!r}: expected planned/prévu, tendering/en consultation, awarded/attribué, in_progress/en cours or done/terminé")
+    check.flag(empty["status"], "status", "valeur manquante")
+    check.flag(bad_status, "status", lambda i: f"statut inconnu {frame['status'].iloc[i]!r} : prévu, en consultation, attribué, en cours ou terminé (ou planned, tendering, awarded, in_progress, done) est attendu")
 
     # Amounts and hours.
-    check.flag(bad_amount, "amount_ht", lambda i: f"not a number: {frame['amount_ht'].iloc[i]!r}")
-    check.flag(amount < 0, "amount_ht", "negative amount")
-    check.flag(amount > MAX_AMOUNT_HT, "amount_ht", lambda i: f"implausible amount {amount[i]:.0f} € (above {MAX_AMOUNT_HT:.0e} €)")
-    check.flag(bad_hours, "insertion_hours", lambda i: f"not a number: {frame['insertion_hours'].iloc[i]!r}")
-    check.flag(given_hours < 0, "insertion_hours", "negative hours")
+    check.flag(bad_amount, "amount_ht", lambda i: f"pas un nombre : {frame['amount_ht'].iloc[i]!r}")
+    check.flag(amount < 0, "amount_ht", "montant négatif")
+    check.flag(amount > MAX_AMOUNT_HT, "amount_ht", lambda i: f"montant invraisemblable : {amount[i]:.0f} € (plus de {MAX_AMOUNT_HT:.0e} €)")
+    check.flag(bad_hours, "insertion_hours", lambda i: f"pas un nombre : {frame['insertion_hours'].iloc[i]!r}")
+    check.flag(given_hours < 0, "insertion_hours", "heures négatives")
     neither = np.isnan(amount) & ~hours_given & ~bad_amount & ~bad_hours
-    check.flag(neither, "amount_ht" if "amount_ht" in frame else "insertion_hours", "missing value: an amount or insertion hours are needed")
-    check.flag(bad_delivered, "hours_delivered", lambda i: f"not a number: {frame['hours_delivered'].iloc[i]!r}")
-    check.flag(delivered < 0, "hours_delivered", "negative hours")
-    check.flag(bad_rate, "insertion_rate", lambda i: f"not a rate between 0 and 100 %: {frame['insertion_rate'].iloc[i]!r}")
-    check.flag(bad_probability, "award_probability", lambda i: f"not a probability between 0 and 100 %: {frame['award_probability'].iloc[i]!r}")
+    check.flag(neither, "amount_ht" if "amount_ht" in frame else "insertion_hours", "valeur manquante : il faut un montant ou des heures d'insertion")
+    check.flag(bad_delivered, "hours_delivered", lambda i: f"pas un nombre : {frame['hours_delivered'].iloc[i]!r}")
+    check.flag(delivered < 0, "hours_delivered", "heures négatives")
+    check.flag(bad_rate, "insertion_rate", lambda i: f"pas un taux entre 0 et 100 % : {frame['insertion_rate'].iloc[i]!r}")
+    check.flag(bad_probability, "award_probability", lambda i: f"pas une probabilité entre 0 et 100 % : {frame['award_probability'].iloc[i]!r}")
 
     # Window.
-    check.flag(empty["start"], "start", "missing value")
-    check.flag(bad_start, "start", lambda i: f"unparseable date {frame['start'].iloc[i]!r}: expected dd/mm/yyyy or yyyy-mm-dd, years 1900–2199")
-    check.flag(bad_end, "end", lambda i: f"unparseable date {frame['end'].iloc[i]!r}: expected dd/mm/yyyy or yyyy-mm-dd, years 1900–2199")
-    check.flag(bad_duration | (duration <= 0), "duration_months", lambda i: f"not a positive number of months: {frame['duration_months'].iloc[i]!r}")
+    check.flag(empty["start"], "start", "valeur manquante")
+    check.flag(bad_start, "start", lambda i: f"date illisible {frame['start'].iloc[i]!r} : jj/mm/aaaa ou aaaa-mm-jj attendu, années 1900 à 2199")
+    check.flag(bad_end, "end", lambda i: f"date illisible {frame['end'].iloc[i]!r} : jj/mm/aaaa ou aaaa-mm-jj attendu, années 1900 à 2199")
+    check.flag(bad_duration | (duration <= 0), "duration_months", lambda i: f"pas un nombre de mois positif : {frame['duration_months'].iloc[i]!r}")
     no_window_end = needs_duration & np.isnan(duration) & ~bad_duration
-    check.flag(no_window_end, "end" if "end" in frame else "duration_months", "missing value: an end date or a duration in months is needed")
-    check.flag(usable & np.isnat(end), "duration_months", lambda i: f"implausible duration {duration[i]:g} months: the contract would end after {LAST_YEAR}")
-    check.flag(end < start, "end", lambda i: f"end {pd.Timestamp(end[i]):%d/%m/%Y} is before start {pd.Timestamp(start[i]):%d/%m/%Y}")
+    check.flag(no_window_end, "end" if "end" in frame else "duration_months", "valeur manquante : il faut une date de fin ou une durée en mois")
+    check.flag(usable & np.isnat(end), "duration_months", lambda i: f"durée invraisemblable : {duration[i]:g} mois, le marché finirait après {LAST_YEAR}")
+    check.flag(end < start, "end", lambda i: f"la fin ({pd.Timestamp(end[i]):%d/%m/%Y}) précède le début ({pd.Timestamp(start[i]):%d/%m/%Y})")
 
     valid = ~check.invalid_mask(n)
     lots["content_hash"] = fingerprints.result()

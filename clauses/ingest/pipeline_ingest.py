@@ -22,7 +22,7 @@ from clauses.readers.tabular import read_sheet
 from clauses.storage import Database, ImportRun
 from clauses.storage.reference_sync import sync_reference
 
-SKIP_HINT = "Fix the file and ingest it again, or use --skip-invalid to load the valid rows only."
+SKIP_HINT = "Corriger le fichier puis le charger de nouveau, ou utiliser --skip-invalid pour ne charger que les lignes valides."
 
 
 def read_pipeline(

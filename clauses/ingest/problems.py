@@ -45,6 +45,6 @@ class ProblemCollector:
     def reasons_by_row(self) -> dict[int | str, list[str]]:
         out: dict[int | str, list[str]] = {}
         for problem in self.problems:
-            where = f"{problem.column}: " if problem.column else ""
+            where = f"{problem.column} : " if problem.column else ""
             out.setdefault(problem.row, []).append(where + problem.reason)
         return out

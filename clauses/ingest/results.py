@@ -29,14 +29,14 @@ class IngestResult:
 
     def lines(self) -> list[str]:
         out = [
-            f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}, rejected {self.rejected}",
+            f"{self.created} créé(s), {self.updated} mis à jour, {self.unchanged} inchangé(s), {self.rejected} refusé(s)",
         ]
         for reason, count in sorted(self.skipped.items()):
-            out.append(f"not taken ({reason}): {count}")
+            out.append(f"non retenus ({reason}) : {count}")
         for key, value in self.details.items():
-            out.append(f"{key}: {value}")
+            out.append(f"{key} : {value}")
         if self.rejects_file:
-            out.append(f"rejected rows and their reasons: {self.rejects_file}")
+            out.append(f"lignes refusées et leurs raisons : {self.rejects_file}")
         return out
 
 

@@ -37,6 +37,15 @@ ALLOWED: dict[str, frozenset[str]] = {
 }
 
 
+# How a coordinator names each status (messages and summaries).
+STATUS_NAMES_FR = {
+    "invited": "invité", "registered": "inscrit", "declined": "désisté", "waitlisted": "en liste d'attente",
+    "offered": "place proposée", "attended": "présent", "no_show": "absent", "excused": "excusé",
+    "interested": "intéressé", "enrolled": "entré en formation", "completed": "formation terminée",
+    "hired": "embauché",
+}
+
+
 class TransitionError(ClausesError):
     """A participation cannot move from its state to the one asked for."""
 
@@ -63,7 +72,7 @@ def record_status(
     the rules above forbid.
     """
     if status not in PARTICIPATION_STATUSES:
-        raise TransitionError(f"unknown participation status {status!r}; expected one of {', '.join(PARTICIPATION_STATUSES)}")
+        raise TransitionError(f"statut de participation inconnu {status!r} ; valeurs possibles : {', '.join(PARTICIPATION_STATUSES)}")
     if origin not in ORIGINS:
         raise ValueError(f"unknown origin {origin!r}")
     at = at or utcnow()
@@ -87,7 +96,7 @@ def record_status(
             return participation, True
         return participation, False
     if not can_move(current, status, origin):
-        raise TransitionError(f"a participation cannot go from {current!r} to {status!r} (origin {origin})")
+        raise TransitionError(f"une participation ne peut pas passer de « {STATUS_NAMES_FR.get(current, current)} » à « {STATUS_NAMES_FR.get(status, status)} » (origine : {origin})")
     participation.status = status
     participation.status_at = at
     if status == "hired":

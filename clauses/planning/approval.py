@@ -18,17 +18,23 @@ from clauses.storage.planning import Event, EventChange, Plan
 Decision = Literal["approve", "reject", "draft"]
 
 
+def _status(plan: Plan) -> str:
+    from clauses.planning.show import PLAN_STATUS_FR
+
+    return PLAN_STATUS_FR.get(plan.status, plan.status)
+
+
 def _plan(session: Session, plan_id: int) -> Plan:
     plan = session.get(Plan, plan_id)
     if plan is None:
-        raise ClausesError(f"plan {plan_id} not found; `clauses plan show` lists the plans")
+        raise ClausesError(f"le plan n° {plan_id} n'existe pas (« clauses plan show » liste les plans)")
     return plan
 
 
 def _event(session: Session, event_id: int) -> Event:
     event = session.get(Event, event_id)
     if event is None:
-        raise ClausesError(f"event {event_id} not found; `clauses plan show PLAN_ID` lists its events")
+        raise ClausesError(f"l'événement n° {event_id} n'existe pas (« clauses plan show NUMÉRO_DU_PLAN » liste ses événements)")
     return event
 
 
@@ -41,7 +47,7 @@ def approve_plan(
     UID and SEQUENCE, so nobody is invited twice."""
     plan = _plan(session, plan_id)
     if plan.status != "draft":
-        raise ClausesError(f"plan {plan_id} is {plan.status}: only a draft can be approved")
+        raise ClausesError(f"le plan n° {plan_id} est {_status(plan)} : seul un brouillon peut être approuvé")
     now = now or utcnow()
     for earlier in session.scalars(select(Plan).where(Plan.status == "approved", Plan.id != plan.id)):
         earlier.status = "superseded"
@@ -60,7 +66,7 @@ def approve_plan(
 def reject_plan(session: Session, plan_id: int, *, by: str = "coordinator", note: str | None = None) -> Plan:
     plan = _plan(session, plan_id)
     if plan.status != "draft":
-        raise ClausesError(f"plan {plan_id} is {plan.status}: only a draft can be rejected")
+        raise ClausesError(f"le plan n° {plan_id} est {_status(plan)} : seul un brouillon peut être rejeté")
     plan.status = "rejected"
     plan.decided_at, plan.decided_by, plan.decision_note = utcnow(), by, note
     session.flush()
@@ -112,10 +118,10 @@ def move_event(
     given. Times must be timezone-aware."""
     event = _event(session, event_id)
     if event.status == "cancelled":
-        raise ClausesError(f"event {event_id} is cancelled and cannot be moved")
+        raise ClausesError(f"l'événement n° {event_id} est annulé : il ne peut plus être déplacé")
     for value in (start, end):
         if value is not None and value.tzinfo is None:
-            raise ClausesError("give times with their timezone (e.g. 2026-03-03T09:00+01:00)")
+            raise ClausesError("donner les heures avec leur fuseau (par ex. 2026-03-03T09:00+01:00)")
     before = _snapshot(event)
     if start is not None:
         length = _aware(event.end) - _aware(event.start)
@@ -124,15 +130,15 @@ def move_event(
     elif end is not None:
         event.end = end
     if _aware(event.end) <= _aware(event.start):
-        raise ClausesError(f"event {event_id}: the end must come after the start")
+        raise ClausesError(f"événement n° {event_id} : la fin doit suivre le début")
     if venue_key is not None:
         event.venue_key = venue_key
     if capacity is not None:
         if capacity <= 0:
-            raise ClausesError("capacity must be positive")
+            raise ClausesError("le nombre de places doit être positif")
         event.capacity = capacity
     if _snapshot(event) == before:
-        raise ClausesError(f"event {event_id}: nothing to change")
+        raise ClausesError(f"événement n° {event_id} : rien à modifier")
     event.status = "moved"
     return _record(session, event, "moved", before, origin)
 
@@ -141,7 +147,7 @@ def cancel_event(session: Session, event_id: int, *, origin: str = "coordinator"
     """Cancel an event; a later re-planning no longer keeps it."""
     event = _event(session, event_id)
     if event.status == "cancelled":
-        raise ClausesError(f"event {event_id} is already cancelled")
+        raise ClausesError(f"l'événement n° {event_id} est déjà annulé")
     before = _snapshot(event)
     event.status = "cancelled"
     return _record(session, event, "cancelled", before, origin)

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 from clauses.config.planning import RATE_NAMES, ConversionRates
+from clauses.errors import ClausesError
 
 NEED_COLUMNS = ("trade_key", "week_start", "people")
 RATE_LABELS_FR = {
@@ -86,7 +87,7 @@ def need_from_snapshot(snapshot: pd.DataFrame, quantile: str = "p50") -> pd.Data
         return pd.DataFrame(columns=list(NEED_COLUMNS))
     if column not in snapshot.columns:
         known = sorted(c.removeprefix("people_") for c in snapshot.columns if c.startswith("people_"))
-        raise ValueError(f"quantile {quantile!r} is not in the forecast; available: {', '.join(known)}")
+        raise ClausesError(f"le quantile {quantile!r} n'est pas dans la prévision ; quantiles disponibles : {', '.join(known)}")
     out = snapshot[["trade_key", "period_start", column]].rename(
         columns={"period_start": "week_start", column: "people"}
     )

@@ -7,8 +7,7 @@ date in the configuration, the emails and the calendars is meant. A date without
 event's hours: "move it to the 10th" means the same half-day or the same training hours, on
 another day.
 
-Errors carry an English message (the command line) and a French one (``EditError.french``, shown to
-the coordinator in the Prefect UI).
+Errors and warnings are French: the coordinator reads them on the command line and in the Prefect UI.
 """
 
 from __future__ import annotations
@@ -35,11 +34,12 @@ EDITABLE_PLAN_STATUSES = ("draft", "approved")
 
 
 class EditError(ClausesError):
-    """An edit that cannot be made; nothing was changed. ``french`` says it to the coordinator."""
+    """An edit that cannot be made; nothing was changed. The message is French: the coordinator
+    reads it on the command line and in the Prefect UI."""
 
-    def __init__(self, message: str, french_message: str) -> None:
-        super().__init__(message)
-        self.french = french_message
+    @property
+    def french(self) -> str:
+        return str(self)
 
 
 def french_message(exc: Exception) -> str:
@@ -93,13 +93,15 @@ _LONG_FR = re.compile(
     + _TIME + r"$"
 )
 WHEN_FORMATS = (
-    "2026-03-10T09:00+01:00, 2026-03-10 09:00, 10/03/2026 9h30, 'mardi 10 mars 2026 à 9 h 30', "
-    "or a date alone (2026-03-10, 10/03/2026) to keep the event's hours"
+    "« mardi 10 mars 2026, 9 h 30 » (comme l'affiche « clauses plan show »), 10/03/2026 9h30, "
+    "10/03/2026 09:30, 2026-03-10 09:30, 2026-03-10T09:30+01:00, ou une date seule (10/03/2026, "
+    "2026-03-10) pour garder les horaires de l'événement"
 )
 
 
 def _plain(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.strip().lower())
+    # "lundi 7 décembre 2026, 9 h 00" (what ``clauses plan show`` prints): the comma is a separator.
+    text = unicodedata.normalize("NFKD", text.strip().lower().replace(",", " "))
     return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
 
 
@@ -130,8 +132,7 @@ def parse_when(text: str) -> dt.datetime | dt.date:
             month = MONTHS_FR.get(match["month"].rstrip("."))
     if match is None or month is None:
         raise EditError(
-            f"cannot read {text!r} as a date and time; use {WHEN_FORMATS}",
-            f"date illisible : « {text} » (exemples : 10/03/2026 9h30, mardi 10 mars 2026 à 9 h 30)",
+            f"date illisible : « {text} » ; formats acceptés : {WHEN_FORMATS}",
         )
     try:
         day = dt.date(int(match["year"]), month, int(match["day"]))
@@ -139,7 +140,7 @@ def parse_when(text: str) -> dt.datetime | dt.date:
             return day
         at = dt.time(int(match["hour"]), int(match["minute"] or 0))
     except ValueError as exc:
-        raise EditError(f"{text!r} is not a valid date and time: {exc}", f"date impossible : « {text} »") from exc
+        raise EditError(f"« {text} » n'est pas une date et une heure qui existent") from exc
     return paris_time(day, at, raw)
 
 
@@ -154,9 +155,8 @@ def paris_time(day: dt.date, at: dt.time, text: str | None = None) -> dt.datetim
         tzinfo=None
     ) != naive:
         raise EditError(
-            f"{shown!r} does not exist or is ambiguous in Europe/Paris (clock change): give an offset, "
-            "e.g. 2026-03-29T03:30+02:00",
-            f"« {shown} » n'existe pas ou est ambigu à Paris (changement d'heure)",
+            f"« {shown} » n'existe pas ou est ambigu à Paris (changement d'heure) : donner le décalage, "
+            "par exemple 2026-03-29T03:30+02:00",
         )
     return first
 
@@ -206,25 +206,22 @@ def editable_event(session: Session, event_id: int, *, plan_id: int | None = Non
     if event is None or (plan_id is not None and event.plan_id != plan_id):
         where = f" in plan {plan_id}" if plan_id is not None else ""
         raise EditError(
-            f"event {event_id} not found{where}; `clauses plan show PLAN_ID` lists the events",
-            f"l'événement n° {event_id} n'existe pas" + (f" dans le plan n° {plan_id}" if plan_id is not None else ""),
+            f"l'événement n° {event_id} n'existe pas" + (f" dans le plan n° {plan_id}" if plan_id is not None else "")
+            + " (« clauses plan show NUMÉRO_DU_PLAN » liste les événements)",
         )
     if event.status == "cancelled":
         raise EditError(
-            f"event {event_id} is cancelled and cannot be changed; plan a new one instead",
-            f"l'événement n° {event_id} est annulé : il ne peut plus être modifié",
+            f"l'événement n° {event_id} est annulé : il ne peut plus être modifié (en prévoir un nouveau)",
         )
     if event.status == "held":
         raise EditError(
-            f"event {event_id} has been held already and cannot be changed",
             f"l'événement n° {event_id} a déjà eu lieu",
         )
     plan = session.get(Plan, event.plan_id)
     if plan is not None and plan.status not in EDITABLE_PLAN_STATUSES:
         raise EditError(
-            f"event {event_id} belongs to plan {plan.id}, which is {plan.status}: only events of a draft or an "
-            "approved plan can be changed",
-            f"l'événement n° {event_id} appartient au plan n° {plan.id}, qui n'est plus en cours",
+            f"l'événement n° {event_id} appartient au plan n° {plan.id}, qui n'est plus en cours : seuls les "
+            "événements d'un plan en brouillon ou approuvé se modifient",
         )
     return event
 
@@ -236,7 +233,6 @@ def check_venue(config: Config, venue_key: str, event: Event) -> tuple[list[str]
     if venue_key not in venues:
         known = ", ".join(sorted(venues))
         raise EditError(
-            f"unknown venue {venue_key!r}: expected one of the venues of config/partners.yaml ({known})",
             f"lieu inconnu : « {venue_key} » (lieux connus : {known})",
         )
     partner, venue = venues[venue_key]
@@ -308,7 +304,7 @@ def edit_event(
     warnings: list[str] = []
     warnings_fr: list[str] = []
     if capacity is not None and capacity <= 0:
-        raise EditError("capacity must be a positive number of places", "le nombre de places doit être positif")
+        raise EditError("le nombre de places doit être positif")
     if venue_key is not None:
         w, w_fr = check_venue(config, venue_key, event)
         warnings += w
@@ -320,7 +316,6 @@ def edit_event(
         last = new_end or event.end
         if last <= first:
             raise EditError(
-                f"event {event_id}: the end ({_iso(last)}) must come after the start ({_iso(first)})",
                 f"événement n° {event_id} : la fin ({french.datetime_long(last)}) doit suivre le début "
                 f"({french.datetime_long(first)})",
             )
@@ -335,8 +330,7 @@ def edit_event(
     )
     if unchanged:
         raise EditError(
-            f"event {event_id}: nothing to change (give --start, --end, --venue or --capacity with a new value)",
-            f"événement n° {event_id} : rien à modifier",
+            f"événement n° {event_id} : rien à modifier (les valeurs données sont déjà celles de l'événement)",
         )
     change = move_event(
         session, event_id, start=new_start, end=new_end, venue_key=venue_key, capacity=capacity, origin=origin
@@ -372,7 +366,6 @@ def apply_edits(
     for edit in edits:
         if edit.event_id in seen:
             raise EditError(
-                f"event {edit.event_id} is edited twice: put every change of an event on one line",
                 f"l'événement n° {edit.event_id} apparaît deux fois : une seule ligne par événement",
             )
         seen.add(edit.event_id)
@@ -381,7 +374,6 @@ def apply_edits(
         if edit.cancel:
             if edit.new_date is not None or venue is not None or capacity is not None:
                 raise EditError(
-                    f"event {edit.event_id}: cancel it or change it, not both",
                     f"événement n° {edit.event_id} : l'annuler ou le modifier, pas les deux",
                 )
             outcomes.append(cancel(session, edit.event_id, plan_id=plan_id, origin=origin))

@@ -28,7 +28,7 @@ def load_need(session: Session, snapshot_id: int | None, quantile: str) -> tuple
     try:
         from clauses.forecast import load_snapshot
     except ImportError as exc:  # the forecast package is not there yet
-        raise ClausesError("no forecast available: run the forecast first (flow forecast_need)") from exc
+        raise ClausesError("aucune prévision : lancer d'abord « clauses forecast »") from exc
     snapshot = load_snapshot(session, snapshot_id)
     if snapshot is None or len(snapshot) == 0:
         return pd.DataFrame(columns=list(NEED_COLUMNS)), snapshot_id
@@ -75,7 +75,7 @@ def run_planning(
     )
     unknown = sorted(set(problem.need) - {t.key for t in config.trades})
     if unknown:
-        raise ClausesError(f"the need names unknown trade(s): {', '.join(unknown)}")
+        raise ClausesError(f"le besoin cite des métiers inconnus : {', '.join(unknown)}")
     options = Options(problem)
     baseline = plan_greedy(problem, options)
     result = solve(problem, options, time_limit=time_limit, hint=baseline)

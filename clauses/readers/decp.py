@@ -50,14 +50,14 @@ def load_records(path: Path) -> tuple[list[dict], str]:
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError([Problem(path.name, None, None, f"not valid JSON: {exc}")]) from exc
+        raise InputError([Problem(path.name, None, None, f"JSON invalide ({exc})")]) from exc
     marches = data.get("marches") if isinstance(data, dict) else None
     if isinstance(marches, dict) and isinstance(marches.get("marche"), list):
         return marches["marche"], "2.x"
     if isinstance(marches, list):
         return marches, "1.x"
     raise InputError(
-        [Problem(path.name, None, "marches", 'not a DECP file: expected {"marches": {"marche": [...]}} (2.x) or {"marches": [...]} (1.x)')]
+        [Problem(path.name, None, "marches", 'pas un fichier DECP : {"marches": {"marche": [...]}} (2.x) ou {"marches": [...]} (1.x) attendu')]
     )
 
 
@@ -112,7 +112,7 @@ def _text(value: object) -> str:
 def read_decp(path: Path | str, config: Config, *, assume_clause: bool = False, whole_country: bool = False) -> DecpRows:
     path = Path(path)
     if not path.exists():
-        raise InputError([Problem(path.name, None, None, "file not found")])
+        raise InputError([Problem(path.name, None, None, "fichier introuvable")])
     records, schema = load_records(path)
     inferrer = TradeInferrer(config.trades)
     skipped: Counter[str] = Counter()
@@ -123,25 +123,25 @@ def read_decp(path: Path | str, config: Config, *, assume_clause: bool = False, 
     published: dict[str, tuple[int, str]] = {}  # lot id -> (row position, publication date)
     for index, record in enumerate(records):
         if not isinstance(record, dict):
-            problems.append(Problem(path.name, f"#{index + 1}", None, "a record is not a JSON object"))
+            problems.append(Problem(path.name, f"#{index + 1}", None, "un enregistrement n'est pas un objet JSON"))
             continue
         record_id = _text(record.get("id")) or f"#{index + 1}"
         cpv = cpv_digits(_text(record.get("codeCPV")))
         considerations = social_considerations(record)
         if considerations:
             if CLAUSE not in {normalise_key(c) for c in considerations}:
-                skipped["no social clause"] += 1
+                skipped["pas de clause sociale"] += 1
                 continue
         elif schema == "1.x" and assume_clause:
             if not cpv.startswith("45"):
-                skipped["not construction works (CPV outside division 45)"] += 1
+                skipped["pas un marché de travaux (CPV hors division 45)"] += 1
                 continue
         else:
-            skipped["no social clause" if schema == "2.x" else "no social-consideration field (1.x: use assume_clause)"] += 1
+            skipped["pas de clause sociale" if schema == "2.x" else "pas de champ considérations sociales (DECP 1.x : utiliser --decp-assume-clause)"] += 1
             continue
         place_ok, commune = in_territory(record.get("lieuExecution"), config)
         if not place_ok and not whole_country:
-            skipped["outside the territory"] += 1
+            skipped["hors du territoire"] += 1
             continue
         if commune is None:
             place = record.get("lieuExecution") or {}
@@ -170,7 +170,7 @@ def read_decp(path: Path | str, config: Config, *, assume_clause: bool = False, 
         previous = published.get(external_id)
         if previous is not None:
             # The same contract published again (real files have such repeats): keep the latest.
-            skipped["older publication of the same contract"] += 1
+            skipped["publication plus ancienne du même marché"] += 1
             if publication < previous[1]:
                 rows.pop()
                 continue
@@ -182,7 +182,7 @@ def read_decp(path: Path | str, config: Config, *, assume_clause: bool = False, 
             labels.append(record_id)
         published[external_id] = (position, publication)
         if inference.trade is None:
-            row_problems.append((position, "trade", f"trade cannot be inferred: {inference.reason}"))
+            row_problems.append((position, "trade", f"métier impossible à déduire : {inference.reason}"))
     frame = pd.DataFrame(rows, columns=[
         "operation_id", "operation", "contracting_authority", "commune", "lot_id", "lot", "trade",
         "amount_ht", "start", "duration_months", "status",

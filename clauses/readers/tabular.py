@@ -100,13 +100,13 @@ def _read_csv(path: Path) -> tuple[pa.Table, int]:
     (Spreadsheets save by writing a new file: one cut short in place during the read would stop the
     process; exports are not rewritten that way.)"""
     if path.stat().st_size == 0:
-        raise InputError([Problem(path.name, None, None, "the file is empty")])
+        raise InputError([Problem(path.name, None, None, "le fichier est vide")])
     with pa.memory_map(str(path)) as mapped:
         data = mapped.read_buffer()
         view = memoryview(data).cast("B")  # Arrow's buffers are signed bytes
         start = len(BOM) if view[: len(BOM)] == BOM else 0
         if _VISIBLE.search(view, start) is None:
-            raise InputError([Problem(path.name, None, None, "the file is empty")])
+            raise InputError([Problem(path.name, None, None, "le fichier est vide")])
         before_header = _EMPTY_LINES.match(view, start)
         blank_lines = before_header.group().count(b"\n")
         line_end = _LINE_END.search(view, before_header.end())
@@ -122,24 +122,24 @@ def _read_csv(path: Path) -> tuple[pa.Table, int]:
                 table, error = None, exc
             if utf8.result():
                 if error is not None:
-                    raise InputError([Problem(path.name, None, None, f"not a valid CSV file: {error}")]) from error
+                    raise InputError([Problem(path.name, None, None, f"fichier CSV invalide ({error})")]) from error
                 return table, blank_lines
         raw = data.to_pybytes()
     try:
         text = raw.removeprefix(BOM).decode("cp1252", errors="strict")
     except UnicodeDecodeError as exc:
-        raise InputError([Problem(path.name, None, None, f"cannot decode the file as UTF-8 or Windows-1252: {exc}")]) from exc
+        raise InputError([Problem(path.name, None, None, f"encodage illisible : ni UTF-8 ni Windows-1252 ({exc})")]) from exc
     try:
         return _parse_csv(pa.py_buffer(text.encode("utf-8")), sep, blank_lines), blank_lines
     except pa.ArrowInvalid as exc:
-        raise InputError([Problem(path.name, None, None, f"not a valid CSV file: {exc}")]) from exc
+        raise InputError([Problem(path.name, None, None, f"fichier CSV invalide ({exc})")]) from exc
 
 
 def _read_xlsx(path: Path) -> pa.Table:
     try:
         frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise InputError([Problem(path.name, None, None, f"not a readable XLSX file: {exc}")]) from exc
+        raise InputError([Problem(path.name, None, None, f"fichier XLSX illisible ({exc})")]) from exc
 
     def cell(value: object) -> str:
         if value is None or (isinstance(value, float) and pd.isna(value)):
@@ -193,14 +193,14 @@ def read_sheet(
     """
     path = Path(path)
     if not path.exists():
-        raise InputError([Problem(path.name, None, None, "file not found")])
+        raise InputError([Problem(path.name, None, None, "fichier introuvable")])
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         table, blank_lines = _read_xlsx(path), 0
     elif suffix in (".csv", ".txt", ".tsv"):
         table, blank_lines = _read_csv(path)
     else:
-        raise InputError([Problem(path.name, None, None, f"unsupported file type {suffix!r}: expected .csv or .xlsx")])
+        raise InputError([Problem(path.name, None, None, f"type de fichier non pris en charge ({suffix!r}) : .csv ou .xlsx attendu")])
 
     lookup = {normalise_key(alias): canonical for canonical, names in aliases.items() for alias in [canonical, *names]}
     position: dict[str, int] = {}
@@ -211,7 +211,7 @@ def read_sheet(
         if canonical is None:
             continue
         if canonical in original:
-            problems.append(Problem(path.name, blank_lines + 1, header, f"column given twice (also as {original[canonical]!r})"))
+            problems.append(Problem(path.name, blank_lines + 1, header, f"colonne présente deux fois (aussi sous le nom {original[canonical]!r})"))
             continue
         position[canonical] = index
         original[canonical] = header
@@ -219,7 +219,7 @@ def read_sheet(
         options = need if isinstance(need, tuple) else (need,)
         if not any(option in original for option in options):
             wanted = " or ".join(f"{o} ({aliases[o][0]})" if aliases.get(o) else o for o in options)
-            problems.append(Problem(path.name, blank_lines + 1, options[0], f"missing required column: {wanted}"))
+            problems.append(Problem(path.name, blank_lines + 1, options[0], f"colonne obligatoire absente : {wanted}"))
     if problems:
         raise InputError(problems)
     columns = [table.column(index) if name in untrimmed else trim(table.column(index)) for name, index in position.items()]

@@ -1,0 +1,262 @@
+"""What a coordinator reads on the command line is French, and an error is one clean message.
+
+Help pages, errors (configuration, input, usage), ``plan show`` and ``plan move`` (what one prints,
+the other reads), a closed pipe. The real entry point runs: ``main()`` in this process, or the
+installed ``clauses`` program in a subprocess where the terminal itself is what is checked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from clauses import french
+from clauses.cli import build_parser, main
+from clauses.planning.edits import parse_when
+from clauses.planning.service import run_planning
+from clauses.storage.outreach import Participation
+from clauses.storage.planning import Event
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+CLAUSES = str(Path(sys.executable).with_name("clauses"))
+
+# Words an English help text cannot do without, and French never uses.
+ENGLISH = re.compile(
+    r"\b(the|and|of|with|to|from|for|print|file|files|default|this|each|every|only|is|are|usage|optional|"
+    r"when|without|which|must|not|error|show this|help message)\b",
+    re.IGNORECASE,
+)
+
+
+def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """Every command and subcommand, with its parser."""
+    found = [(path, parser)]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found += _commands(sub, (*path, name))
+    return found
+
+
+def _leaves() -> list[tuple[str, ...]]:
+    """A command line for every command that runs something, with its required arguments filled in."""
+    lines = []
+    for path, parser in _commands(build_parser()):
+        if not path or any(isinstance(a, argparse._SubParsersAction) and a.required for a in parser._actions):
+            continue
+        args = list(path)
+        for action in parser._actions:
+            if action.option_strings or isinstance(action, argparse._SubParsersAction) or action.nargs in ("?", "*"):
+                continue
+            args.append(sorted(action.choices)[0] if action.choices else "1" if action.type is int else "lots.csv")
+        lines.append(tuple(args))
+    return lines
+
+
+def _prose(text: str) -> str:
+    """The help text without what is code: options, paths, quoted commands, choices."""
+    text = re.sub(r"«[^»]*»", " ", text)
+    text = re.sub(r"\{[^}]*\}", " ", text)
+    text = re.sub(r"\S*/\S*|\S+\.(?:yaml|json|py|csv|xlsx)\b", " ", text)
+    return re.sub(r"--?[\w-]+", " ", text)
+
+
+def test_every_help_page_is_french(capsys):
+    commands = _commands(build_parser())
+    assert len(commands) > 15  # every subcommand, nested ones (plan show, ingest pipeline…) included
+    for path, _ in commands:
+        with pytest.raises(SystemExit) as exit_:
+            main([*path, "--help"])
+        assert exit_.value.code == 0
+        text = capsys.readouterr().out
+        assert text.startswith("utilisation : clauses"), (path, text[:80])
+        assert "afficher cette aide et quitter" in text
+        english = ENGLISH.findall(_prose(text))
+        assert not english, (path, english, text)
+
+
+def test_usage_errors_are_french(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["forecast", "--as-of", "31/02/2027"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "erreur : argument --as-of : « 31/02/2027 » n'est pas une date" in err
+    with pytest.raises(SystemExit):
+        main(["plan", "show", "trois"])
+    assert "valeur invalide : 'trois'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["voler"])
+    assert "choix invalide : 'voler'" in capsys.readouterr().err
+
+
+def test_dates_typed_on_the_command_line_read_french_forms():
+    args = build_parser().parse_args(["forecast", "--as-of", "07/12/2026"])
+    assert args.as_of == dt.date(2026, 12, 7)
+    args = build_parser().parse_args(["plan", "--start", "2027-01-04"])
+    assert args.start == dt.date(2027, 1, 4)
+
+
+@pytest.fixture
+def config_with(tmp_path):
+    """A copy of the configuration folder with one mistake in it."""
+
+    def make(file: str, old: str, new: str) -> Path:
+        folder = tmp_path / "config"
+        shutil.copytree(PROJECT_ROOT / "config", folder)
+        path = folder / file
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        return folder
+
+    return make
+
+
+MISTAKES = [
+    # (file, text, replacement, what the message must say)
+    ("trades.yaml", "labour_share: 0.50", "labour_share: 2.5",
+     ["trades.yaml : trades[0].labour_share : doit être inférieur ou égal à 1 (valeur lue : 2.5)"]),
+    ("territory.yaml", "timezone:", "timezone: [Europe/Paris\nx:",
+     ["territory.yaml : YAML invalide (ligne"]),
+    ("outreach.yaml", "\n", "\nmax_mesages_per_week: 2\n",
+     ["outreach.yaml : max_mesages_per_week : clé inconnue"]),
+]
+
+
+@pytest.mark.parametrize("file, old, new, said", MISTAKES, ids=["value", "yaml", "unknown-key"])
+def test_a_configuration_mistake_stops_every_command_with_exit_2(database_url, config_with, monkeypatch, capsys, file, old, new, said):
+    monkeypatch.setenv("CLAUSES_CONFIG_DIR", str(config_with(file, old, new)))
+    leaves = _leaves()
+    assert {("plan", "show"), ("forecast",), ("ingest", "pipeline", "lots.csv"), ("demo",), ("serve",)} <= set(leaves)
+    for argv in leaves:
+        assert main(list(argv)) == 2, argv
+        captured = capsys.readouterr()
+        assert captured.out == "", argv
+        assert captured.err.startswith("erreur : "), (argv, captured.err)
+        assert all(s in captured.err for s in said), (argv, captured.err)
+        assert "Traceback" not in captured.err
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_LOGGING")}
+    env.update(extra)
+    return env
+
+
+def test_the_program_prints_one_french_line_for_a_configuration_mistake(database_url, config_with):
+    folder = config_with("trades.yaml", "labour_share: 0.50", "labour_share: 2.5")
+    done = subprocess.run([CLAUSES, "forecast"], capture_output=True, text=True, timeout=120,
+                          env=_env(CLAUSES_CONFIG_DIR=str(folder)))
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "erreur : configuration invalide :",
+        f"  {folder / 'trades.yaml'} : trades[0].labour_share : doit être inférieur ou égal à 1 (valeur lue : 2.5)",
+    ]
+
+
+def test_an_input_error_inside_a_flow_is_one_clean_message(database_url, prefect_harness, tmp_path):
+    from prefect.settings import PREFECT_API_URL
+
+    done = subprocess.run([CLAUSES, "ingest", "pipeline", str(tmp_path / "absent.csv")], capture_output=True,
+                          text=True, timeout=300, env=_env(PREFECT_API_URL=PREFECT_API_URL.value()))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == "erreur : 1 problème, rien n'a été modifié :\n  absent.csv : fichier ou dossier introuvable\n"
+    assert done.stdout == ""
+
+
+def test_a_closed_pipe_ends_quietly(database_url):
+    # The reader is gone before the program writes (as `clauses plan show | head` once head has
+    # its lines): no BrokenPipeError traceback, the shell's exit code for SIGPIPE.
+    process = subprocess.Popen([CLAUSES, "plan", "show"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141
+    assert err == ""
+
+
+# --- plan show and plan move ----------------------------------------------------------------------------
+
+
+def test_plan_show_prints_what_a_coordinator_reads(db, config, capsys):
+    need = pd.DataFrame([("macon", dt.date(2027, 8, 2), 6.0)], columns=["trade_key", "week_start", "people"])
+    with db.transaction() as session:
+        plan, _ = run_planning(session, config, need, start=dt.date(2027, 1, 4), weeks=52, time_limit=10)
+        events = sorted(plan.events, key=lambda e: (e.start, e.id))
+        first = events[0]
+        from tests.outreach_data import candidate
+
+        for n, status in enumerate(("invited", "registered", "attended", "declined")):
+            session.add(Participation(candidate_id=candidate(session, n).id, event_id=first.id, status=status))
+        plan_id = plan.id
+        shown = [(e.id, e.start, e.kind) for e in events]
+    assert main(["plan", "show", str(plan_id)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Plan n° {plan_id} : brouillon\n")
+    for event_id, start, kind in shown:
+        kind_fr = "Découverte métier" if kind == "discovery" else "POEC"
+        assert f"n° {event_id} · {french.datetime_listed(start)} · {kind_fr} Maçon" in out
+    partner = {p.key: p.name for p in config.partners}[first.partner_key]
+    venue = {v.key: v.name for _, v in config.venues()}[first.venue_key]
+    assert f"partenaire : {partner} · lieu : {venue}" in out
+    assert f"{first.capacity} places · invités 4, inscrits 2, présents 1" in out
+    assert "invités 0, inscrits 0, présents 0" in out  # the other events
+    assert not re.search(r"\d{4}-\d{2}-\d{2}|\d{2}:\d{2}|[{}]|\bmacon\b|discovery", out), out
+
+    assert main(["plan", "show"]) == 0
+    assert f"Plan n° {plan_id} : brouillon, {len(shown)} événements (solveur : " in capsys.readouterr().out
+
+
+def test_plan_move_reads_what_plan_show_prints(db, config, capsys):
+    need = pd.DataFrame([("macon", dt.date(2027, 8, 2), 6.0)], columns=["trade_key", "week_start", "people"])
+    with db.transaction() as session:
+        plan, _ = run_planning(session, config, need, start=dt.date(2027, 1, 4), weeks=52, time_limit=10)
+        plan_id = plan.id
+        discoveries = sorted((e for e in plan.events if e.kind == "discovery"), key=lambda e: e.start)
+        moved, model = discoveries[0].id, discoveries[-1].id
+    assert main(["plan", "show", str(plan_id)]) == 0
+    out = capsys.readouterr().out
+    printed = re.search(rf"n° {model} · ([^·]+) · ", out).group(1).strip()
+    assert main(["plan", "move", str(moved), "--start", printed]) == 0
+    assert f"début : " in capsys.readouterr().out
+    with db.transaction() as session:
+        assert session.get(Event, moved).start == session.get(Event, model).start
+    # dd/mm/yyyy hh:mm and ISO too
+    assert main(["plan", "move", str(moved), "--start", "07/12/2027 14:30"]) == 0
+    assert main(["plan", "move", str(moved), "--start", "2027-12-08T09:15"]) == 0
+    out = capsys.readouterr().out
+    assert "début : mardi 7 décembre 2027, 14 h 30 → mercredi 8 décembre 2027, 9 h 15" in out
+
+
+def test_every_printed_moment_reads_back_as_the_same_moment():
+    # Every day of a year (first days of months, both clock changes) at morning and afternoon hours.
+    day = dt.date(2027, 1, 1)
+    while day.year == 2027:
+        for hour, minute in ((9, 0), (13, 30), (17, 45)):
+            moment = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=french.PARIS)
+            text = french.datetime_listed(moment)
+            assert parse_when(text) == moment, text
+        day += dt.timedelta(days=1)
+    assert french.datetime_listed(dt.datetime(2027, 3, 1, 8, 0, tzinfo=dt.timezone.utc)) == "lundi 1er mars 2027, 9 h 00"
+    assert french.datetime_listed(dt.datetime(2026, 12, 7, 8, 0)) == "lundi 7 décembre 2026, 9 h 00"  # naive is UTC
+
+
+def test_known_messages_are_french(db, capsys):
+    assert main(["plan", "approve", "999"]) == 2
+    assert capsys.readouterr().err == "erreur : le plan n° 999 n'existe pas (« clauses plan show » liste les plans)\n"
+    assert main(["plan", "move", "999", "--capacity", "3"]) == 2
+    assert "erreur : l'événement n° 999 n'existe pas" in capsys.readouterr().err
+    assert main(["plan", "move", "1"]) == 2
+    assert capsys.readouterr().err == "erreur : rien à modifier : donner --start, --end, --venue et/ou --capacity\n"
+    with db.transaction() as session:
+        assert session.scalars(select(Event)).all() == []
