@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "clauses.cli.report",
     "clauses.cli.demo",
     "clauses.cli.service",
+    "clauses.cli.server",
 ]
 
 
@@ -54,6 +55,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Against the background server (`clauses server start`) a command starts in seconds; without
+    # it, Prefect starts a temporary local server as before.
+    from clauses.background import use_running_server
+
+    use_running_server()
     try:
         summary: Summary = args.handler(args)
     except ClausesError as exc:
