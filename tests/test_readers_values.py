@@ -90,7 +90,7 @@ def test_missing_required_column_and_bad_file_type(tmp_path):
     assert "f.csv, row 1, column 'trade': missing required column: trade (Métier)" in str(error.value)
     other = tmp_path / "f.pdf"
     other.write_bytes(b"%PDF")
-    with pytest.raises(InputError, match="unsupported file type"):
+    with pytest.raises(InputError, match="type de fichier non pris en charge"):
         read_sheet(other, {}, [])
 
 
