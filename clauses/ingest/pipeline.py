@@ -363,7 +363,7 @@ def validate_pipeline(
     # Trade: a ROME code, key or label of the configuration.
     no_trade = empty["trade"]
     check.flag(no_trade & ~already_explained, "trade", "missing value")
-    check.flag(trade["trade_key"].isna() & ~no_trade, "trade", lambda i: f"unknown trade {frame['trade'].iloc[i]!r}: expected a ROME code or a label from config/trades.yaml")
+    check.flag(trade["trade_key"].isna() & ~no_trade, "trade", lambda i: config.unknown_trade(frame['trade'].iloc[i]))
 
     # Status.
     check.flag(empty["status"], "status", "missing value")
