@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 
+from clauses.cli.dates import day
 from clauses.cli.summary import Summary
 from clauses.errors import ClausesError
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Monte-Carlo forecast of labour needs per trade and period from the site pipeline; "
         "stores a snapshot and writes CSV, XLSX, a fan chart (PNG) and a summary.",
     )
-    parser.add_argument("--as-of", type=_date, help="forecast date (default: today, Europe/Paris)")
+    parser.add_argument("--as-of", type=day, help="forecast date, e.g. 31/12/2026 or 2026-12-31 (default: today, Europe/Paris)")
     parser.add_argument("--horizon-weeks", type=int, help="weeks ahead (default from config/forecast.yaml)")
     parser.add_argument("--period", choices=["week", "month"], default="week")
     parser.add_argument("--scenarios", type=int, help="number of Monte-Carlo scenarios (default 1000)")

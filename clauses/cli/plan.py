@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 
+from clauses.cli.dates import day
 from clauses.cli.summary import Summary
 
 
@@ -15,7 +15,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("plan", help="plan discoveries and POEC cohorts; approve or reject a plan")
     parser.add_argument("--snapshot", type=int, default=None, help="forecast snapshot id (default: latest)")
     parser.add_argument("--quantile", default="p50", help="forecast quantile to plan for (default p50)")
-    parser.add_argument("--start", type=dt.date.fromisoformat, default=None, help="first week (YYYY-MM-DD)")
+    parser.add_argument("--start", type=day, default=None, help="first week, e.g. 04/01/2027 or 2027-01-04")
     parser.add_argument("--time-limit", type=float, default=None, help="solver limit (deterministic seconds)")
     add_json_flag(parser)
     parser.set_defaults(handler=_run)
