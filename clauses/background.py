@@ -268,9 +268,21 @@ def start(port: int | None = None, timeout: float = START_TIMEOUT_SECONDS) -> di
         started.append("prefect")
     env = _environment(url)
     if running("serve") is None:
+        offset = log_file("serve").stat().st_size if log_file("serve").exists() else 0
+        spawned = time.monotonic()
         _spawn("serve", _clauses_command("serve"), env)
         expected = declared_deployment_count()
-        _wait("serve", lambda: deployment_count(url) >= expected, "les déploiements ne sont pas enregistrés", timeout)
+
+        def serving() -> bool:
+            # Prefect's runner says so once every deployment is registered; should its wording
+            # change, every deployment being known to the server for a while will do.
+            with log_file("serve").open("rb") as log:
+                log.seek(offset)
+                if b"are being served" in log.read():
+                    return True
+            return time.monotonic() - spawned > 30 and deployment_count(url) >= expected
+
+        _wait("serve", serving, "les déploiements ne sont pas servis", timeout)
         started.append("serve")
     # Hook for the web service (`clauses web`, being built in parallel): started here as soon as
     # the subcommand exists, with the same environment.
