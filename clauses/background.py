@@ -144,6 +144,8 @@ def status() -> dict:
 
 def _port_is_free(port: int) -> bool:
     with socket.socket() as sock:
+        # As the server binds it: a port left in TIME_WAIT by a server just stopped is free.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((HOST, port))
         except OSError:
@@ -293,24 +295,33 @@ def start(port: int | None = None, timeout: float = START_TIMEOUT_SECONDS) -> di
 
 
 def _stop_one(name: str, timeout: float = STOP_TIMEOUT_SECONDS) -> bool:
+    """Stop ``name`` and every process it started (the Prefect server's web server, the flow runs
+    of ``serve``): their session is signalled, and all of them are waited for, so that the port is
+    free when this returns."""
     import psutil
 
     process = running(name)
     _pid_file(name).unlink(missing_ok=True)
     if process is None:
         return False
+    try:
+        leader = psutil.Process(process.pid)
+        family = [leader, *leader.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return True
     for sig in (signal.SIGTERM, signal.SIGKILL):
+        for member in family:
+            try:
+                member.send_signal(sig)
+            except psutil.NoSuchProcess:
+                pass
         try:
-            os.killpg(process.pid, sig)  # its session: the flow runs it started go with it
-        except ProcessLookupError:
-            return True
-        try:
-            psutil.Process(process.pid).wait(timeout=timeout)
-            return True
-        except psutil.NoSuchProcess:
-            return True
-        except psutil.TimeoutExpired:
-            continue
+            os.killpg(process.pid, sig)  # and whatever else its session holds
+        except (ProcessLookupError, PermissionError):
+            pass
+        _, family = psutil.wait_procs(family, timeout=timeout)
+        if not family:
+            break
     return True
 
 

@@ -100,11 +100,21 @@ def test_start_status_command_stop(tmp_path, database_url, db):
         assert again.returncode == 0
         assert json.loads(again.stdout)["started"] == []
         assert {name: json.loads(again.stdout)["processes"][name]["pid"] for name in pids} == pids
+
+        # The scheduler process dies: status says so, start brings back that one alone.
+        psutil.Process(pids["serve"]).kill()
+        psutil.Process(pids["serve"]).wait(timeout=30)
+        assert "Service d'arrière-plan incomplet" in clauses(env, "server", "status").stdout
+        restarted = json.loads(clauses(env, "server", "start", "--json").stdout)
+        assert restarted["started"] == ["serve"]
+        assert restarted["processes"]["prefect"]["pid"] == pids["prefect"]
+        pids["serve"] = restarted["processes"]["serve"]["pid"]
     finally:
         stopped = clauses(env, "server", "stop")
     assert stopped.returncode == 0
     assert "Service d'arrière-plan arrêté" in stopped.stdout
     for pid in pids.values():
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert background._port_is_free(port), "stopped with every process it started: the port is free again"
     after = clauses(env, "server", "status", "--json")
     assert json.loads(after.stdout)["processes"] == {"prefect": None, "serve": None, "web": None}

@@ -97,8 +97,11 @@ def run_status(args: argparse.Namespace) -> Summary:
 
     state = _with_web(status())
     running = [name for name, process in state["processes"].items() if process]
-    if state["healthy"]:
+    if state["healthy"] and "serve" in running:
         title = "Service d'arrière-plan en marche : les commandes utilisent son serveur Prefect"
+    elif state["healthy"]:
+        title = ("Service d'arrière-plan incomplet : les commandes utilisent son serveur Prefect, mais les "
+                 "déploiements ne sont pas servis (relancez « clauses server start »)")
     elif running:
         title = "Service d'arrière-plan incomplet : relancez « clauses server start »"
     else:
