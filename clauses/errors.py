@@ -30,10 +30,17 @@ class Problem:
         return asdict(self)
 
 
+def in_row_order(problems: list[Problem]) -> list[Problem]:
+    """The file's own problems first, then row by row (a row's problems in the order they were
+    found; records named by id keep their order)."""
+    return sorted(problems, key=lambda p: (0, 0) if p.row is None else (1, p.row) if isinstance(p.row, int) else (2, 0))
+
+
 class InputError(ClausesError):
-    """An input file was rejected; nothing was changed. ``problems`` lists every reason."""
+    """An input file was rejected; nothing was changed. ``problems`` lists every reason, in row order."""
 
     def __init__(self, problems: list[Problem], hint: str | None = None) -> None:
+        problems = in_row_order(problems)
         self.problems = problems
         self.hint = hint
         shown = "\n  ".join(str(p) for p in problems[:50])

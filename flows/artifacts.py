@@ -43,6 +43,9 @@ def publish_ingest_result(result: IngestResult, *, key: str, title: str, show_pr
         lines += ["", "Non retenus :", ""] + [f"- {reason} : {count}" for reason, count in sorted(result.skipped.items())]
     if result.details:
         lines += [""] + [f"- {key_} : {value}" for key_, value in result.details.items()]
+    if result.warnings:
+        lines += ["", f"## Avertissements ({len(result.warnings)})", ""]
+        lines += [f"- ligne {w.row} : {w.reason}" if w.row is not None else f"- {w.reason}" for w in result.warnings[:MAX_PROBLEMS_SHOWN]]
     if result.problems:
         lines += ["", f"## Problèmes ({len(result.problems)})", "", "| ligne | colonne | motif |", "|---|---|---|"]
         for problem in result.problems[:MAX_PROBLEMS_SHOWN]:

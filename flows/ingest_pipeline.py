@@ -14,24 +14,13 @@ from prefect.cache_policies import NO_CACHE
 
 from clauses import settings
 from clauses.config import load_config
-from clauses.errors import ClausesError, InputError, Problem
+from clauses.errors import ClausesError
 from clauses.ingest.pipeline import ValidatedPipeline
+from clauses.ingest.paths import pipeline_files
 from clauses.ingest.pipeline_ingest import read_pipeline, store_pipeline
 from clauses.ingest.results import IngestResult, file_sha256
 from clauses.storage import Database
 from flows.artifacts import publish_ingest_result
-
-PIPELINE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".json")
-
-
-def pipeline_files(path: Path) -> list[Path]:
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in PIPELINE_SUFFIXES and not p.name.startswith("."))
-        return files
-    if not path.exists():
-        raise InputError([Problem(path.name, None, None, "fichier ou dossier introuvable")])
-    return [path]
-
 
 @task(name="read and validate pipeline file", cache_policy=NO_CACHE)
 def read_and_validate(path: Path, decp_assume_clause: bool, whole_country: bool) -> ValidatedPipeline:

@@ -92,7 +92,7 @@ def test_reimport_is_unchanged_and_never_clears_an_opt_out(db, config, tmp_path)
     [
         (ROWS[0].replace("Zoe.Lefevre@Example.org", "zoe.lefevre@"), "Courriel", "adresse e-mail invalide"),
         (ROWS[0].replace("06 39 98 00 01", "12"), "Téléphone", "invalid phone number"),
-        (ROWS[0].replace("Maçon, F1606", "Maçon, Soudeur"), "Métiers", "métier inconnu 'Soudeur'"),
+        (ROWS[0].replace("Maçon, F1606", "Maçon, Soudeur"), "Métiers", "métier inconnu « Soudeur »"),
         (ROWS[0].replace("DELD, RSA", "DELD, riche"), "Critères d'éligibilité", "critère d'éligibilité inconnu 'riche'"),
         (ROWS[0].replace("12/09/2026", "hier"), "Date de consentement", "date illisible"),
         (ROWS[0].replace(";oui;", ";bof;"), "Résident QPV", "oui ou non attendu"),

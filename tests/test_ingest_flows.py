@@ -39,7 +39,7 @@ def test_sample_pipeline_through_the_flow_twice(db, tmp_path):
 def test_refused_file_fails_the_flow_and_says_why(db, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("Identifiant lot;Opération;Métier;Montant HT;Date de début;Durée (mois);Statut\nL1;Op;Soudeur;10;01/01/2027;2;prévu\n", encoding="utf-8")
-    with pytest.raises(InputError, match="métier inconnu 'Soudeur'"):
+    with pytest.raises(InputError, match="métier inconnu « Soudeur »"):
         ingest_pipeline(path=str(bad))
     assert "Soudeur" in latest_artifact("pipeline-ingestion")
 

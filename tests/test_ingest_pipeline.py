@@ -117,7 +117,7 @@ def test_reingesting_changes_nothing_and_a_corrected_file_updates_the_changed_lo
 
 
 BAD_CASES = [
-    ("métier inconnu", GOOD_ROWS[0].replace(";F1703;", ";Soudeur;"), "Métier", "métier inconnu 'Soudeur'"),
+    ("métier inconnu", GOOD_ROWS[0].replace(";F1703;", ";Soudeur;"), "Métier", "métier inconnu « Soudeur »"),
     ("date illisible", GOOD_ROWS[0].replace("02/03/2026", "2 mars 2026"), "Date de début", "date illisible '2 mars 2026'"),
     ("end before start", GOOD_ROWS[1].replace("2027-02-26", "2026-01-01"), "Date de fin", "la fin (01/01/2026) précède le début (01/09/2026)"),
     ("negative amount", GOOD_ROWS[0].replace("1\u00a0000\u00a0000,00", "-5"), "Montant HT", "montant négatif"),
@@ -159,7 +159,7 @@ def test_skip_invalid_loads_valid_rows_and_writes_safe_rejects(db, config, tmp_p
     rejects = pd.read_csv(result.rejects_file, sep=";", dtype=str, encoding="utf-8-sig")
     assert rejects["row"].tolist() == ["3"]
     assert rejects["lot"].iloc[0].startswith("'=")  # never run as a formula
-    assert "métier inconnu 'Soudeur'" in rejects["reasons"].iloc[0]
+    assert "métier inconnu « Soudeur »" in rejects["reasons"].iloc[0]
 
 
 def problems_of(config, tmp_path, rows):

@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "clauses.cli.report",
     "clauses.cli.demo",
     "clauses.cli.service",
+    "clauses.cli.server",
 ]
 
 
@@ -63,6 +64,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Against the background server (`clauses server start`) a command starts in seconds; without
+    # it, Prefect starts a temporary local server as before.
+    from clauses.background import use_running_server
+
+    use_running_server()
     # The terminal shows the command's own French summary or error; Prefect's run log (English,
     # with tracebacks) stays whole in the Prefect run. Prefect reads this when it sets up its logging
     # (on import, which the commands do lazily); ``clauses serve`` keeps Prefect's log on the console.

@@ -1,21 +1,26 @@
-"""Dates typed on the command line (``--as-of``, ``--start``): the same forms as everywhere else
-(``clauses.planning.edits.parse_when``), a date without a time."""
+"""Dates typed on the command line: one parser for every option that takes a day, reading the
+formats the rest of the product reads (``31/12/2026``, ``2026-12-31``, ``31 décembre 2026``,
+``jeudi 31 décembre 2026``), the calendar checked (``31/02/2027`` is not a date)."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 
+EXAMPLES = "31/12/2026, 2026-12-31 ou 31 décembre 2026"
 
-def parse_date(text: str) -> dt.date:
-    """'07/12/2026', '2026-12-07' or 'lundi 7 décembre 2026'; anything else is a usage error."""
-    from clauses.errors import ClausesError
-    from clauses.planning.edits import parse_when
+
+def day(text: str) -> dt.date:
+    """``type=`` of an argparse option that takes a day."""
+    from clauses.planning.edits import EditError, parse_when
 
     try:
         value = parse_when(text)
-    except ClausesError as exc:
-        raise argparse.ArgumentTypeError(f"« {text} » n'est pas une date (JJ/MM/AAAA ou AAAA-MM-JJ)") from exc
-    if isinstance(value, dt.datetime):
-        raise argparse.ArgumentTypeError(f"« {text} » : une date seule est attendue, sans heure")
+    except EditError:
+        value = None
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise argparse.ArgumentTypeError(f"pas une date : « {text} » (exemples : {EXAMPLES})")
     return value
+
+
+parse_date = day  # the name the command modules import

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from clauses.cli.summary import Summary
+from clauses.errors import Problem
+from clauses.ingest.results import warning_lines
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -57,10 +60,16 @@ def _summary(title: str, results: list[dict]) -> Summary:
             lines.append(f"  {key} : {value}")
         if result.get("rejects_file"):
             lines.append(f"  lignes refusées et raisons : {result['rejects_file']}")
+        lines += ["  " + line for line in warning_lines([Problem(**w) for w in result.get("warnings", [])])]
+    if not results:
+        lines.append("aucun fichier de chantiers (.csv, .tsv, .xlsx, .xlsm ou DECP .json) dans ce dossier")
     return Summary(title=title, data={"ok": True, "files": results}, lines=lines)
 
 
 def run_pipeline(args: argparse.Namespace) -> Summary:
+    from clauses.ingest.paths import pipeline_files
+
+    pipeline_files(Path(args.path))  # a wrong path or kind of file is answered before Prefect starts
     from flows.ingest_pipeline import ingest_pipeline
 
     results = ingest_pipeline(
@@ -73,6 +82,9 @@ def run_pipeline(args: argparse.Namespace) -> Summary:
 
 
 def run_candidates(args: argparse.Namespace) -> Summary:
+    from clauses.ingest.paths import checked_file
+
+    checked_file(Path(args.path))
     from flows.import_candidates import import_candidates
 
     result = import_candidates(path=args.path, source=args.source, skip_invalid=args.skip_invalid)

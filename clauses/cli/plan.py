@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 
+from clauses.cli.dates import day
 from clauses.cli.summary import Summary
 
 

@@ -68,6 +68,11 @@ class Config(BaseModel):
         """The trade named by its key, ROME code or label (case, accents and spaces ignored)."""
         return self._trade_lookup.get(normalise_key(name))
 
+    def unknown_trade(self, name: str) -> str:
+        """Why ``name`` is refused as a trade, with the labels that would be accepted."""
+        labels = ", ".join(trade.label for trade in self.trades)
+        return f"métier inconnu « {name} » : attendu un code ROME ou l'un des métiers de config/trades.yaml ({labels})"
+
     def trade(self, key: str) -> Trade:
         trade = self.find_trade(key)
         if trade is None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,10 +33,11 @@ from sqlalchemy.orm import Session
 
 from clauses import settings
 from clauses.config import Config
-from clauses.errors import InputError
+from clauses.errors import InputError, Problem
 from clauses.exports import write_csv
 from clauses.ingest.problems import ProblemCollector
 from clauses.ingest.results import IngestResult, file_sha256
+from clauses.outreach.selection import reach
 from clauses.readers.tabular import read_sheet
 from clauses.readers.values import parse_booleans, parse_dates
 from clauses.storage import Candidate, CandidateIdentity, Database, ImportRun
@@ -72,6 +74,11 @@ ELIGIBILITY = {
 }
 _ELIGIBILITY_LOOKUP = {normalise_key(label): code for code, labels in ELIGIBILITY.items() for label in [code, *labels]}
 LIST_SEPARATORS = r"[;,|/]"
+# A name greets the person in every email: no line break or other control character (a header
+# injection, "Jean\r\nBcc: …"), no markup.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_MARKUP = re.compile(r"[<>]")
+NAME_COLUMNS = ("first_name", "last_name")
 
 
 @dataclass
@@ -124,6 +131,7 @@ def validate_candidates(path: Path | str, config: Config, *, default_source: str
     check.flag(bad_consent, "consent_date", lambda i: f"date illisible {frame['consent_date'].iloc[i]!r} : jj/mm/aaaa ou aaaa-mm-jj attendu")
     check.flag(consent > pd.Timestamp(dt.date.today()), "consent_date", "la date de consentement est dans le futur")
 
+    in_reach = reach(config)
     records: list[CandidateRecord] = []
     seen: dict[tuple[str, str], int] = {}
     for pos in range(len(frame)):
@@ -134,6 +142,16 @@ def validate_candidates(path: Path | str, config: Config, *, default_source: str
         for name, value in (("source", source), ("source_id", source_id), ("first_name", first), ("last_name", last)):
             if not value:
                 check.flag_position(pos, name, "valeur manquante")
+        for name, value in zip(NAME_COLUMNS, (first, last)):
+            if _CONTROL_CHARACTERS.search(value):
+                check.flag_position(pos, name, "caractère de contrôle interdit dans un nom (saut de ligne, tabulation…) : corrigez la cellule")
+            if _MARKUP.search(value):
+                check.flag_position(pos, name, "balisage interdit dans un nom (« < » ou « > ») : corrigez la cellule")
+        commune = col("commune").iloc[pos]
+        if not commune:
+            check.warn_position(pos, "commune", "sans commune : importé, mais ne sera invité à aucun événement (la commune dit s'il habite le territoire)")
+        elif normalise_key(commune) not in in_reach and commune.strip() not in in_reach:
+            check.warn_position(pos, "commune", "commune hors du territoire (config/territory.yaml) : importé, mais ne sera invité à aucun événement")
         key = (normalise_key(source), source_id)
         if source and source_id:
             if key in seen:
@@ -158,7 +176,7 @@ def validate_candidates(path: Path | str, config: Config, *, default_source: str
         for label in _split(col("trades").iloc[pos]):
             trade = config.find_trade(label)
             if trade is None:
-                check.flag_position(pos, "trades", f"métier inconnu {label!r} : un code ROME ou un libellé de config/trades.yaml est attendu")
+                check.flag_position(pos, "trades", config.unknown_trade(label))
             elif trade.key not in trades:
                 trades.append(trade.key)
         eligibility: list[str] = []
@@ -180,7 +198,7 @@ def validate_candidates(path: Path | str, config: Config, *, default_source: str
             last_name=last,
             email=email,
             phone=phone,
-            commune=col("commune").iloc[pos] or None,
+            commune=commune or None,
             qpv_resident=bool(qpv.iloc[pos]),
             eligibility=sorted(eligibility),
             trades=sorted(trades),
@@ -285,10 +303,12 @@ def import_candidates_file(
         )
     result = IngestResult(
         kind="candidates", file=path.name, created=created, updated=updated + merged, unchanged=unchanged,
-        rejected=len(rejected), problems=check.problems,
+        rejected=len(rejected), problems=check.problems, warnings=check.warnings_for(~check.invalid_mask(len(check.labels))),
         details={"fusionnés avec un candidat d'un autre partenaire": merged,
                  "sans consentement enregistré (ne peuvent pas être invités)": sum(1 for r in records if r.consent_date is None)},
     )
+    if not records and not len(rejected):
+        result.warnings.append(Problem(path.name, None, None, "aucun candidat dans le fichier : rien n'a été importé"))
     if len(rejected):
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         result.rejects_file = str(write_csv(rejected, settings.output_dir("rejects") / f"{path.stem}-rejected-{stamp}.csv"))

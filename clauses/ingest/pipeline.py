@@ -363,7 +363,7 @@ def validate_pipeline(
     # Trade: a ROME code, key or label of the configuration.
     no_trade = empty["trade"]
     check.flag(no_trade & ~already_explained, "trade", "valeur manquante")
-    check.flag(trade["trade_key"].isna() & ~no_trade, "trade", lambda i: f"métier inconnu {frame['trade'].iloc[i]!r} : un code ROME ou un libellé de config/trades.yaml est attendu")
+    check.flag(trade["trade_key"].isna() & ~no_trade, "trade", lambda i: config.unknown_trade(frame['trade'].iloc[i]))
 
     # Status.
     check.flag(empty["status"], "status", "valeur manquante")

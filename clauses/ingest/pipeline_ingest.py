@@ -12,7 +12,7 @@ from pathlib import Path
 
 from clauses import settings
 from clauses.config import Config
-from clauses.errors import InputError
+from clauses.errors import InputError, Problem
 from clauses.exports import write_csv
 from clauses.ingest.pipeline import PIPELINE_COLUMNS, REQUIRED_COLUMNS, SELF_TRIMMED_COLUMNS, ValidatedPipeline, validate_pipeline
 from clauses.ingest.pipeline_store import store_lots
@@ -75,6 +75,8 @@ def store_pipeline(
         skipped=validated.skipped,
         problems=validated.problems,
     )
+    if not len(validated.lots) and not len(validated.rejected) and not validated.skipped:
+        result.warnings.append(Problem(validated.file, None, None, "aucun lot dans le fichier : rien n'a été importé"))
     if len(validated.rejected):
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         path = settings.output_dir("rejects") / f"{Path(validated.file).stem}-rejected-{stamp}.csv"

@@ -20,6 +20,7 @@ class ProblemCollector:
     headers: dict[str, str] = field(default_factory=dict)  # canonical -> header as written
     problems: list[Problem] = field(default_factory=list)
     bad_rows: set[int] = field(default_factory=set)
+    warnings: list[tuple[int, Problem]] = field(default_factory=list)  # (row position, warning): taken in anyway
 
     def flag(self, mask: pd.Series | np.ndarray, column: str | None, reason: str | Callable[[int], str]) -> None:
         """Record a problem for every row where ``mask`` is true (row positions 0..n-1)."""
@@ -36,6 +37,15 @@ class ProblemCollector:
         header = self.headers.get(column, column) if column else None
         self.problems.append(Problem(self.file, label.item() if hasattr(label, "item") else label, header, reason))
         self.bad_rows.add(position)
+
+    def warn_position(self, position: int, column: str | None, reason: str) -> None:
+        label = self.labels.iloc[position]
+        header = self.headers.get(column, column) if column else None
+        self.warnings.append((position, Problem(self.file, label.item() if hasattr(label, "item") else label, header, reason)))
+
+    def warnings_for(self, taken: np.ndarray) -> list[Problem]:
+        """The warnings of the rows taken in (``taken``: a mask of row positions)."""
+        return [warning for position, warning in self.warnings if taken[position]]
 
     def invalid_mask(self, length: int) -> np.ndarray:
         mask = np.zeros(length, dtype=bool)

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from clauses.errors import InputError, Problem
+from clauses.ingest.paths import checked_file
 from clauses.readers.whitespace import trim
 from clauses.text import normalise_key
 
@@ -135,7 +136,44 @@ def _read_csv(path: Path) -> tuple[pa.Table, int]:
         raise InputError([Problem(path.name, None, None, f"fichier CSV invalide ({exc})")]) from exc
 
 
-def _read_xlsx(path: Path) -> pa.Table:
+FORMULA_FIX = (
+    "ouvrez le fichier dans Excel ou LibreOffice et enregistrez-le (les formules sont alors calculées), "
+    "ou remplacez les formules par leurs valeurs (copier, puis collage spécial > valeurs)"
+)
+
+
+def _formulas_without_value(path: Path) -> list[tuple[int, int, str]]:
+    """The cells of the first sheet holding a formula whose result was never stored, as (row,
+    column position, formula). A file written by a program rather than saved by a spreadsheet has
+    formulas but no results: read as values, those cells look empty. Sheets without any formula
+    (the usual case) are told apart without parsing them."""
+    import zipfile
+
+    import openpyxl
+
+    with zipfile.ZipFile(path) as archive:
+        sheets = [name for name in archive.namelist() if name.startswith("xl/worksheets/") and name.endswith(".xml")]
+        if not any(b"<f>" in archive.read(name) or b"<f " in archive.read(name) for name in sheets):
+            return []
+    formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        found = []
+        for formula_row, value_row in zip(formulas.worksheets[0].iter_rows(), values.worksheets[0].iter_rows()):
+            for formula_cell, value_cell in zip(formula_row, value_row):
+                written = formula_cell.value
+                if isinstance(written, str) and written.startswith("=") and value_cell.value is None:
+                    found.append((formula_cell.row, formula_cell.column - 1, written))
+                elif written is not None and type(written).__name__ == "ArrayFormula" and value_cell.value is None:
+                    found.append((formula_cell.row, formula_cell.column - 1, str(written.text)))
+        return found
+    finally:
+        formulas.close()
+        values.close()
+
+
+def _read_xlsx(path: Path) -> tuple[pa.Table, list[tuple[int, int, str]]]:
+    """The first sheet's cells as text, and its formulas without a stored result."""
     try:
         frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many kinds for a broken file
@@ -153,10 +191,11 @@ def _read_xlsx(path: Path) -> pa.Table:
         return str(value)
 
     cells = frame.map(cell)
-    return pa.Table.from_arrays(
+    table = pa.Table.from_arrays(
         [pa.array(cells.iloc[:, i].tolist(), pa.large_string()) for i in range(cells.shape[1])],
         names=[str(header) for header in frame.columns],
     )
+    return table, [(row, column, formula) for row, column, formula in _formulas_without_value(path) if row > 1]
 
 
 def _as_chunked(column: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
@@ -191,16 +230,12 @@ def read_sheet(
     still blank when their cells are only whitespace). Raises ``InputError`` for unreadable files,
     missing or duplicated columns.
     """
-    path = Path(path)
-    if not path.exists():
-        raise InputError([Problem(path.name, None, None, "fichier introuvable")])
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        table, blank_lines = _read_xlsx(path), 0
-    elif suffix in (".csv", ".txt", ".tsv"):
-        table, blank_lines = _read_csv(path)
+    path = checked_file(Path(path))
+    formulas: list[tuple[int, int, str]] = []
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        (table, formulas), blank_lines = _read_xlsx(path), 0
     else:
-        raise InputError([Problem(path.name, None, None, f"type de fichier non pris en charge ({suffix!r}) : .csv ou .xlsx attendu")])
+        table, blank_lines = _read_csv(path)
 
     lookup = {normalise_key(alias): canonical for canonical, names in aliases.items() for alias in [canonical, *names]}
     position: dict[str, int] = {}
@@ -220,6 +255,10 @@ def read_sheet(
         if not any(option in original for option in options):
             wanted = " or ".join(f"{o} ({aliases[o][0]})" if aliases.get(o) else o for o in options)
             problems.append(Problem(path.name, blank_lines + 1, options[0], f"colonne obligatoire absente : {wanted}"))
+    read = {index: header for header, index in ((original[name], position[name]) for name in position)}
+    for row, index, formula in formulas:
+        if index in read:
+            problems.append(Problem(path.name, row, read[index], f"formule sans valeur calculée ({formula}) : {FORMULA_FIX}"))
     if problems:
         raise InputError(problems)
     columns = [table.column(index) if name in untrimmed else trim(table.column(index)) for name, index in position.items()]
