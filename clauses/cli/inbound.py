@@ -32,7 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "formation, embauché…) from a CSV or XLSX sheet. A sheet with any invalid line is refused "
         "whole and nothing changes, unless --skip-invalid. Re-recording a sheet changes nothing.",
     )
-    attendance.add_argument("path", help="a .csv or .xlsx sheet")
+    attendance.add_argument("path", help="a .csv or .xlsx sheet, or 'sheet' to write an event's attendance sheet")
+    attendance.add_argument("event_id", nargs="?", metavar="EVENT_ID",
+                            help="with 'sheet': the event's number, as 'clauses plan show' prints it")
+    attendance.add_argument("--output", metavar="FOLDER", help="with 'sheet': where to write the XLSX")
     attendance.add_argument("--skip-invalid", action="store_true", help="record the valid lines; write the rejected ones to a CSV")
     attendance.add_argument("--status", dest="default_status", help="status of lines without one, e.g. 'inscrit' for a registration list")
     attendance.add_argument("--source", help="the partner whose identifiers the sheet uses, when it has no 'Source' column")
@@ -87,6 +90,10 @@ def serve(args: argparse.Namespace) -> Summary:
 
 
 def run_attendance(args: argparse.Namespace) -> Summary:
+    if args.path == "sheet" or args.event_id is not None:
+        from clauses.cli.attendance_sheet import run_sheet
+
+        return run_sheet(args)
     from flows.record_attendance import record_attendance
 
     result = record_attendance(path=args.path, skip_invalid=args.skip_invalid,
@@ -98,4 +105,7 @@ def run_attendance(args: argparse.Namespace) -> Summary:
     lines += [f"{status}: {count}" for status, count in result["statuses"].items()]
     if result.get("rejects_file"):
         lines.append(f"rejected lines and reasons: {result['rejects_file']}")
+    from clauses.cli.attendance_sheet import walk_in_lines
+
+    lines += walk_in_lines(result)
     return Summary(title="Attendance recorded", data={"ok": True, **result}, lines=lines)
