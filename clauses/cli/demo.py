@@ -46,6 +46,8 @@ def describe(steps: dict) -> list[str]:
         )
         if plan.get("gantt"):
             lines.append(f"  Gantt chart: {plan['gantt']}")
+        for name, path in (plan.get("exports") or {}).items():
+            lines.append(f"  partners' export ({name}): {path}")
     invitations = steps.get("send_invitations", {})
     lines.append(f"invitations: {_count(invitations, 'planned')} planned, {_count(invitations, 'sent')} sent")
     attendance = steps.get("record_attendance", {})
