@@ -12,7 +12,7 @@ import unicodedata
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 
 PARIS = ZoneInfo("Europe/Paris")
 LOCALE = "fr_FR"
@@ -96,3 +96,15 @@ def de(label: str) -> str:
     """'de peintre en bâtiment', "d'électricien du bâtiment", "d'étancheur", "de chargé·e de …"."""
     noun = common_noun(label)
     return f"d'{noun}" if elides(noun) else f"de {noun}"
+
+
+def day_long(day: dt.date | dt.datetime) -> str:
+    """'1er mars 2027', '3 mars 2026' (a date, or a moment's Paris day)."""
+    if isinstance(day, dt.datetime):
+        day = _aware(day).astimezone(PARIS).date()
+    return f"{'1er' if day.day == 1 else day.day} {format_date(day, 'MMMM y', locale=LOCALE)}"
+
+
+def when_short(moment: dt.datetime) -> str:
+    """'lundi 7 décembre 2026, 9 h 00': a table cell's date and Paris time."""
+    return f"{date_long(moment)}, {time_of_day(moment)}"

@@ -8,9 +8,12 @@ Retrying this flow never sends twice: the ledger (``clauses/messages/ledger.py``
 
 from __future__ import annotations
 
+import datetime as dt
+
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from clauses import french
 from clauses.outreach.jobs import batches, plan_invitations
 from clauses.storage import Database
 from flows.outreach_common import list_pending, merge, publish, run_config, send_batch, settle
@@ -40,7 +43,7 @@ def send_invitations(event_ids: list[int] | None = None, batch_size: int = 500, 
     reports = [send_batch(batch, outbox) for batch in batches(list_pending(["invitation"]), batch_size)]
     sent = merge(reports)
     extra = ["", "| événement | métier | date | cible | déjà invités | invités | manque |", "|---:|---|---|---:|---:|---:|---:|"]
-    extra += [f"| {e['event_id']} | {e['trade']} | {e['start'][:10]} | {e['target']} | {e['already']} | {e['invited']} | {e['shortfall']} |"
+    extra += [f"| {e['event_id']} | {e['trade']} | {french.when_short(dt.datetime.fromisoformat(e['start']))} | {e['target']} | {e['already']} | {e['invited']} | {e['shortfall']} |"
               for e in plan["events"]]
     publish("Invitations", "send-invitations", plan["planned"], sent, recovered, extra)
     return {"planned": plan["planned"], "events": len(plan["events"]), "recovered": recovered, **sent}
