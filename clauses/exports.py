@@ -1,13 +1,16 @@
-"""Write tables people open in a spreadsheet: CSV (UTF-8 with BOM, ``;``, as French Excel expects)
-and XLSX, never with a cell a spreadsheet would run as a formula."""
+"""Write tables people open in a spreadsheet: CSV (UTF-8 with BOM, ``;``, decimal comma, as French
+Excel expects) and XLSX, never with a cell a spreadsheet would run as a formula. Every export goes
+through here: ``write_table`` writes the CSV and the XLSX beside it, with the same French headers."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_OPTIONS = {"sep": ";", "index": False, "decimal": ","}
 
 
 def spreadsheet_safe(value: object) -> object:
@@ -26,13 +29,53 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+def _replace(path: Path, write) -> Path:
+    """Write through a temporary file beside ``path``: a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    safe_frame(frame).to_csv(path, sep=";", index=False, encoding="utf-8-sig", decimal=",")
+    temporary = path.with_name(path.name + ".part")
+    write(temporary)
+    temporary.replace(path)
     return path
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """The CSV text (without the BOM, which ``write_csv`` adds to the file)."""
+    return safe_frame(frame).to_csv(**CSV_OPTIONS, lineterminator="\n")
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    return _replace(path, lambda p: p.write_bytes(("\ufeff" + csv_text(frame)).encode("utf-8")))
 
 
 def write_xlsx(frame: pd.DataFrame, path: Path, sheet_name: str = "Feuille1") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    safe_frame(frame).to_excel(path, index=False, sheet_name=sheet_name[:31], engine="openpyxl")
-    return path
+    return write_xlsx_book({sheet_name: frame}, path)
+
+
+def write_xlsx_book(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
+    """Several tables in one workbook (a sheet each, names cut to Excel's 31 characters), headers
+    in bold, columns as wide as their content, the header line frozen."""
+    from openpyxl.styles import Font
+
+    def write(target: Path) -> None:
+        with pd.ExcelWriter(target, engine="openpyxl") as writer:
+            for name, frame in sheets.items():
+                safe = safe_frame(frame)
+                safe.to_excel(writer, index=False, sheet_name=name[:31])
+                ws = writer.sheets[name[:31]]
+                ws.freeze_panes = "A2"
+                for index, column in enumerate(safe.columns, start=1):
+                    ws.cell(1, index).font = Font(bold=True)
+                    cells = [str(column), *(str(v) for v in safe[column].head(200))]
+                    ws.column_dimensions[ws.cell(1, index).column_letter].width = min(60, max(map(len, cells)) + 2)
+
+    return _replace(path, write)
+
+
+def write_table(frame: pd.DataFrame, csv_path: Path, sheet_name: str) -> dict[str, Path]:
+    """The CSV and, beside it with the same name, the XLSX of one table."""
+    return {"csv": write_csv(frame, csv_path), "xlsx": write_xlsx(frame, csv_path.with_suffix(".xlsx"), sheet_name)}
+
+
+def read_csv_text(text: str) -> pd.DataFrame:
+    """Read back what ``csv_text`` wrote (tests, round trips)."""
+    return pd.read_csv(io.StringIO(text.lstrip("\ufeff")), sep=";", dtype=str, keep_default_na=False)

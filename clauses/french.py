@@ -1,16 +1,18 @@
-"""Dates and times as people read them here: French words, Europe/Paris time.
+"""Dates, times and words as people read them here: French, Europe/Paris time.
 
-One place for the formats so that an email, a calendar feed and a report say the same thing the
-same way: "mardi 3 mars 2026 à 9 h 00".
+One place for the formats so that an email, a calendar feed, a report and an export say the same
+thing the same way: "mardi 3 mars 2026 à 9 h 00", "lundi 1er mars 2027", "d'électricien du bâtiment".
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 
 PARIS = ZoneInfo("Europe/Paris")
 LOCALE = "fr_FR"
@@ -21,22 +23,36 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
+def _format(moment: dt.datetime, pattern: str) -> str:
+    """Babel's format in Paris time; the first day of a month is "1er" ("lundi 1er mars")."""
+    moment = _aware(moment)
+    if "d" in pattern and moment.astimezone(PARIS).day == 1:
+        pattern = pattern.replace("d ", "d'er' ", 1)
+    return format_datetime(moment, pattern, locale=LOCALE, tzinfo=PARIS)
+
+
 @lru_cache(maxsize=1024)
 def datetime_long(moment: dt.datetime) -> str:
     """'mardi 3 mars 2026 à 9 h 00'."""
-    return format_datetime(_aware(moment), "EEEE d MMMM y 'à' H 'h' mm", locale=LOCALE, tzinfo=PARIS)
+    return _format(moment, "EEEE d MMMM y 'à' H 'h' mm")
 
 
 @lru_cache(maxsize=1024)
 def date_long(moment: dt.datetime) -> str:
     """'mardi 3 mars 2026'."""
-    return format_datetime(_aware(moment), "EEEE d MMMM y", locale=LOCALE, tzinfo=PARIS)
+    return _format(moment, "EEEE d MMMM y")
+
+
+@lru_cache(maxsize=1024)
+def date_short(moment: dt.datetime) -> str:
+    """'03/03/2026' (Paris day), for table cells."""
+    return _format(moment, "dd/MM/y")
 
 
 @lru_cache(maxsize=1024)
 def time_of_day(moment: dt.datetime) -> str:
     """'9 h 00'."""
-    return format_datetime(_aware(moment), "H 'h' mm", locale=LOCALE, tzinfo=PARIS)
+    return _format(moment, "H 'h' mm")
 
 
 def _day_of_month(moment: dt.datetime) -> str:
@@ -60,3 +76,58 @@ def percent(value: float) -> str:
     from babel.numbers import format_percent
 
     return format_percent(value, "#,##0.0 %", locale=LOCALE)
+
+
+def datetime_short(moment: dt.datetime) -> str:
+    """'03/03/2026 9 h 00', for table cells and exports."""
+    return f"{date_short(moment)} {time_of_day(moment)}"
+
+
+# Words starting with an "h aspiré" take no elision ("de hauteur" is wrong only for h muet words):
+# the common stems of trade vocabulary. Everything else starting with a vowel or h elides.
+H_ASPIRE = ("hache", "haie", "hall", "halle", "hamac", "hameau", "hangar", "hanche", "harc", "haricot", "harnais",
+            "hasard", "hâte", "hausse", "haut", "hérisson", "héros", "hêtre", "hibou", "hiérarch", "hockey", "homard",
+            "honte", "hors", "hotte", "houblon", "housse", "hublot", "huit", "hurl", "hutte")
+_VOWELS = set("aeiouyàâäéèêëîïôöùûüœæ")
+_INCLUSIVE = re.compile(r"(?<=\w)\((e|es|ne|le|se|re|ère|euse|rice|trice)\)")
+
+
+def common_noun(label: str) -> str:
+    """A trade label as it reads inside a sentence: first letter in lower case unless the first word
+    is an acronym ("Électricien du bâtiment" → "électricien du bâtiment", "VRD" stays), and the
+    feminine in parentheses written the way the emails write it ("Chargé(e)" → "chargé·e")."""
+    text = _INCLUSIVE.sub(lambda m: "·" + m.group(1), " ".join(str(label).split()))
+    first = text.split(" ", 1)[0]
+    if first and not (len(first) > 1 and first.isupper()):
+        text = text[0].lower() + text[1:]
+    return text
+
+
+def elides(word: str) -> bool:
+    """Whether "de", "le", "que" lose their vowel before this word (vowel or h muet)."""
+    word = word.lower()
+    if not word:
+        return False
+    if word[0] == "h":
+        return not word.startswith(H_ASPIRE)
+    if word[0] == "y":  # "de Yasmine" keeps, "d'Yves" elides: before a consonant sound only
+        return len(word) > 1 and unicodedata.normalize("NFD", word[1])[0] not in _VOWELS
+    return unicodedata.normalize("NFD", word[0])[0] in _VOWELS or word[0] in _VOWELS
+
+
+def de(label: str) -> str:
+    """'de peintre en bâtiment', "d'électricien du bâtiment", "d'étancheur", "de chargé·e de …"."""
+    noun = common_noun(label)
+    return f"d'{noun}" if elides(noun) else f"de {noun}"
+
+
+def day_long(day: dt.date | dt.datetime) -> str:
+    """'1er mars 2027', '3 mars 2026' (a date, or a moment's Paris day)."""
+    if isinstance(day, dt.datetime):
+        day = _aware(day).astimezone(PARIS).date()
+    return f"{'1er' if day.day == 1 else day.day} {format_date(day, 'MMMM y', locale=LOCALE)}"
+
+
+def when_short(moment: dt.datetime) -> str:
+    """'lundi 7 décembre 2026, 9 h 00': a table cell's date and Paris time."""
+    return f"{date_long(moment)}, {time_of_day(moment)}"

@@ -25,7 +25,7 @@ from flows.apply_retention import apply_retention
 from flows.forecast_labour_needs import forecast_labour_needs
 from flows.import_candidates import import_candidates
 from flows.ingest_pipeline import ingest_pipeline
-from flows.plan_events import plan_events
+from flows.plan_events import export_task, plan_events
 from flows.record_attendance import record_attendance
 from flows.report_outcomes import report_outcomes
 from flows.send_followups import send_followups
@@ -68,6 +68,7 @@ def demo(folder: str | None = None) -> dict:
     steps["plan_events"] = plan
     if plan["plan_id"] is not None:  # None: nothing new to plan, no draft
         approve(plan["plan_id"])
+        plan["exports"] = export_task()  # what partners receive: the approved plan (CSV, XLSX, iCalendar)
     steps["send_invitations"] = send_invitations()
     sheet = attendance_sheet(sample_dir, dt.date.today())
     steps["record_attendance"] = record_attendance(path=str(sheet))

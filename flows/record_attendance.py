@@ -45,6 +45,9 @@ def _markdown(title: str, file: str, outcome: AttendanceOutcome | None, problems
             "|---:|---:|---:|---:|---:|",
             f"| {outcome.lines} | {outcome.created} | {outcome.changed} | {outcome.unchanged} | {outcome.rejected} |",
         ]
+        if outcome.walk_in_rows:
+            lines += ["", f"Personnes venues sans invitation, à rapprocher d'un candidat : {len(outcome.walk_in_rows)} "
+                      f"(lignes {', '.join(map(str, outcome.walk_in_rows))}) ; rien n'a été deviné."]
         if outcome.statuses:
             lines += ["", "| état | lignes |", "|---|---:|"]
             lines += [f"| {STATUS_LABELS_FR.get(k, k)} | {v} |" for k, v in sorted(outcome.statuses.items())]

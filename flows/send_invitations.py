@@ -8,9 +8,12 @@ Retrying this flow never sends twice: the ledger (``clauses/messages/ledger.py``
 
 from __future__ import annotations
 
+import datetime as dt
+
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from clauses import french
 from clauses.outreach.jobs import batches, plan_invitations
 from clauses.planning.invitees import invitee_flags
 from clauses.storage import Database
@@ -44,7 +47,7 @@ def send_invitations(event_ids: list[int] | None = None, batch_size: int = 500, 
     reports = [send_batch(batch, outbox) for batch in batches(list_pending(["invitation"]), batch_size)]
     sent = merge(reports)
     extra = ["", "| événement | métier | date | cible | déjà invités | invités | manque |", "|---:|---|---|---:|---:|---:|---:|"]
-    extra += [f"| {e['event_id']} | {e['trade']} | {e['start'][:10]} | {e['target']} | {e['already']} | {e['invited']} | {e['shortfall']} |"
+    extra += [f"| {e['event_id']} | {e['trade']} | {french.when_short(dt.datetime.fromisoformat(e['start']))} | {e['target']} | {e['already']} | {e['invited']} | {e['shortfall']} |"
               for e in plan["events"]]
     if plan["flags"]:
         extra += ["", "## Événements approuvés à surveiller", ""] + [f"- {f['message_fr']}" for f in plan["flags"]]

@@ -3,9 +3,7 @@ cancellations with their checks, the discovery → cohort link, and ``clauses pl
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 
 import pandas as pd
@@ -25,6 +23,7 @@ from clauses.planning.edits import (
     parse_when,
     shifted_to_day,
 )
+from clauses.exports import read_csv_text
 from clauses.planning.exports import to_csv
 from clauses.planning.report import markdown
 from clauses.planning.service import labels, run_planning, write_plan_outputs
@@ -235,10 +234,10 @@ def test_each_discovery_stores_the_cohort_it_recruits_for(db, config, draft):
         cohort = session.get(Event, discoveries[0].recruits_for_event_id)
         assert {d.id for d in cohort.recruited_by} == {d.id for d in discoveries}
         approve_plan(session, plan_id)
-        rows = list(csv.DictReader(io.StringIO(to_csv(config, list(plan.events)))))
-    by_uid = {r["uid"]: r for r in rows}
-    assert by_uid[discoveries[0].uid]["recrute_pour_uid"] == cohort.uid
-    assert by_uid[cohort.uid]["recrute_pour_uid"] == ""
+        rows = read_csv_text(to_csv(config, list(plan.events))).to_dict("records")
+    by_number = {int(r["N° événement"]): r for r in rows}
+    assert by_number[discoveries[0].id]["Recrute pour l'événement n°"] == str(cohort.id)
+    assert by_number[cohort.id]["Recrute pour l'événement n°"] == ""
 
 
 def test_a_new_plan_shows_the_cohort_of_each_kept_discovery(db, config, draft, tmp_path):

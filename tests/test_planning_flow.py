@@ -126,7 +126,7 @@ def test_coordinator_edits_and_approves_in_the_ui_form(db, monkeypatch):
     )
     helper.join(timeout=30)
     assert "error" not in seen, seen.get("error")
-    assert out["plan_status"] == "approved" and set(out["exports"]) == {"csv", "ics"}
+    assert out["plan_status"] == "approved" and set(out["exports"]) == {"csv", "xlsx", "ics"}
     assert sorted(c["event_id"] for c in out["changes"]) == sorted([seen["moved"], seen["cancelled"]])
     with db.transaction() as session:
         assert session.get(Plan, seen["plan_id"]).status == "approved"

@@ -82,3 +82,36 @@ def assert_not_blank_email(image: Image.Image) -> None:
     assert ImageStat.Stat(grey).stddev[0] > 5
     dark = sum(grey.histogram()[:128])
     assert dark > 2000  # a few lines of text at least
+
+
+PROBE = """<script>
+const cells = [...document.querySelectorAll('#entonnoir-evenements + .table-scroll td')];
+const align = c => getComputedStyle(c).textAlign;
+document.body.setAttribute('data-page-width', document.documentElement.scrollWidth);
+document.body.setAttribute('data-numbers', cells.filter(c => /^[0-9 \\u202f,%—-]+$/.test(c.textContent.trim())).map(align).join(' '));
+document.body.setAttribute('data-texts', cells.filter(c => /[a-zé]{3}/.test(c.textContent)).map(align).join(' '));
+</script></body>"""
+
+
+def test_the_per_event_table_fits_or_scrolls_numbers_right_text_left_and_times_in_french(db, config, tmp_path):
+    import re
+
+    with db.transaction() as session:
+        seed(session, config)
+        seed_forecast(session)
+        report = build_report(session, config)
+    page = Path(write_report_files(report, tmp_path / "reports")["html"])
+    html = page.read_text(encoding="utf-8")
+    assert not re.search(r"\b\d{2}:\d{2}\b", html)  # "9 h 00", never "08:54"
+    assert re.search(r"Édité le \w+ \d+(er)? \w+ \d{4} à \d{1,2} h \d{2}", html)
+    assert re.search(r"\w+ \d+(er)? \w+ \d{4}, \d{1,2} h \d{2}", html)  # the events' dates and times
+    probe = tmp_path / "probe.html"
+    probe.write_text(html.replace("</body>", PROBE), encoding="utf-8")
+    out = chromium(tmp_path, "--window-size=1200,1600", "--dump-dom", probe.resolve().as_uri()).stdout
+    width = int(re.search(r'data-page-width="(\d+)"', out).group(1))
+    assert width <= 1200  # nothing cut: wide tables scroll inside their own box
+    numbers = re.search(r'data-numbers="([^"]*)"', out).group(1).split()
+    texts = re.search(r'data-texts="([^"]*)"', out).group(1).split()
+    assert numbers and set(numbers) == {"right"}
+    assert texts and set(texts) == {"left"}
+    assert_not_blank(screenshot(page, tmp_path))

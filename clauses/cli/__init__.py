@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "clauses.cli.forecast",
     "clauses.cli.plan",
     "clauses.cli.inbound",
+    "clauses.cli.candidate",
     "clauses.cli.outreach",
     "clauses.cli.report",
     "clauses.cli.demo",

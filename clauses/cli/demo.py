@@ -57,6 +57,8 @@ def describe(steps: dict) -> list[str]:
         )
         if plan.get("gantt"):
             lines.append(f"  diagramme de Gantt : {plan['gantt']}")
+        for name, path in (plan.get("exports") or {}).items():
+            lines.append(f"  export pour les partenaires ({name}) : {path}")
     invitations = steps.get("send_invitations", {})
     lines.append(f"invitations : {_total(invitations, 'planned')} prévues, {_count(invitations, 'sent')} envoyées")
     attendance = steps.get("record_attendance", {})

@@ -35,7 +35,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "formation, embauché…) d'une feuille CSV ou XLSX. Une feuille dont une ligne est invalide est refusée "
         "en entier et rien ne change, sauf avec --skip-invalid. Réenregistrer une feuille ne change rien.",
     )
-    attendance.add_argument("path", metavar="FICHIER", help="une feuille .csv ou .xlsx")
+    attendance.add_argument("path", metavar="FICHIER",
+                            help="une feuille .csv ou .xlsx, ou « sheet » pour écrire la feuille d'émargement d'un événement")
+    attendance.add_argument("event_id", nargs="?", metavar="N°",
+                            help="avec « sheet » : le numéro de l'événement, tel que « clauses plan show » l'affiche")
+    attendance.add_argument("--output", metavar="DOSSIER", help="avec « sheet » : où écrire le fichier XLSX")
     attendance.add_argument("--skip-invalid", action="store_true", help="enregistrer les lignes valides ; écrire les lignes refusées dans un CSV")
     attendance.add_argument("--status", dest="default_status", metavar="STATUT",
                             help="statut des lignes qui n'en ont pas, par ex. « inscrit » pour une liste d'inscription")
@@ -92,6 +96,10 @@ def serve(args: argparse.Namespace) -> Summary:
 
 
 def run_attendance(args: argparse.Namespace) -> Summary:
+    if args.path == "sheet" or args.event_id is not None:
+        from clauses.cli.attendance_sheet import run_sheet
+
+        return run_sheet(args)
     from flows.record_attendance import STATUS_LABELS_FR, record_attendance
 
     result = record_attendance(path=args.path, skip_invalid=args.skip_invalid,
@@ -103,4 +111,7 @@ def run_attendance(args: argparse.Namespace) -> Summary:
     lines += [f"{STATUS_LABELS_FR.get(status, status)} : {count}" for status, count in result["statuses"].items()]
     if result.get("rejects_file"):
         lines.append(f"lignes refusées et raisons : {result['rejects_file']}")
+    from clauses.cli.attendance_sheet import walk_in_lines
+
+    lines += walk_in_lines(result)
     return Summary(title="Présences enregistrées", data={"ok": True, **result}, lines=lines)

@@ -8,6 +8,8 @@ import pandas as pd
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
+from clauses import exports
+
 FRENCH_HEADERS = {
     "trade_key": "métier",
     "period_start": "début de période",
@@ -27,20 +29,29 @@ def french_header(column: str) -> str:
     return f"{FRENCH_HEADERS.get(measure, measure)} {FRENCH_HEADERS.get(stat, stat.upper())}"
 
 
-def write_csv(table: pd.DataFrame, path: Path) -> Path:
-    table.to_csv(path, index=False, float_format="%.4f")
-    return path
+def french_table(table: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """The forecast with French headers: the trade's label (not its key), dates as dd/mm/yyyy,
+    figures rounded to 4 decimals."""
+    out = table.copy()
+    out["trade_key"] = out["trade_key"].map(lambda key: labels.get(key, key))
+    for column in ("period_start", "period_end"):
+        if column in out:
+            out[column] = pd.to_datetime(out[column]).dt.strftime("%d/%m/%Y")
+    numbers = out.select_dtypes("number").columns
+    out[numbers] = out[numbers].round(4)
+    return out.rename(columns={c: french_header(c) for c in out.columns})
+
+
+def write_csv(table: pd.DataFrame, labels: dict[str, str], path: Path) -> Path:
+    return exports.write_csv(french_table(table, labels), path)
 
 
 def write_xlsx(table: pd.DataFrame, totals: dict, labels: dict[str, str], path: Path) -> Path:
-    out = table.copy()
-    out.insert(1, "trade_label", out["trade_key"].map(labels))
-    out = out.rename(columns={c: french_header(c) for c in out.columns}).rename(columns={"trade_label": "libellé"})
+    out = french_table(table, labels)
     summary = pd.DataFrame(
         [
             {
-                "métier": key,
-                "libellé": labels.get(key, key),
+                "métier": labels.get(key, key),
                 "heures moyenne": t["hours"]["mean"],
                 "heures P10": t["hours"]["p10"],
                 "heures P50": t["hours"]["p50"],
@@ -51,10 +62,7 @@ def write_xlsx(table: pd.DataFrame, totals: dict, labels: dict[str, str], path: 
             for key, t in totals.items()
         ]
     )
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        summary.to_excel(writer, sheet_name="Synthèse", index=False)
-        out.to_excel(writer, sheet_name="Prévision", index=False)
-    return path
+    return exports.write_xlsx_book({"Synthèse": summary, "Prévision": out}, path)
 
 
 def _n(value: float, digits: int = 0) -> str:
@@ -113,7 +121,7 @@ def write_forecast_files(result, snapshot_id: int, changes: dict | None, labels:
     stem = f"prevision-{snapshot_id:05d}-{result.params.as_of.isoformat()}-{result.params.period}"
     markdown = markdown_summary(result, labels, snapshot_id, changes)
     files = {
-        "csv": write_csv(result.table, folder / f"{stem}.csv"),
+        "csv": write_csv(result.table, labels, folder / f"{stem}.csv"),
         "xlsx": write_xlsx(result.table, result.totals, labels, folder / f"{stem}.xlsx"),
         "png": fan_chart(result.table, labels, folder / f"{stem}.png", result.params.period, result.params.as_of),
         "markdown": folder / f"{stem}.md",

@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session
 from clauses import settings
 from clauses.errors import InputError, Problem
 from clauses.exports import write_csv
+from clauses.inbound.attendance_sheet import is_attendance_sheet, read_attendance_sheet
 from clauses.outreach.participation import TransitionError, can_move, record_status
 from clauses.readers.tabular import read_sheet
 from clauses.storage.base import utcnow
@@ -196,6 +197,9 @@ class AttendanceOutcome:
     statuses: Counter = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)
     rejects_file: str | None = None
+    walk_in_rows: list[int] = field(default_factory=list)  # attendance sheet: people to match by hand
+    walk_ins_file: str | None = None  # their lines (names: a local file, never an artifact)
+    unfilled: int = 0  # attendance sheet: numbered lines with no status yet
 
     def as_dict(self) -> dict:
         return {
@@ -208,6 +212,9 @@ class AttendanceOutcome:
             "statuses": dict(sorted(self.statuses.items())),
             "problems": [p.as_dict() for p in self.problems],
             "rejects_file": self.rejects_file,
+            "walk_in_rows": list(self.walk_in_rows),
+            "walk_ins_file": self.walk_ins_file,
+            "unfilled": self.unfilled,
         }
 
 
@@ -224,6 +231,9 @@ class _Resolver:
         cids = sorted({int(v) for v in frame.get("candidate_id", []) if v.isdigit()})
         self.candidates = {c.id: c for c in session.scalars(select(Candidate).where(Candidate.id.in_(cids)))} if cids else {}
         self.default_source = default_source
+        numbers = sorted({int(v) for v in frame.get("participation", []) if v.isdigit()})
+        self.participations = {p.id: p for p in session.scalars(
+            select(Participation).where(Participation.id.in_(numbers)))} if numbers else {}
 
     def event(self, value: str) -> Event | None:
         if value.isdigit():
@@ -308,8 +318,17 @@ def _resolve_line(
     if event is not None and status in AFTER_EVENT and _utc(event.start) > now:
         problem("status", f"l'événement n° {event.id} n'a pas encore commencé : « {raw_status or status} » est impossible")
 
-    # Candidate
-    candidate_id = _resolve_candidate(resolver, cells, problem)
+    # Candidate: a line of an attendance sheet by its number, any other sheet by its columns
+    if "participation" in cells:
+        candidate_id = None
+        participation = resolver.participations.get(int(cells["participation"])) if cells["participation"].isdigit() else None
+        if participation is None or (event is not None and participation.event_id != event.id):
+            problems.append(Problem(file, row, "N°", f"line number {cells['participation'][:20]!r} is not one of "
+                                    "this event's sheet: keep the numbers the sheet was written with"))
+        else:
+            candidate_id = participation.candidate_id
+    else:
+        candidate_id = _resolve_candidate(resolver, cells, problem)
     if candidate_id is not None:
         candidate = resolver.candidate(candidate_id)
         if candidate is not None and candidate.anonymised_at is not None:
@@ -409,11 +428,15 @@ def record_attendance(
     required: list = ["event", ("candidate_id", "source_id", "email")]
     if default_status is None:
         required.append("status")
-    sheet = read_sheet(path, ALIASES, required)
+    filled = read_attendance_sheet(path) if is_attendance_sheet(path) else None
+    sheet = filled.sheet if filled is not None else read_sheet(path, ALIASES, required)
     now = now or utcnow()
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     records = sheet.frame.to_dict("records")
     outcome = AttendanceOutcome(file=sheet.file, lines=len(records))
+    if filled is not None:
+        outcome.unfilled = filled.unfilled
+        outcome.walk_in_rows = [w["ligne"] for w in filled.walk_ins]
     rejected_rows: dict[int, list[str]] = {}
     cells_by_row: dict[int, dict[str, str]] = {}
 
@@ -486,4 +509,9 @@ def record_attendance(
             out.update({sheet.original_headers[c]: cells.get(c, "") for c in sheet.frame.columns})
             rows.append(out)
         outcome.rejects_file = str(write_rejects_csv(Path(sheet.file).stem, headers, rows))
+    if filled is not None and filled.walk_ins:
+        headers = list(filled.walk_ins[0])
+        path_out = settings.output_dir("rejects") / f"{Path(sheet.file).stem}-a-rapprocher-{utcnow():%Y%m%d-%H%M%S-%f}.csv"
+        frame = pd.DataFrame(filled.walk_ins, columns=headers, dtype=object)
+        outcome.walk_ins_file = str(write_csv(frame, path_out))
     return outcome

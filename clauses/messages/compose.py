@@ -36,7 +36,7 @@ class References:
             venues={v.key: v for v in session.scalars(select(VenueRow))},
         )
 
-    def event_info(self, event: Event) -> EventInfo:
+    def event_info(self, event: Event, *, poec_hours: dict[str, int] | None = None) -> EventInfo:
         venue = self.venues.get(event.venue_key) if event.venue_key else None
         partner = self.partners.get(event.partner_key, event.partner_key)
         return EventInfo(
@@ -49,7 +49,17 @@ class References:
             partner_name=partner,
             uid=event.uid,
             sequence=event.sequence,
+            hours=(poec_hours or {}).get(event.trade_key) if event.kind == "poec" else None,
         )
+
+    def before(self, event: Event, snapshot: dict) -> EventInfo:
+        """The event as an ``EventChange.before`` snapshot says it was (start, end, venue)."""
+        former = Event(kind=event.kind, trade_key=event.trade_key, partner_key=event.partner_key,
+                       venue_key=snapshot.get("venue_key", event.venue_key),
+                       start=dt.datetime.fromisoformat(snapshot["start"]) if snapshot.get("start") else event.start,
+                       end=dt.datetime.fromisoformat(snapshot["end"]) if snapshot.get("end") else event.end,
+                       uid=event.uid, sequence=event.sequence)
+        return self.event_info(former)
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -101,6 +111,7 @@ def compose(session: Session, config: Config, message_ids: list[int], *, now: dt
     sender = config.messaging.sender
     contact = contact_of(config)
     next_cache: dict[tuple, Event | None] = {}
+    poec_hours = {trade.key: trade.poec.hours for trade in config.trades if trade.poec is not None}
     out: dict[int, Outgoing | str] = {}
     for message in messages:
         candidate = candidates.get(message.candidate_id)
@@ -116,6 +127,7 @@ def compose(session: Session, config: Config, message_ids: list[int], *, now: dt
             continue
         info = refs.event_info(event)
         previous_start = None
+        previous_event = None
         following = None
         if message.kind == "update":
             change = session.scalar(
@@ -123,13 +135,14 @@ def compose(session: Session, config: Config, message_ids: list[int], *, now: dt
             )
             if change and change.before.get("start"):
                 previous_start = dt.datetime.fromisoformat(change.before["start"])
+                previous_event = refs.before(event, change.before)
         elif message.kind in ("missed_you", "poec_offer"):
             kinds = ("poec",) if message.kind == "poec_offer" else ("discovery", "information_session")
             cache_key = (event.trade_key, kinds, event.id)
             if cache_key not in next_cache:
                 next_cache[cache_key] = next_event(session, trade_key=event.trade_key, kinds=kinds, after=now, exclude=event.id)
             found = next_cache[cache_key]
-            following = refs.event_info(found) if found else None
+            following = refs.event_info(found, poec_hours=poec_hours) if found else None
         context = MessageContext(
             kind=message.kind,
             first_name=candidate.first_name,
@@ -138,6 +151,7 @@ def compose(session: Session, config: Config, message_ids: list[int], *, now: dt
             unsubscribe_url=unsubscribe_link(config, message.public_id),
             contact=contact,
             previous_start=previous_start,
+            previous_event=previous_event,
             next_event=following,
         )
         rendered = render(context)

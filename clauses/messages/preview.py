@@ -19,9 +19,12 @@ def sample_context(kind: str, config: Config) -> MessageContext:
     event = EventInfo(kind="discovery", trade_label=trade.label, start=start, end=start + dt.timedelta(hours=3),
                       place_name=venue.name, place_address=venue.address, partner_name=partner.name,
                       uid="apercu-0001@clauses.example.org", sequence=1 if kind in ("update", "cancellation") else 0)
-    following = EventInfo(kind="poec" if kind == "poec_offer" else "discovery", trade_label=trade.label,
-                          start=start + dt.timedelta(days=28), end=start + dt.timedelta(days=28, hours=3),
-                          place_name=venue.name, place_address=venue.address, partner_name=partner.name)
+    poec = kind == "poec_offer"
+    length = dt.timedelta(weeks=trade.poec.duration_weeks) if poec else dt.timedelta(hours=3)
+    following = EventInfo(kind="poec" if poec else "discovery", trade_label=trade.label,
+                          start=start + dt.timedelta(days=28), end=start + dt.timedelta(days=28) + length,
+                          place_name=venue.name, place_address=venue.address, partner_name=partner.name,
+                          hours=trade.poec.hours if poec else None)
     return MessageContext(kind=kind, first_name="Camille", last_name="Exemple", event=event,
                           unsubscribe_url=f"{config.messaging.sender.unsubscribe_url}?m=apercu",
                           contact=contact_of(config), previous_start=start - dt.timedelta(days=7), next_event=following)

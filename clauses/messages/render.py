@@ -43,17 +43,26 @@ EVENT_KIND_LABELS = {
     "discovery": "découverte métiers",
     "information_session": "réunion d'information",
     "poec": "préparation opérationnelle à l'emploi (POEC)",
+    "recruitment": "rencontre de recrutement",
+}
+# What an event is called inside a sentence, after "la" or "une" (every kind is feminine):
+# "la découverte du métier d'électricien du bâtiment".
+EVENT_TITLES = {
+    "discovery": "découverte du métier {de_trade}",
+    "information_session": "réunion d'information sur le métier {de_trade}",
+    "poec": "préparation opérationnelle à l'emploi (POEC) au métier {de_trade}",
+    "recruitment": "rencontre de recrutement pour le métier {de_trade}",
 }
 
 SUBJECTS = {
-    "invitation": "Invitation : {event_label} {trade} le {date}",
-    "reminder": "Rappel : {event_label} {trade} le {date}",
-    "update": "Changement : {event_label} {trade}, nouvelle date le {date}",
-    "cancellation": "Annulation : {event_label} {trade} du {date}",
-    "thanks": "Merci de votre venue : {event_label} {trade}",
-    "missed_you": "Nous vous attendions : {event_label} {trade}",
-    "poec_offer": "Une formation POEC {trade} vous est proposée",
-    "outcome_request": "Où en êtes-vous après la POEC {trade} ?",
+    "invitation": "Invitation : {title}, le {date}",
+    "reminder": "Rappel : {title}, le {date}",
+    "update": "Changement : {title}, le {date}",
+    "cancellation": "Annulation : {title} du {date}",
+    "thanks": "Merci de votre venue : {title}",
+    "missed_you": "Nous vous attendions : {title}",
+    "poec_offer": "Une formation POEC au métier {target_de_trade} vous est proposée",
+    "outcome_request": "Où en êtes-vous après la POEC au métier {target_de_trade} ?",
 }
 
 _LINE_BREAKS = re.compile(r"[\r\n\t\v\f\u0085\u2028\u2029]+")
@@ -86,10 +95,27 @@ class EventInfo:
     partner_name: str
     uid: str = ""
     sequence: int = 0
+    hours: int | None = None  # a POEC's hours of training (config/trades.yaml)
 
     @property
     def kind_label(self) -> str:
         return EVENT_KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def de_trade(self) -> str:
+        """"d'électricien du bâtiment", "de peintre en bâtiment"."""
+        return french.de(one_line(self.trade_label))
+
+    @property
+    def title(self) -> str:
+        """"découverte du métier d'électricien du bâtiment"."""
+        template = EVENT_TITLES.get(self.kind, self.kind_label + " {de_trade}")
+        return template.format(de_trade=self.de_trade)
+
+    @property
+    def weeks(self) -> int:
+        """The length in whole weeks (a POEC runs for weeks), at least one."""
+        return max(1, round((self.end - self.start) / dt.timedelta(weeks=1)))
 
 
 @dataclass(frozen=True)
@@ -108,6 +134,7 @@ class MessageContext:
     unsubscribe_url: str
     contact: dict[str, str]
     previous_start: dt.datetime | None = None  # update: the former date
+    previous_event: EventInfo | None = None  # update: the event as it was (date, times, venue)
     next_event: EventInfo | None = None  # missed_you: the next date; poec_offer: the cohort
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -145,6 +172,10 @@ def _event_values(event: EventInfo | None) -> dict[str, Any] | None:
         "kind": event.kind,
         "kind_label": event.kind_label,
         "trade": one_line(event.trade_label),
+        "de_trade": event.de_trade,
+        "title": event.title,
+        "weeks": event.weeks,
+        "hours": event.hours,
         "start": event.start,
         "end": event.end,
         "place_name": one_line(event.place_name),
@@ -161,12 +192,33 @@ def subject_for(context: MessageContext) -> str:
 def _subject(kind: str, event: EventInfo, next_event: EventInfo | None) -> str:
     target = next_event if kind == "poec_offer" and next_event else event
     return one_line(
-        SUBJECTS[kind].format(
-            event_label=event.kind_label,
-            trade=one_line(target.trade_label),
-            date=french_datetime(event.start),
-        )
+        SUBJECTS[kind].format(title=event.title, target_de_trade=target.de_trade, date=french_datetime(event.start))
     )
+
+
+@lru_cache(maxsize=256)
+def describe_changes(previous: EventInfo | None, current: EventInfo, previous_start: dt.datetime | None = None) -> tuple[str, ...]:
+    """What changed for the person, one French sentence each: the day, the hours, the venue. When
+    only the former start is known, the day and the start time; never an empty answer."""
+    before_start = previous.start if previous else previous_start
+    lines: list[str] = []
+    if before_start is not None and french_date(before_start) != french_date(current.start):
+        lines.append(f"Nouvelle date : {french_datetime(current.start)} (au lieu du {french_datetime(before_start)}).")
+    if before_start is not None:
+        before_end = previous.end if previous else before_start + (current.end - current.start)
+        old = (french_time(before_start), french_time(before_end))
+        new = (french_time(current.start), french_time(current.end))
+        if old != new:
+            lines.append(f"Nouvel horaire : de {new[0]} à {new[1]} (au lieu de {old[0]} à {old[1]}).")
+    if previous is not None and (one_line(previous.place_name), one_line(previous.place_address)) != (
+            one_line(current.place_name), one_line(current.place_address)):
+        lines.append(f"Nouveau lieu : {one_line(current.place_name)}, {one_line(current.place_address)} "
+                     f"(au lieu de {one_line(previous.place_name)}, {one_line(previous.place_address)}).")
+    if previous is not None and one_line(previous.partner_name) != one_line(current.partner_name):
+        lines.append(f"Nouvel organisateur : {one_line(current.partner_name)} (au lieu de {one_line(previous.partner_name)}).")
+    if not lines:
+        lines.append("Les informations pratiques ont été mises à jour ; la date, l'horaire et le lieu ne changent pas.")
+    return tuple(lines)
 
 
 @lru_cache(maxsize=16)
@@ -182,6 +234,8 @@ def _values(context: MessageContext, first_name: str, last_name: str, unsubscrib
         "event": _event_dict(context.event),
         "next_event": _event_dict(context.next_event),
         "previous_start": context.previous_start,
+        "changes": describe_changes(context.previous_event, context.event, context.previous_start)
+        if context.kind == "update" else (),
         "unsubscribe_url": unsubscribe_url,
         "contact": _contact(tuple(context.contact.items())),
         "has_calendar": context.kind in CALENDAR_METHOD,
@@ -232,13 +286,14 @@ def _personal_values_printed_plainly(templates_dir: str | None) -> bool:
 
 @lru_cache(maxsize=512)
 def _skeleton(kind: str, event: EventInfo, next_event: EventInfo | None, previous_start: dt.datetime | None,
-              contact: tuple[tuple[str, str], ...], templates_dir: str | None) -> tuple[str, str] | None:
+              previous_event: EventInfo | None, contact: tuple[tuple[str, str], ...], templates_dir: str | None) -> tuple[str, str] | None:
     """The text and HTML of this kind of message for this event with markers for the person's
     values, or None when the templates use those values otherwise than by printing them (checked
     against a full rendering with two sets of probe values)."""
     env = environment(templates_dir)
     context = MessageContext(kind=kind, first_name="", last_name="", event=event, unsubscribe_url="",
-                             contact=dict(contact), previous_start=previous_start, next_event=next_event)
+                             contact=dict(contact), previous_start=previous_start, next_event=next_event,
+                             previous_event=previous_event)
     text, html = _render_templates(env, context.kind, _values(context, *(_MARKERS[n] for n in _PERSONAL)))
     for probe in _PROBES:
         plain, escaped = _personal(*probe)
@@ -255,7 +310,7 @@ def render(context: MessageContext, templates_dir: str | None = None) -> Rendere
     skeleton = None
     if not context.extra and _personal_values_printed_plainly(templates_dir):
         skeleton = _skeleton(context.kind, context.event, context.next_event, context.previous_start,
-                             tuple(context.contact.items()), templates_dir)
+                             context.previous_event, tuple(context.contact.items()), templates_dir)
     if skeleton is not None:
         plain, escaped = _personal(first_name, last_name, context.unsubscribe_url)
         return Rendered(subject=subject, text=_fill(skeleton[0], plain), html=_fill(skeleton[1], escaped))

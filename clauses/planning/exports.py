@@ -1,27 +1,32 @@
-"""The approved plan for partners: a CSV table and an iCalendar feed (one VEVENT per event,
-stable UID, SEQUENCE raised on every change, French text, times in UTC). A discovery names the POEC
-cohort it recruits for (CSV: the cohort's uid; calendar: its start date)."""
+"""The approved plan for partners: a table (CSV with ``;`` and BOM, and the same as XLSX, through
+``clauses.exports``) and an iCalendar feed (one VEVENT per event, stable UID, SEQUENCE raised on
+every change, French text, times in UTC). Each event carries its number, the one a coordinator
+sees in ``plan show`` and gives to ``plan move`` or ``attendance sheet``; dates and times are
+written as everywhere else ("07/12/2026", "9 h 00", Paris time). A discovery names the POEC cohort
+it recruits for (table: the cohort's number; calendar: its start date)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
+
+import pandas as pd
 
 from icalendar import Calendar
 from icalendar import Event as IcsEvent
 
 from clauses import french
 from clauses.config import Config
-from clauses.planning.result import PARIS
+from clauses.exports import csv_text
 from clauses.planning.store import UID_DOMAIN
 from clauses.storage.planning import Event
 
-KIND_FR = {"discovery": "Découverte métier", "poec": "POEC", "information_session": "Réunion d'information"}
+KIND_FR = {"discovery": "Découverte métier", "poec": "POEC", "information_session": "Réunion d'information",
+           "recruitment": "Rencontre de recrutement"}
 STATUS_FR = {"scheduled": "prévu", "moved": "déplacé", "cancelled": "annulé", "held": "tenu"}
-CSV_COLUMNS = [
-    "uid", "sequence", "type", "metier", "partenaire", "lieu", "debut", "fin", "places",
-    "invitations_visees", "statut", "recrute_pour_uid",
+COLUMNS = [
+    "N° événement", "Type", "Métier", "Partenaire", "Lieu", "Adresse", "Date de début", "Heure de début",
+    "Date de fin", "Heure de fin", "Places", "Invitations prévues", "Statut", "Recrute pour l'événement n°",
+    "Version", "Identifiant calendrier (UID)",
 ]
 
 
@@ -42,19 +47,27 @@ def _labels(config: Config, event: Event) -> tuple[str, str, str, str]:
     return trade, partner_name, venue.name if venue else "", location
 
 
-def to_csv(config: Config, events: list[Event]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+def table(config: Config, events: list[Event]) -> pd.DataFrame:
+    """One line per event, by start, with French headers (``COLUMNS``)."""
+    rows = []
     for event in sorted(events, key=lambda e: (_aware(e.start), e.id)):
         trade, partner, venue, _ = _labels(config, event)
-        writer.writerow([
-            event.uid, event.sequence, KIND_FR.get(event.kind, event.kind), trade, partner, venue,
-            _aware(event.start).astimezone(PARIS).isoformat(), _aware(event.end).astimezone(PARIS).isoformat(),
+        address = next((v.address for _, v in config.venues() if v.key == event.venue_key), "")
+        start, end = _aware(event.start), _aware(event.end)
+        rows.append([
+            event.id, KIND_FR.get(event.kind, event.kind), trade, partner, venue or "à préciser", address,
+            french.date_short(start), french.time_of_day(start), french.date_short(end), french.time_of_day(end),
             event.capacity, event.target_invitations, STATUS_FR.get(event.status, event.status),
-            event.recruits_for.uid if event.recruits_for is not None else "",
+            event.recruits_for.id if event.recruits_for is not None else None, event.sequence, event.uid,
         ])
-    return out.getvalue()
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame["Recrute pour l'événement n°"] = frame["Recrute pour l'événement n°"].astype("Int64")
+    return frame
+
+
+def to_csv(config: Config, events: list[Event]) -> str:
+    """The table as CSV text (``;``; the file written by ``export_approved`` starts with a BOM)."""
+    return csv_text(table(config, events))
 
 
 def to_ics(config: Config, events: list[Event], *, name: str = "Plan des découvertes et POEC") -> bytes:

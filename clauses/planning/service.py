@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session, object_session
 from clauses.config import Config
 from clauses.errors import ClausesError
 from clauses.planning.charts import gantt
+from clauses.exports import write_table
 from clauses.planning.demand import NEED_COLUMNS, need_from_snapshot
-from clauses.planning.exports import to_csv, to_ics
+from clauses.planning.exports import table, to_ics
 from clauses.planning.greedy import plan_greedy
 from clauses.planning.model import solve
 from clauses.planning.problem import Options
@@ -153,8 +154,7 @@ def approved_events(session: Session) -> list[Event]:
 def export_approved(session: Session, config: Config, folder: Path) -> dict[str, Path]:
     events = approved_events(session)
     folder.mkdir(parents=True, exist_ok=True)
-    csv_path = folder / "plan-approuve.csv"
-    csv_path.write_text(to_csv(config, events), encoding="utf-8")
+    files = write_table(table(config, events), folder / "plan-approuve.csv", "Plan approuvé")
     ics_path = folder / "plan-approuve.ics"
     ics_path.write_bytes(to_ics(config, events))
-    return {"csv": csv_path, "ics": ics_path}
+    return {**files, "ics": ics_path}

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 
-from clauses.exports import safe_frame, write_csv
+from clauses.exports import write_csv, write_xlsx_book
 from clauses.reporting import charts
 from clauses.reporting.conversion import FILE_NAME, write_conversion_rates
 from clauses.reporting.html import render_html
@@ -23,15 +22,6 @@ SHEET_NAMES = {
     "taux-conversion": "Taux de conversion",
     "evenements-messagerie": "Messagerie",
 }
-
-
-def write_xlsx_book(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
-    """Several tables in one workbook, spreadsheet-safe like ``clauses.exports.write_xlsx``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            safe_frame(frame).to_excel(writer, index=False, sheet_name=name[:31])
-    return path
 
 
 def write_report_files(report: OutcomeReport, folder: Path) -> dict[str, str]:

@@ -9,13 +9,11 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-from babel.dates import format_datetime
 from babel.numbers import format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from clauses import settings
+from clauses import french, settings
 from clauses.reporting import charts
-from clauses.reporting.facts import PARIS
 from clauses.reporting.report import OutcomeReport, french_day, tables
 
 PERCENT_COLUMNS = {
@@ -38,6 +36,12 @@ def french_percent(value) -> str:
     return format_percent(value, format="#,##0.0 %", locale="fr_FR")
 
 
+def is_number(value, column: str) -> bool:
+    """Numbers (and percentages) are right-aligned in the tables, text left-aligned."""
+    return column in PERCENT_COLUMNS or column.startswith("N°") or (
+        isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
 def cell(value, column: str) -> str:
     if column in PERCENT_COLUMNS:
         return french_percent(value)
@@ -57,6 +61,7 @@ def environment(templates_dir: str | None = None) -> Environment:
         lstrip_blocks=True,
     )
     env.filters["cell"] = cell
+    env.tests["number"] = is_number
     env.filters["number"] = french_number
     env.filters["percent"] = french_percent
     return env
@@ -74,7 +79,7 @@ def render_html(report: OutcomeReport, templates_dir: str | None = None) -> str:
     by_stem = {s["stem"]: s for s in sections}
     snapshot = report.coverage.snapshot
     values = {
-        "generated": format_datetime(report.generated_at, "d MMMM y 'à' HH:mm", locale="fr_FR", tzinfo=PARIS),
+        "generated": french.datetime_long(report.generated_at),
         "totals": report.totals,
         "include_names": report.include_names,
         "names": report.names.to_dict("records") if report.names is not None else [],

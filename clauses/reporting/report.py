@@ -14,6 +14,7 @@ from babel.dates import format_date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from clauses import french
 from clauses.config import Config
 from clauses.reporting import funnel
 from clauses.reporting.conversion import RATES, conversion_from_facts, held_events
@@ -87,9 +88,7 @@ def french_month(month: str) -> str:
 def french_day(day: dt.date | dt.datetime | None) -> str:
     if day is None or (isinstance(day, float) and pd.isna(day)):
         return ""
-    if isinstance(day, dt.datetime):
-        day = day.astimezone(PARIS).date()
-    return format_date(day, "d MMMM y", locale="fr_FR")
+    return french.day_long(day)
 
 
 def email_event_counts(session: Session) -> pd.DataFrame:
@@ -163,7 +162,7 @@ def tables(report: OutcomeReport) -> dict[str, tuple[str, pd.DataFrame]]:
             "N° événement": events["event_id"].astype(int),
             "Type": events["event_kind"].map(lambda k: EVENT_KIND_LABELS.get(k, k)),
             "Métier": events["trade_key"].map(lambda k: labels.get(k, k)),
-            "Date": events["event_start"].map(french_day),
+            "Date": events["event_start"].map(french.when_short),
             "Statut": events["event_status"].map(lambda s: EVENT_STATUS_LABELS.get(s, s)),
             "Places": events["event_capacity"],
             **{label: events[c] for c, label in _count_headers().items()},
