@@ -13,15 +13,15 @@ from clauses.cli.summary import Summary
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "candidate",
-        help="show one candidate's history (invitations, answers, attendance, messages)",
-        description="Show one person's history in French: invitations, answers, attendance and every "
-        "message with its state. Printed on this terminal only, never in a log or an artifact.",
+        help="l'historique d'un candidat (invitations, réponses, présences, messages)",
+        description="Affiche l'historique d'une personne : invitations, réponses, présences et chaque "
+        "message avec son état. Affiché sur ce terminal seulement, jamais dans un journal ni un artefact.",
     )
     sub = parser.add_subparsers(dest="candidate_command", required=True, metavar="ACTION")
-    show = sub.add_parser("show", help="one candidate's history",
-                          description="Find the person by number, email address or partner identifier "
-                          "(SOURCE:IDENTIFIANT, or the identifier alone).")
-    show.add_argument("who", metavar="ID|EMAIL|SOURCE:ID")
+    show = sub.add_parser("show", help="l'historique d'un candidat",
+                          description="Trouve la personne par son numéro, son adresse e-mail ou l'identifiant "
+                          "de son partenaire (SOURCE:IDENTIFIANT, ou l'identifiant seul).")
+    show.add_argument("who", metavar="N°|E-MAIL|SOURCE:IDENTIFIANT")
     show.set_defaults(handler=run_show)
 
 
