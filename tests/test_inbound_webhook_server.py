@@ -1,4 +1,5 @@
-"""The webhook receiver on loopback, spoken to with a real HTTP client (urllib)."""
+"""The event webhook of the web service (real uvicorn on loopback), spoken to with a real HTTP
+client (urllib): the same rules as the former stand-alone receiver."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import urllib.request
 import pytest
 
 from clauses.inbound import email_events as ee
-from clauses.inbound.webhook_server import WebhookServer
+from clauses.web import WebServer, create_app
 from clauses.storage import Candidate
 from inbound_helpers import Signer, seed, sg_event
 
@@ -19,11 +20,25 @@ def signer() -> Signer:
     return Signer()
 
 
+class Receiver:
+    def __init__(self, app, server: WebServer) -> None:
+        self.app, self.server = app, server
+        self.url = f"{server.url}{app.state.config.messaging.sendgrid.event_webhook.path}"
+        self.spool = app.state.spool
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.app.state.counts.values
+
+
 @pytest.fixture
-def server(signer, tmp_path):
-    receiver = WebhookServer(signer.public_key, tmp_path / "spool", port=0, max_body_bytes=10_000).start()
-    yield receiver
-    receiver.stop()
+def server(signer, tmp_path, db, config):
+    app = create_app(config, db, webhook_key=signer.public_key, send_offers=False)
+    app.state.webhook_max_body = 10_000
+    app.state.spool = tmp_path / "spool"
+    web = WebServer(app, port=0).start()
+    yield Receiver(app, web)
+    web.stop()
 
 
 def post(url: str, body: bytes, headers: dict[str, str] | None = None, method: str = "POST") -> tuple[int, dict]:
@@ -33,7 +48,8 @@ def post(url: str, body: bytes, headers: dict[str, str] | None = None, method: s
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}")
+        body = exc.read()
+        return exc.code, json.loads(body) if exc.headers.get_content_type() == "application/json" else {}
 
 
 def signed(signer: Signer, body: str, timestamp: str = "1795597200") -> dict[str, str]:
@@ -92,6 +108,7 @@ def test_cli_serve_runs_the_receiver_until_interrupted(signer, tmp_path):
     import sys
 
     env = {**os.environ, "SENDGRID_WEBHOOK_PUBLIC_KEY": signer.public_key_b64, "CLAUSES_DATA_DIR": str(tmp_path)}
+    env.pop("CLAUSES_DATABASE_URL", None)
     from clauses.settings import PROJECT_ROOT
 
     command = [sys.executable, "-c", "import sys; from clauses.cli import main; sys.exit(main(sys.argv[1:]))",

@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "clauses.cli.report",
     "clauses.cli.demo",
     "clauses.cli.service",
+    "clauses.cli.web",
 ]
 
 

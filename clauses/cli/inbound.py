@@ -14,8 +14,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "events",
         help="store SendGrid email events (bounces, unsubscribes…), or run the webhook receiver",
         description="With files: store the events of these signed webhook batches. With no file: "
-        "store every batch the receiver spooled. 'clauses events serve' runs the receiver, which "
-        "checks SendGrid's signature and spools each batch. Unsigned or forged batches are refused.",
+        "store every batch the receiver spooled. 'clauses events serve' runs the web service (as "
+        "'clauses web') on the webhook's address: it checks SendGrid's signature and spools each "
+        "batch. Unsigned or forged batches are refused.",
     )
     events.add_argument("paths", nargs="*", metavar="PATH", help="signed envelope files, or 'serve'")
     events.add_argument("--skip-invalid", action="store_true",
@@ -59,31 +60,19 @@ def run_events(args: argparse.Namespace) -> Summary:
 
 
 def serve(args: argparse.Namespace) -> Summary:
+    """The event webhook now lives in the web service: this runs the web service on the event
+    webhook's address (``clauses web`` does the same on the web service's)."""
+    from clauses.cli.web import serve_app
     from clauses.config import load_config
-    from clauses.inbound.email_events import resolve_public_key, spool_dir
-    from clauses.inbound.webhook_server import WebhookServer
+    from clauses.inbound.email_events import resolve_public_key
 
     settings = load_config().messaging.sendgrid.event_webhook
-    server = WebhookServer(
-        resolve_public_key(settings),
-        spool_dir(),
-        host=args.host or settings.bind_host,
-        port=settings.port if args.port is None else args.port,
-        path=settings.path,
-        max_body_bytes=settings.max_body_bytes,
-    )
-    import sys
-
-    # On stderr, so that ``--json`` output stays one JSON document.
-    print(f"listening on {server.url} (spool: {server.spool}); Ctrl-C to stop", file=sys.stderr, flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    return Summary(title="Webhook receiver stopped", data={"ok": True, **server.counts},
-                   lines=[f"{name}: {count}" for name, count in server.counts.items()])
+    resolve_public_key(settings)  # no key: say so now (exit 2) rather than refuse every batch
+    app = serve_app(args.host or settings.bind_host, settings.port if args.port is None else args.port,
+                    label="web service with the SendGrid event webhook", path=settings.path)
+    counts = app.state.counts.values
+    return Summary(title="Webhook receiver stopped", data={"ok": True, **counts},
+                   lines=[f"{name}: {count}" for name, count in counts.items()])
 
 
 def run_attendance(args: argparse.Namespace) -> Summary:

@@ -10,8 +10,9 @@ no-op. Each message goes:
                                       └──transient failure / run stopped──▶ pending (next run)
 
 The claim is an ``UPDATE … WHERE state = 'pending'`` committed *before* the call, and it also checks
-that the candidate can still be contacted (consent, not opted out, email not bounced): a message to
-someone who unsubscribed in the meantime becomes "failed" and is never produced.
+that the candidate can still be contacted (consent, not opted out, email not bounced, not opted out
+of the message's trade): a message to someone who unsubscribed in the meantime becomes "failed" and
+is never produced.
 
 **Groups** (``dispatch.send_messages``; a commit per message would cost more than the message). The
 sender claims a *group* of up to ``dispatch.GROUP_SIZE`` (20) messages in one commit, hands them to
@@ -60,9 +61,11 @@ from dataclasses import dataclass
 from sqlalchemy import and_, bindparam, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from clauses.storage.answers import TradeOptOut
 from clauses.storage.base import utcnow
 from clauses.storage.candidates import Candidate
 from clauses.storage.outreach import Message
+from clauses.storage.planning import Event
 
 # Messages that tell people about a change to an event they are invited to: never held back by the
 # weekly cap.
@@ -126,8 +129,17 @@ def enqueue(session: Session, planned: Iterable[Planned], *, transport: str, now
     return len(rows)
 
 
+def _no_trade_opt_out(messages, events, opt_outs):
+    """The message is not about a trade its candidate opted out of ("ce métier seulement")."""
+    return ~exists().where(
+        events.c.id == messages.c.event_id,
+        opt_outs.c.candidate_id == messages.c.candidate_id,
+        opt_outs.c.trade_key == events.c.trade_key,
+    )
+
+
 def _contactable():
-    return exists().where(
+    return and_(exists().where(
         and_(
             Candidate.id == Message.candidate_id,
             Candidate.consent_date.is_not(None),
@@ -136,7 +148,7 @@ def _contactable():
             Candidate.email_status == "valid",
             Candidate.anonymised_at.is_(None),
         )
-    )
+    ), _no_trade_opt_out(Message.__table__, Event.__table__, TradeOptOut.__table__))
 
 
 def claim(session: Session, message_id: int, *, transport: str, now: dt.datetime | None = None) -> str:
@@ -181,9 +193,10 @@ def _claim_statements():
         candidates.c.email_status == "valid",
         candidates.c.anonymised_at.is_(None),
     )
+    no_opt_out = _no_trade_opt_out(messages, Event.__table__, TradeOptOut.__table__)
     claim = (
         update(messages)
-        .where(messages.c.id.in_(ids), messages.c.state == "pending", contactable)
+        .where(messages.c.id.in_(ids), messages.c.state == "pending", contactable, no_opt_out)
         .values(state="sending", attempts=messages.c.attempts + 1, sending_at=bindparam("now"),
                 transport=bindparam("transport"), updated_at=bindparam("now"))
         .returning(messages.c.id)

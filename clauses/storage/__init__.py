@@ -3,6 +3,7 @@
 Import the models from here so that every table is registered on ``Base.metadata``.
 """
 
+from clauses.storage.answers import MessageToken, TradeOptOut
 from clauses.storage.base import Base
 from clauses.storage.candidates import Candidate, CandidateIdentity
 from clauses.storage.database import Database, upgrade_schema
@@ -45,5 +46,7 @@ __all__ = [
     "PartnerRow",
     "TradeRow",
     "VenueRow",
+    "MessageToken",
+    "TradeOptOut",
     "upgrade_schema",
 ]

@@ -11,7 +11,9 @@ or not, never half a batch).
   messages. A 400 is the message's own fault: the ledger marks it failed.
 - Payload: text/plain, text/html and (invitation, update, cancellation) ``text/calendar;
   method=…`` contents, the .ics as a base64 attachment, categories, the unsubscribe group,
-  ``custom_args = {"clauses_message_id": public_id}`` and nothing else, optional sandbox mode.
+  ``custom_args = {"clauses_message_id": public_id}`` and nothing else, optional sandbox mode;
+  ``List-Unsubscribe`` / ``List-Unsubscribe-Post`` headers (RFC 8058) and click tracking off (links
+  carry the message's token, which must not travel through SendGrid's redirect).
 
 Note on timeouts: SendGrid has no idempotency key. A *read* timeout after the request was sent is the
 one case where a retry may deliver twice; it is retried anyway, as the issue asks, and the
@@ -32,7 +34,7 @@ from collections.abc import Callable
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
 
-from clauses.messages.mime import Outgoing
+from clauses.messages.mime import ONE_CLICK, Outgoing, list_unsubscribe
 from clauses.messages.render import one_line
 from clauses.messages.transports import TransportError
 
@@ -109,7 +111,9 @@ def build_payload(
         "reply_to": {"email": message.reply_to_email, "name": one_line(message.reply_to_name)},
         "subject": one_line(message.subject),
         "content": content,
-        "headers": {"List-Unsubscribe": f"<{message.unsubscribe_url}>"},
+        "headers": {"List-Unsubscribe": list_unsubscribe(message.unsubscribe_url), "List-Unsubscribe-Post": ONE_CLICK},
+        # Answer and unsubscribe links carry the message's token: never through SendGrid's redirect.
+        "tracking_settings": {"click_tracking": {"enable": False, "enable_text": False}},
         "categories": list(dict.fromkeys([*categories, *message.categories]))[:10],
     }
     if message.ics is not None:
