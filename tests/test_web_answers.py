@@ -227,3 +227,22 @@ def test_sendgrid_payload_has_one_click_headers_and_no_click_tracking():
     assert payload["tracking_settings"]["click_tracking"] == {"enable": False, "enable_text": False}
     with pytest.raises(ValueError):
         build_payload(Outgoing(**{**message.__dict__, "unsubscribe_url": "https://e.org/d/x\r\nBcc: x@y"}))
+
+
+def test_report_counts_answers_and_their_channels(web, db, config, outbox):
+    from clauses.outreach.participation import record_status
+    from clauses.reporting.answers import answer_counts
+
+    event_id, people = seed_event(db, config, people=5, capacity=1)
+    alice, bruno, chloe, david, emma = people
+    invited = send_invitations(db, config, outbox, event_id, [alice, bruno])
+    press(invited[alice].yes_url)
+    press(invited[bruno].yes_url)  # full: waiting list
+    with db.transaction() as session:
+        record_status(session, candidate_id=chloe, event_id=event_id, status="declined", origin="import")
+        record_status(session, candidate_id=david, event_id=event_id, status="declined", origin="calendar_reply")
+        counts = answer_counts(session)
+    assert {k: counts[k] for k in ("invited", "answered", "registered", "declined", "waitlisted")} == {
+        "invited": 5, "answered": 4, "registered": 1, "declined": 2, "waitlisted": 1}
+    assert counts["channels"] == {"web": 2, "calendar_reply": 1, "partner_sheet": 1, "coordinator": 0}
+    assert counts["shares"]["web"] == 0.5

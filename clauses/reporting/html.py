@@ -18,7 +18,7 @@ from clauses.reporting import charts
 from clauses.reporting.facts import PARIS
 from clauses.reporting.report import OutcomeReport, french_day, tables
 
-PERCENT_COLUMNS = {"Part du besoin couverte", "Taux retenu pour la planification", "Taux observé", "Taux configuré"}
+PERCENT_COLUMNS = {"Part des réponses", "Part du besoin couverte", "Taux retenu pour la planification", "Taux observé", "Taux configuré"}
 
 
 def french_number(value) -> str:
@@ -73,6 +73,7 @@ def render_html(report: OutcomeReport, templates_dir: str | None = None) -> str:
     values = {
         "generated": format_datetime(report.generated_at, "d MMMM y 'à' HH:mm", locale="fr_FR", tzinfo=PARIS),
         "totals": report.totals,
+        "answers": report.answers,
         "include_names": report.include_names,
         "names": report.names.to_dict("records") if report.names is not None else [],
         "name_columns": list(report.names.columns) if report.names is not None else [],
