@@ -246,3 +246,35 @@ def test_report_counts_answers_and_their_channels(web, db, config, outbox):
         "invited": 5, "answered": 4, "registered": 1, "declined": 2, "waitlisted": 1}
     assert counts["channels"] == {"web": 2, "calendar_reply": 1, "partner_sheet": 1, "coordinator": 0}
     assert counts["shares"]["web"] == 0.5
+
+
+def test_inbound_parse_needs_the_secret_path_and_basic_auth(web, db, config, monkeypatch, tmp_path):
+    import base64
+
+    raw = (b"From: a@example.net\r\nTo: facilitateurs@plie-clermont.example.org\r\nSubject: Accepted\r\n"
+           b"Content-Type: text/plain; charset=utf-8\r\n\r\nJe viens.\r\n")
+    boundary = "xYzZY"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"to\"\r\n\r\nfacilitateurs@plie-clermont.example.org\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\n").encode() + raw + f"\r\n--{boundary}--\r\n".encode()
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    auth = {"Authorization": "Basic " + base64.b64encode(b"sendgrid:s3cret-password").decode()}
+    url = f"{web.url}/inbound/parse/the-secret-path"
+    assert request(url, body, {**headers, **auth})[0] == 404  # not configured: nothing is served
+    monkeypatch.setenv("CLAUSES_INBOUND_PARSE_SECRET", "the-secret-path")
+    monkeypatch.setenv("CLAUSES_INBOUND_PARSE_PASSWORD", "s3cret-password")
+    assert request(url.replace("the-secret-path", "guess"), body, {**headers, **auth})[0] == 404
+    status, _, answer_headers = request(url, body, headers)
+    assert status == 401 and answer_headers["WWW-Authenticate"].startswith("Basic")
+    bad = {"Authorization": "Basic " + base64.b64encode(b"sendgrid:wrong").decode()}
+    assert request(url, body, {**headers, **bad})[0] == 401
+    state = web.server.config.app.state
+    state.inbound_parse_max_body, limit = 100, state.inbound_parse_max_body
+    assert request(url, body, {**headers, **auth})[0] == 413
+    state.inbound_parse_max_body = limit
+    status, page, _ = request(url, body, {**headers, **auth})
+    assert status == 200
+    import json
+
+    if json.loads(page)["status"] == "kept":  # calendar replies not taken in by this branch yet
+        [kept] = list((tmp_path / "data" / "inbound-parse").glob("*.eml"))
+        assert kept.read_bytes() == raw

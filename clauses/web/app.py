@@ -70,6 +70,7 @@ def create_app(
     state.transport_name = transport.name if transport is not None else config.messaging.transport
     hook = config.messaging.sendgrid.event_webhook
     state.webhook_max_body = hook.max_body_bytes
+    state.inbound_parse_max_body = config.messaging.web.inbound_parse.max_body_bytes
     state.spool = spool_dir()
     state.counts = _Counts()
     state.count = state.counts

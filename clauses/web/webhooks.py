@@ -175,7 +175,7 @@ def inbound_parse_router() -> APIRouter:
             return _json(404, {"error": "not found"})
         if not _basic_auth_ok(request.headers.get("authorization"), settings_.user, password):
             return _json(401, {"error": "authentication required"}, {"WWW-Authenticate": 'Basic realm="clauses"'})
-        body = await _read_body(request, settings_.max_body_bytes, length_required=False)
+        body = await _read_body(request, state.inbound_parse_max_body, length_required=False)
         if isinstance(body, JSONResponse):
             return body
         raw = raw_email_of(body, request.headers.get("content-type", ""))
