@@ -53,6 +53,13 @@ def describe(steps: dict) -> list[str]:
         lines.append(f"attendance sheet: {attendance.get('lines')} lines, statuses {attendance.get('statuses')}")
     followups = steps.get("send_followups", {})
     lines.append(f"follow-ups: {_count(followups, 'planned')} planned, {_count(followups, 'sent')} sent")
+    answers = steps.get("web_answers", {})
+    if isinstance(answers, dict) and answers.get("answers"):
+        lines.append(
+            f"web answers (event {answers['event_id']}, {answers['capacity']} places): {answers['yes']} yes, "
+            f"{answers['no']} no, {answers['waitlisted']} put on the waiting list, {answers['offers']} place offered, "
+            f"{answers['unsubscribed']} one-click unsubscribe; statuses {answers['statuses']}"
+        )
     report = steps.get("report_outcomes", {})
     if isinstance(report, dict):
         for name, path in (report.get("files") or {}).items():

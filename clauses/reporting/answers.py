@@ -4,8 +4,9 @@ coordinator).
 
 - answered: the participation had at least one answer (a transition to registered, declined,
   waitlisted or excused that the system did not make itself, e.g. a lapsed offer);
-- registered: now registered or further along (attended…); declined: now declined; waitlisted:
-  now on the waiting list or holding an offered place;
+- invited: every participation (an invitation, or a walk-in recorded by a partner);
+- registered: now registered (the event to come, or not yet marked as attended); declined: now
+  declined; waitlisted: now on the waiting list or holding an offered place;
 - channel: the origin of the participation's latest answer (``participation.ANSWER_ORIGINS``;
   anything else, e.g. a coordinator's correction, counts as "coordinator").
 Counts only, never a person.
@@ -22,11 +23,10 @@ from clauses.outreach.participation import ANSWER_ORIGINS
 from clauses.storage.outreach import Participation, ParticipationTransition
 
 ANSWER_STATUSES = ("registered", "declined", "waitlisted", "excused")
-FURTHER = ("registered", "attended", "no_show", "interested", "enrolled", "completed", "hired")
 CHANNELS = ("web", "calendar_reply", "partner_sheet", "coordinator")
 CHANNEL_LABELS = {"web": "Page web (lien du courriel)", "calendar_reply": "Réponse d’agenda",
                   "partner_sheet": "Feuille d’un partenaire", "coordinator": "Coordinateur"}
-LABELS = {"invited": "Invités", "answered": "Ont répondu", "registered": "Inscrits", "declined": "Ont décliné",
+LABELS = {"invited": "Invitations", "answered": "Ont répondu", "registered": "Inscrits", "declined": "Ont décliné",
           "waitlisted": "En liste d’attente"}
 
 
@@ -46,7 +46,7 @@ def answer_counts(session: Session) -> dict:
     return {
         "invited": len(statuses),
         "answered": answered,
-        "registered": sum(now[s] for s in FURTHER),
+        "registered": now["registered"],
         "declined": now["declined"],
         "waitlisted": now["waitlisted"] + now["offered"],
         "channels": {c: channels[c] for c in CHANNELS},
