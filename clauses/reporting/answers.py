@@ -9,7 +9,8 @@ coordinator).
   declined; waitlisted: now on the waiting list or holding an offered place;
 - channel: the origin of the participation's latest answer (``participation.ANSWER_ORIGINS``;
   anything else, e.g. a coordinator's correction, counts as "coordinator").
-Counts only, never a person.
+Counts only, never a person. Only participations still on record are counted: data retention
+deletes how a person answered with the person (the funnel tables keep their anonymous outcomes).
 """
 
 from __future__ import annotations
