@@ -278,3 +278,22 @@ def test_inbound_parse_needs_the_secret_path_and_basic_auth(web, db, config, mon
     if json.loads(page)["status"] == "kept":  # calendar replies not taken in by this branch yet
         [kept] = list((tmp_path / "data" / "inbound-parse").glob("*.eml"))
         assert kept.read_bytes() == raw
+
+
+def test_a_place_freed_by_a_coordinator_is_offered_by_the_followups_job(db, config):
+    from clauses.outreach.followups import plan_followups
+    from clauses.outreach.participation import record_status
+
+    event_id, [alice, bruno] = seed_event(db, config, people=2, capacity=1)
+    for person in (alice, bruno):
+        with db.transaction() as session:
+            places.answer(session, candidate_id=person, event_id=event_id, action="yes", origin="calendar_reply")
+    assert (status_of(db, event_id, alice), status_of(db, event_id, bruno)) == ("registered", "waitlisted")
+    with db.transaction() as session:
+        record_status(session, candidate_id=alice, event_id=event_id, status="declined", origin="coordinator")
+    with db.transaction() as session:
+        planned = plan_followups(session, config)
+    assert planned.get("waitlist_offer") == 1 and status_of(db, event_id, bruno) == "offered"
+    with db.transaction() as session:
+        assert plan_followups(session, config).get("waitlist_offer") is None  # once
+        assert session.scalar(select(func.count()).select_from(Message).where(Message.kind == "waitlist_offer")) == 1
