@@ -42,6 +42,16 @@ def web(config, db, tmp_path, monkeypatch):
     server.stop()
 
 
+def _shows(browser, selector: str, text: str) -> str:
+    """Wait for the page after a POST (a click returns before the next page is loaded)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 30).until(expected_conditions.text_to_be_present_in_element((By.CSS_SELECTOR, selector), text))
+    return browser.find_element(By.CSS_SELECTOR, selector).text
+
+
 def _history(db, event_id, candidate_id):
     with db.transaction() as session:
         return [(t.from_status, t.to_status, t.origin) for t in session.scalars(
@@ -77,7 +87,7 @@ def test_candidate_registers_from_the_invitation_in_chromium(web, browser, db, c
     assert focused.value_of_css_property("outline-style") == "solid"
     focused.send_keys(Keys.ENTER)  # the POST
 
-    assert browser.find_element(By.TAG_NAME, "h1").text == "C’est noté : vous êtes inscrit·e"
+    assert _shows(browser, "h1", "C’est noté") == "C’est noté : vous êtes inscrit·e"
     assert "Vous êtes inscrit·e : nous vous attendons." in browser.find_element(By.CSS_SELECTOR, "[role=status]").text
     assert _history(db, event_id, alice) == [(None, "invited", "system"), ("invited", "registered", "web")]
 
@@ -94,7 +104,7 @@ def test_candidate_declines_and_unsubscribes_from_one_trade_in_chromium(web, bro
 
     browser.get(invited.no_url)
     browser.find_element(By.TAG_NAME, "button").click()
-    assert browser.find_element(By.TAG_NAME, "h1").text == "C’est noté : vous ne venez pas"
+    assert _shows(browser, "h1", "C’est noté") == "C’est noté : vous ne venez pas"
     assert _history(db, event_id, alice)[-1] == ("invited", "declined", "web")
 
     browser.get(invited.unsubscribe_url)
@@ -104,6 +114,6 @@ def test_candidate_declines_and_unsubscribes_from_one_trade_in_chromium(web, bro
     browser.find_element(By.CSS_SELECTOR, "label[for=scope-all]").click()  # labels select their radio
     assert browser.find_element(By.ID, "scope-all").is_selected()
     browser.find_element(By.TAG_NAME, "button").click()
-    assert "plus aucun message" in browser.find_element(By.CSS_SELECTOR, "[role=status]").text
+    assert "plus aucun message" in _shows(browser, "[role=status]", "plus aucun message")
     with db.transaction() as session:
         assert session.get(Candidate, alice).opted_out
