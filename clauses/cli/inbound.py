@@ -71,6 +71,7 @@ def serve(args: argparse.Namespace) -> Summary:
         port=settings.port if args.port is None else args.port,
         path=settings.path,
         max_body_bytes=settings.max_body_bytes,
+        max_age_seconds=settings.max_age_seconds,
     )
     import sys
 

@@ -6,14 +6,15 @@ front of it for SendGrid to reach it) and accepts only ``POST`` on the configure
 - no ``Content-Length`` → 411; a body above ``max_body_bytes`` → 413 (not read);
 - a body that is not UTF-8 → 400;
 - signature headers missing → 401; a signature that does not match → 403 (SendGrid retries non-2xx
-  answers for 24 hours, so a key mix-up loses nothing if fixed within the day);
+  answers for 24 hours, so a key mix-up loses nothing if fixed within the day); a signed timestamp
+  more than ``max_age_seconds`` (10 minutes) away from now → 403 (a replayed batch);
 - a signed body that is not a JSON array → 400;
 - otherwise the body and the two signature headers are written as one signed envelope into the spool
   folder (atomically) and the answer is 200. The ``ingest_email_events`` flow (or ``clauses events``)
   stores and applies the spooled batches; the signature is verified again there.
 
-The timestamp's age is not checked: SendGrid's retries and a replayed batch change nothing, since
-events are stored once per ``sg_event_id``.
+The timestamp's age is checked (``email_events.verify_signature``): a batch captured once and posted
+again later is refused, even when its events were never stored (a 2020 batch opted a candidate out).
 
 The receiver never logs a body, a header value or an address: only the status and the size.
 """
@@ -32,7 +33,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from clauses.inbound.email_events import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
+    DEFAULT_MAX_AGE_SECONDS,
     SignatureError,
+    StaleSignatureError,
     make_envelope,
     verify_signature,
     write_envelope,
@@ -83,7 +86,10 @@ class _Handler(BaseHTTPRequestHandler):
             receiver.count("unsigned")
             return self._answer(HTTPStatus.UNAUTHORIZED, {"error": "signature headers required"})
         try:
-            verify_signature(body, signature, timestamp, receiver.public_key)
+            verify_signature(body, signature, timestamp, receiver.public_key, max_age_seconds=receiver.max_age_seconds)
+        except StaleSignatureError:
+            receiver.count("stale")
+            return self._answer(HTTPStatus.FORBIDDEN, {"error": "timestamp outside the accepted window"})
         except SignatureError:
             receiver.count("forged")
             return self._answer(HTTPStatus.FORBIDDEN, {"error": "signature does not match"})
@@ -115,12 +121,14 @@ class WebhookServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, public_key: ec.EllipticCurvePublicKey, spool: Path, *, host: str = "127.0.0.1",
-                 port: int = 0, path: str = "/sendgrid/events", max_body_bytes: int = 5_000_000) -> None:
+                 port: int = 0, path: str = "/sendgrid/events", max_body_bytes: int = 5_000_000,
+                 max_age_seconds: float = DEFAULT_MAX_AGE_SECONDS) -> None:
         self.public_key = public_key
+        self.max_age_seconds = max_age_seconds
         self.spool = Path(spool)
         self.path = path
         self.max_body_bytes = max_body_bytes
-        self.counts: dict[str, int] = {"spooled": 0, "unsigned": 0, "forged": 0}
+        self.counts: dict[str, int] = {"spooled": 0, "unsigned": 0, "forged": 0, "stale": 0}
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         super().__init__((host, port), _Handler)
