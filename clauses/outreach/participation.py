@@ -20,7 +20,7 @@ from clauses.errors import ClausesError
 from clauses.storage.base import utcnow
 from clauses.storage.outreach import PARTICIPATION_STATUSES, Participation, ParticipationTransition
 
-ORIGINS = ("import", "webhook", "coordinator", "system")
+ORIGINS = ("import", "partner_sheet", "web", "calendar_reply", "webhook", "coordinator", "system")
 
 # Forward moves anyone may record.
 ALLOWED: dict[str, frozenset[str]] = {
