@@ -59,11 +59,13 @@ from sqlalchemy.orm import Session
 
 from clauses import settings
 from clauses.errors import ClausesError
+from clauses.messages.render import EVENT_KIND_LABELS
 from clauses.outreach.participation import TransitionError, record_status
 from clauses.storage.base import utcnow
 from clauses.storage.candidates import Candidate
 from clauses.storage.outreach import Message, Participation
 from clauses.storage.planning import Event
+from clauses.storage.reference import TradeRow
 from clauses.storage.replies import InboundReply
 
 log = logging.getLogger(__name__)
@@ -508,9 +510,10 @@ def review_list(session: Session, *, include_settled: bool = False, include_tent
     if include_tentative:
         condition = or_(condition, InboundReply.outcome == "tentative")
     query = (
-        select(InboundReply, Candidate.first_name, Candidate.last_name, Event.kind, Event.trade_key, Event.start)
+        select(InboundReply, Candidate.first_name, Candidate.last_name, Event.kind, TradeRow.label, Event.start)
         .outerjoin(Candidate, Candidate.id == InboundReply.candidate_id)
         .outerjoin(Event, Event.id == InboundReply.event_id)
+        .outerjoin(TradeRow, TradeRow.key == Event.trade_key)
         .where(condition)
         .order_by(InboundReply.received_at, InboundReply.id)
     )
@@ -520,7 +523,9 @@ def review_list(session: Session, *, include_settled: bool = False, include_tent
     for row, first, last, kind, trade, start in session.execute(query):
         items.append(ReviewItem(
             id=row.id, received_at=row.received_at, outcome=row.outcome, event_id=row.event_id,
-            event_label=f"{kind} {trade}" if kind else None, event_start=start, candidate_id=row.candidate_id,
+            event_label=(f"{EVENT_KIND_LABELS.get(kind, kind)} ({trade})" if trade else EVENT_KIND_LABELS.get(kind, kind))
+            if kind else None,
+            event_start=start, candidate_id=row.candidate_id,
             candidate_name=f"{first} {last}".strip() if first or last else None, sender=row.sender,
             subject=row.subject, excerpt=row.excerpt, partstat=row.partstat, settled_at=row.settled_at,
         ))
