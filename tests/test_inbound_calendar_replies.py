@@ -223,3 +223,29 @@ def test_message_ids_are_compared_as_written(db, ids):
     first = b"Message-ID: <reply@host-alice@example.org>\r\nFrom: a@example.net\r\n\r\noui\r\n"
     second = b"Message-ID: <reply@host-bruno@example.org>\r\nFrom: a@example.net\r\n\r\nnon\r\n"
     assert not take(db, first).duplicate and not take(db, second).duplicate
+
+
+def test_a_spoofed_sender_is_not_applied(db, ids):
+    """A REPLY written in Bruno's name from elsewhere: the receiving server found no SPF or DKIM pass."""
+    raw = sample("gmail-declined.eml")
+    spoofed = (b"Authentication-Results: mx.plie-clermont.example.org; spf=fail smtp.mailfrom=example.org; "
+               b"dkim=none; dmarc=fail header.from=example.org\r\n") + raw
+    outcome = take(db, spoofed)
+    assert outcome.outcome == "unauthenticated" and outcome.needs_review
+    assert status(db, ids["bruno"], ids["event"]) is None
+    # Another one as SendGrid's Inbound Parse reports it (no Authentication-Results in the message).
+    other = raw.replace(b"calendar-5f1c2b7e", b"calendar-11111111")
+    fields = {"email": other.decode(), "SPF": "softfail", "dkim": "{@example.org : fail (body hash did not verify)}"}
+    assert cr.inbound_authentication(fields) is False
+    assert cr.inbound_authentication({"SPF": "pass", "dkim": "none"}) is True
+    assert cr.inbound_authentication({"SPF": "neutral", "dkim": "{@example.org : pass}"}) is True
+    assert cr.inbound_authentication({"email": "x"}) is None
+    with db.transaction() as session:
+        second = cr.take_in_raw_email(session, cr.parse_inbound_form(fields), origin="inbound_parse", now=NOW,
+                                      authenticated=cr.inbound_authentication(fields))
+    assert (second.duplicate, second.outcome) == (False, "unauthenticated")
+    assert status(db, ids["bruno"], ids["event"]) is None
+    # Authenticated: applied.
+    passed = b"Authentication-Results: mx.example; spf=pass smtp.mailfrom=example.org; dkim=pass\r\n" + raw.replace(
+        b"calendar-5f1c2b7e", b"calendar-22222222")
+    assert take(db, passed).outcome == "declined"

@@ -290,7 +290,7 @@ def test_a_file_is_checked_against_the_time_its_batch_was_received(db, signer, t
     path = tmp_path / "stale.json"
     path.write_text(json.dumps(stale))
     outcome = ee.ingest_envelope_file(db, path, signer.public_key)
-    assert not outcome.accepted and "replay" in outcome.problems[0].reason
+    assert not outcome.accepted and "refusé comme rejeu" in outcome.problems[0].reason
     undated = {k: v for k, v in signer.envelope(events).items() if k != "received_at"}
     path.write_text(json.dumps(undated))
     assert "received_at" in ee.ingest_envelope_file(db, path, signer.public_key).problems[0].reason

@@ -24,6 +24,11 @@ What a calendar reply does (``take_in_raw_email``)
     A reply older (``DTSTAMP``) than one already applied for the same person and event changes
     nothing ("superseded"): exported mailboxes come in any order.
 
+    Anyone can write a REPLY with a candidate's address in ``From`` and ``ATTENDEE``. When the
+    sender's domain is known not to vouch for the message (SendGrid's ``SPF`` and ``dkim`` fields,
+    or the receiving server's ``Authentication-Results`` header in an exported .eml: no SPF or DKIM
+    pass, or a DMARC fail), the reply is not applied ("unauthenticated").
+
 What goes to the coordinators' list (``needs_review``, ``clauses replies list``)
     A message without a calendar reply (a plain-text answer: its first lines are kept), a calendar
     with another METHOD (a forwarded invitation, a COUNTER proposing another time), an unknown UID,
@@ -80,7 +85,7 @@ STATUS_OF = {"ACCEPTED": "registered", "DECLINED": "declined"}
 APPLIED = ("registered", "declined", "tentative", "unchanged", "superseded")
 REVIEW_REASONS = (
     "no_calendar", "not_a_reply", "unknown_event", "not_invited", "ambiguous", "stale_sequence",
-    "event_cancelled", "event_over", "unsupported_partstat", "refused_transition", "unreadable",
+    "event_cancelled", "event_over", "unsupported_partstat", "refused_transition", "unauthenticated", "unreadable",
 )
 
 # French labels for people (CLI, artifact).
@@ -100,6 +105,7 @@ LABELS = {
     "event_over": "événement déjà passé",
     "unsupported_partstat": "réponse non reconnue",
     "refused_transition": "changement refusé (la participation est déjà plus avancée)",
+    "unauthenticated": "expéditeur non authentifié (SPF, DKIM) : réponse peut-être usurpée",
     "unreadable": "message illisible",
 }
 
@@ -163,6 +169,22 @@ def parse_inbound_form(fields: Mapping[str, str | bytes], *, max_bytes: int | No
     if max_bytes is not None and len(raw) > max_bytes:
         raise InboundFormError(f"the message is above {max_bytes} bytes")
     return raw
+
+
+def inbound_authentication(fields: Mapping[str, str | bytes]) -> bool | None:
+    """What SendGrid's Inbound Parse found about the sender: True when its ``SPF`` field is "pass"
+    or its ``dkim`` field (e.g. ``{@example.org : pass}``) has a pass, False when it gives results
+    and none passes, None when the form has neither field."""
+    def text(name: str) -> str:
+        value = fields.get(name)
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        return (value or "").strip().lower()
+
+    spf, dkim = text("SPF"), text("dkim")
+    if not spf and not dkim:
+        return None
+    return spf == "pass" or re.search(r":\s*pass\b", dkim) is not None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -289,6 +311,21 @@ def _text_excerpt(message: EmailMessage) -> str | None:
     return excerpt[:MAX_EXCERPT] or None
 
 
+def header_authentication(message: EmailMessage) -> bool | None:
+    """The receiving server's verdict in ``Authentication-Results`` (RFC 8601), for an exported
+    .eml: False on a DMARC fail, or when SPF and DKIM were checked and neither passed; True when one
+    passed; None without the header."""
+    results = [str(value).lower() for name, value in message.raw_items() if name.lower() == "authentication-results"]
+    if not results:
+        return None
+    text = " ".join(results)
+    if re.search(r"\bdmarc=fail\b", text):
+        return False
+    if re.search(r"\b(?:spf|dkim)=pass\b", text):
+        return True
+    return False if re.search(r"\b(?:spf|dkim)=", text) else None
+
+
 def _header(message: EmailMessage, name: str) -> str | None:
     try:
         value = message.get(name)
@@ -348,7 +385,8 @@ class _Decision:
     changed: bool = False
 
 
-def _decide(session: Session, reply: CalendarReply, sender: str | None, now: dt.datetime) -> _Decision:
+def _decide(session: Session, reply: CalendarReply, sender: str | None, now: dt.datetime,
+            authenticated: bool | None) -> _Decision:
     if reply.method != "REPLY":
         return _Decision("not_a_reply")
     event = session.scalar(select(Event).where(Event.uid == reply.uid)) if reply.uid else None
@@ -388,6 +426,9 @@ def _decide(session: Session, reply: CalendarReply, sender: str | None, now: dt.
     if partstat not in STATUS_OF and partstat != "TENTATIVE":
         decision.outcome = "unsupported_partstat"
         return decision
+    if authenticated is False:
+        decision.outcome = "unauthenticated"
+        return decision
     latest = _latest_applied_stamp(session, event.id, candidate_id)
     if reply.stamp is not None and latest is not None and reply.stamp < latest:
         decision.outcome = "superseded"
@@ -405,10 +446,14 @@ def _decide(session: Session, reply: CalendarReply, sender: str | None, now: dt.
     return decision
 
 
-def take_in_raw_email(session: Session, raw: bytes, *, origin: str, now: dt.datetime | None = None) -> ReplyOutcome:
+def take_in_raw_email(session: Session, raw: bytes, *, origin: str, now: dt.datetime | None = None,
+                      authenticated: bool | None = None) -> ReplyOutcome:
     """Record one email (raw MIME bytes) and apply the calendar answer it carries, in the caller's
     transaction. Never raises for what the message contains: whatever cannot be applied is recorded
-    for a coordinator to review. Taking the same message in again changes nothing."""
+    for a coordinator to review. Taking the same message in again changes nothing.
+
+    ``authenticated``: what the transport knows of the sender (``inbound_authentication`` of the
+    Inbound Parse form); None: read the message's ``Authentication-Results`` header, if any."""
     if origin not in ORIGINS:
         raise ValueError(f"unknown origin {origin!r}; expected one of {', '.join(ORIGINS)}")
     now = now or utcnow()
@@ -435,7 +480,10 @@ def take_in_raw_email(session: Session, raw: bytes, *, origin: str, now: dt.date
             reply = None
             decision = _Decision("unreadable")
         else:
-            decision = _decide(session, reply, sender, now) if reply is not None else _Decision("no_calendar")
+            if authenticated is None:
+                authenticated = header_authentication(message)
+            decision = (_decide(session, reply, sender, now, authenticated) if reply is not None
+                        else _Decision("no_calendar"))
         if reply is None:
             excerpt = _text_excerpt(message)
     needs_review = decision.outcome not in APPLIED

@@ -190,15 +190,15 @@ def check_age(timestamp: str, max_age_seconds: float, *, now: dt.datetime | None
     try:
         signed_at = dt.datetime.fromtimestamp(int(timestamp.strip()), dt.timezone.utc)
     except (ValueError, OverflowError, OSError) as exc:
-        raise SignatureError(f"the {TIMESTAMP_HEADER} header is not a Unix time in seconds") from exc
+        raise SignatureError(f"l'en-tête {TIMESTAMP_HEADER} n'est pas une heure Unix en secondes") from exc
     now = now or utcnow()
     now = now if now.tzinfo else now.replace(tzinfo=dt.timezone.utc)
     age = (now - signed_at).total_seconds()
     if abs(age) > max_age_seconds:
-        when = "old" if age > 0 else "ahead of the reception time"
+        when = "avant" if age > 0 else "après"
         raise StaleSignatureError(
-            f"the batch was signed at {signed_at:%Y-%m-%d %H:%M:%S} UTC, {abs(age):.0f} s {when}: outside the "
-            f"accepted window of {max_age_seconds:.0f} s (sendgrid.event_webhook.max_age_seconds); refused as a replay"
+            f"lot signé le {signed_at:%d/%m/%Y à %H:%M:%S} UTC, {abs(age):.0f} s {when} sa réception : hors de la "
+            f"fenêtre acceptée de {max_age_seconds:.0f} s (sendgrid.event_webhook.max_age_seconds) ; refusé comme rejeu"
         )
 
 
@@ -631,7 +631,8 @@ def ingest_envelope_file(db, path: Path, public_key: ec.EllipticCurvePublicKey, 
     try:
         envelope = read_envelope(path)
         if envelope.received_at is None:
-            raise SignatureError("no 'received_at' time: not a batch written by the receiver (its age cannot be checked)")
+            raise SignatureError("pas d'heure de réception (« received_at ») : ce lot n'a pas été écrit par le "
+                                 "récepteur, son âge ne peut pas être vérifié")
         verify_signature(envelope.body, envelope.signature, envelope.timestamp, public_key,
                          max_age_seconds=max_age_seconds, now=envelope.received_at)
     except SignatureError as exc:
