@@ -161,7 +161,12 @@ def test_other_methods_and_answers_are_listed(db, ids):
     counter = take(db, reply_eml(ids["event_uid"], "alice@example.org", "ACCEPTED", method="COUNTER"))
     delegated = take(db, reply_eml(ids["event_uid"], "alice@example.org", "DELEGATED"))
     assert (counter.outcome, delegated.outcome) == ("not_a_reply", "unsupported_partstat")
-    assert take(db, b"\x00\xff not a message").needs_review
+    # Bytes that are no message at all: listed, with NUL and undecodable bytes left out (PostgreSQL
+    # refuses NUL in text).
+    garbage = take(db, b"\x00\xff not a message")
+    assert garbage.needs_review
+    with db.transaction() as session:
+        assert session.get(InboundReply, garbage.reply_id).excerpt == "\ufffd not a message"
 
 
 def test_the_later_answer_wins_whatever_the_order_they_come_in(db, ids):

@@ -326,6 +326,17 @@ def header_authentication(message: EmailMessage) -> bool | None:
     return False if re.search(r"\b(?:spf|dkim)=", text) else None
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _clean(text: str | None, limit: int) -> str | None:
+    """Text fit to store on SQLite and PostgreSQL (which refuses NUL): no control characters nor
+    lone surrogates, at most ``limit`` characters."""
+    if not text:
+        return None
+    return _CONTROL.sub("", text)[:limit].strip() or None
+
+
 def _header(message: EmailMessage, name: str) -> str | None:
     try:
         value = message.get(name)
@@ -499,14 +510,14 @@ def take_in_raw_email(session: Session, raw: bytes, *, origin: str, now: dt.date
         needs_review=needs_review,
         event_id=decision.event_id,
         candidate_id=candidate_id,
-        partstat=_partstat_of(reply, candidate_id, session) if reply else None,
+        partstat=_clean(_partstat_of(reply, candidate_id, session), 20) if reply else None,
         sequence=reply.sequence if reply else None,
         reply_stamp=reply.stamp if reply else None,
         # Personal details only where a person must act, and the address only when no candidate
         # is known (a candidate's address is already in their record).
-        sender=sender if needs_review and candidate_id is None else None,
-        subject=subject[:200] if needs_review and subject else None,
-        excerpt=excerpt if needs_review else None,
+        sender=_clean(sender, 254) if needs_review and candidate_id is None else None,
+        subject=_clean(subject, 200) if needs_review else None,
+        excerpt=_clean(excerpt, 1000) if needs_review else None,
     )
     session.add(row)
     session.flush()
