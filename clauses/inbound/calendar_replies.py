@@ -59,7 +59,7 @@ from email.utils import parseaddr
 from pathlib import Path
 
 from icalendar import Calendar
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from clauses import settings
@@ -604,6 +604,23 @@ def settle(session: Session, reply_ids: list[int], *, now: dt.datetime | None = 
         row.sender = row.subject = row.excerpt = None
     session.flush()
     return sorted(r.id for r in rows)
+
+
+def scrub_personal_details(session: Session, *, candidate_ids: list[int] | None = None,
+                           received_before: dt.datetime | None = None) -> int:
+    """Empty the sender, subject and excerpt of the replies of these candidates, or of every reply
+    received before ``received_before`` (data retention: ``clauses.retention``). Returns how many
+    rows had some."""
+    has_details = or_(InboundReply.sender.is_not(None), InboundReply.subject.is_not(None),
+                      InboundReply.excerpt.is_not(None))
+    query = update(InboundReply).where(has_details)
+    if candidate_ids is not None:
+        query = query.where(InboundReply.candidate_id.in_(candidate_ids))
+    if received_before is not None:
+        query = query.where(InboundReply.received_at < received_before)
+    result = session.execute(query.values(sender=None, subject=None, excerpt=None)
+                             .execution_options(synchronize_session=False))
+    return result.rowcount or 0
 
 
 def counts(outcomes: list[ReplyOutcome]) -> dict:
