@@ -4,6 +4,7 @@ client (urllib): the same rules as the former stand-alone receiver."""
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 
@@ -52,7 +53,8 @@ def post(url: str, body: bytes, headers: dict[str, str] | None = None, method: s
         return exc.code, json.loads(body) if exc.headers.get_content_type() == "application/json" else {}
 
 
-def signed(signer: Signer, body: str, timestamp: str = "1795597200") -> dict[str, str]:
+def signed(signer: Signer, body: str, timestamp: str | None = None) -> dict[str, str]:
+    timestamp = timestamp or str(int(time.time()))  # signed just now, as SendGrid does
     return {ee.SIGNATURE_HEADER: signer.sign(body, timestamp), ee.TIMESTAMP_HEADER: timestamp}
 
 
@@ -77,7 +79,43 @@ def test_unsigned_forged_and_tampered_requests_are_refused_and_not_spooled(serve
     assert post(server.url, tampered.encode(), signed(signer, body))[0] == 403
     assert post(server.url, body.encode(), {**signed(signer, body), ee.TIMESTAMP_HEADER: "1"})[0] == 403
     assert ee.spooled_files(server.spool) == []
-    assert server.counts == {"spooled": 0, "unsigned": 1, "forged": 3}
+    assert server.counts == {"spooled": 0, "unsigned": 1, "forged": 3, "stale": 0}
+
+
+def test_a_correctly_signed_old_batch_is_refused_as_a_replay(server, signer, db, config):
+    """Found by a fault-injection run: a batch signed in 2020 opted a candidate out."""
+    with db.transaction() as session:
+        ids = seed(session, config)
+    body = json.dumps([sg_event("unsubscribe", "e1", message="m-alice")])
+    status, answer = post(server.url, body.encode(), signed(signer, body, "1592000000"))  # June 2020
+    assert status == 403 and "window" in answer["error"]
+    future = str(int(time.time()) + 3600)  # an hour ahead: refused too
+    assert post(server.url, body.encode(), signed(signer, body, future))[0] == 403
+    eight_minutes_ago = str(int(time.time()) - 480)  # inside the default 10 minutes
+    assert post(server.url, body.encode(), signed(signer, body, eight_minutes_ago))[0] == 200
+    assert server.counts["stale"] == 2 and len(ee.spooled_files(server.spool)) == 1
+    with db.transaction() as session:
+        assert session.get(Candidate, ids["alice"]).opted_out is False  # nothing applied by the receiver
+
+
+def test_the_window_comes_from_the_configuration(signer, tmp_path, db, config):
+    assert ee.DEFAULT_MAX_AGE_SECONDS == 600
+    sendgrid = config.messaging.sendgrid  # a copy: the session's configuration stays as it is
+    hook = sendgrid.event_webhook.model_copy(update={"max_age_seconds": 60})
+    messaging = config.messaging.model_copy(update={"sendgrid": sendgrid.model_copy(update={"event_webhook": hook})})
+    config = config.model_copy(update={"messaging": messaging})
+    app = create_app(config, db, webhook_key=signer.public_key, send_offers=False)
+    assert app.state.webhook_max_age == 60
+    app.state.spool = tmp_path / "spool"
+    web = WebServer(app, port=0).start()
+    try:
+        receiver = Receiver(app, web)
+        body = json.dumps([sg_event("open", "e1")])
+        assert post(receiver.url, body.encode(), signed(signer, body, str(int(time.time()) - 120)))[0] == 403
+        assert post(receiver.url, body.encode(), signed(signer, body, str(int(time.time()) - 30)))[0] == 200
+        assert receiver.counts["stale"] == 1
+    finally:
+        web.stop()
 
 
 def test_only_post_on_the_path_and_bounded_bodies(server, signer):
@@ -137,5 +175,5 @@ def test_cli_serve_runs_the_receiver_until_interrupted(signer, tmp_path):
             out, err = process.communicate()
             raise AssertionError(f"the receiver did not stop on Ctrl-C within 60 s; stderr:\n{err[-3000:]}")
     assert process.returncode == 0, err
-    assert json.loads(out) == {"ok": True, "spooled": 1, "unsigned": 1, "forged": 0}
+    assert json.loads(out) == {"ok": True, "spooled": 1, "unsigned": 1, "forged": 0, "stale": 0}
     assert len(list((tmp_path / "webhook-spool").glob("*.json"))) == 1

@@ -275,9 +275,15 @@ def test_inbound_parse_needs_the_secret_path_and_basic_auth(web, db, config, mon
     assert status == 200
     import json
 
-    if json.loads(page)["status"] == "kept":  # calendar replies not taken in by this branch yet
-        [kept] = list((tmp_path / "data" / "inbound-parse").glob("*.eml"))
-        assert kept.read_bytes() == raw
+    from clauses.storage.replies import InboundReply
+
+    assert json.loads(page)["status"] == "taken"
+    with db.transaction() as session:  # committed before the answer
+        [row] = session.scalars(select(InboundReply)).all()
+        assert (row.origin, row.outcome, row.needs_review) == ("inbound_parse", "no_calendar", True)
+    assert json.loads(request(url, body, {**headers, **auth})[1])["status"] == "duplicate"  # SendGrid's retry
+    no_email = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"to\"\r\n\r\nx\r\n--{boundary}--\r\n").encode()
+    assert request(url, no_email, {**headers, **auth})[0] == 400
 
 
 def test_a_place_freed_by_a_coordinator_is_offered_by_the_followups_job(db, config):

@@ -22,6 +22,8 @@ COMMAND_MODULES = [
     "clauses.cli.forecast",
     "clauses.cli.plan",
     "clauses.cli.inbound",
+    "clauses.cli.replies",
+    "clauses.cli.messages",
     "clauses.cli.outreach",
     "clauses.cli.report",
     "clauses.cli.demo",

@@ -37,6 +37,9 @@ class EventWebhookSettings(StrictModel):
     path: str = "/sendgrid/events"
     # SendGrid batches events; a batch is far below this (project default: 5 MB).
     max_body_bytes: int = Field(default=5_000_000, gt=0)
+    # A signed batch whose timestamp is further than this from the time it is received (past or
+    # future) is refused: a captured batch cannot be replayed later (10 minutes by default).
+    max_age_seconds: int = Field(default=600, gt=0)
 
 
 class SendGridSettings(StrictModel):

@@ -26,7 +26,8 @@ group::
 - A provider refusal or an unreachable provider (``TransportError``), and any exception in the
   process, end the run cleanly: the "sent" marks of the calls that returned are committed, the
   message whose call failed is settled as before (failed on a 400, back to pending when the
-  provider was unreachable, left "sending" when the call's outcome is unknown), and the claimed
+  provider was unreachable, left "sending" when the call's outcome is unknown: a timeout does not
+  even end the run, unless ``dispatch.MAX_UNKNOWN_IN_A_ROW`` calls in a row time out), and the claimed
   messages of the group that were never handed to the transport go back to "pending" at once.
 - Only a run killed outright (SIGKILL, power cut) leaves rows in "sending": up to a group's worth
   (the messages sent since the last commit, the one in flight, and the rest of the group, not yet
@@ -47,8 +48,13 @@ the transport may or may not have accepted it. On the next run (``recover``):
   within minutes), the request never reached SendGrid and the row goes back to "pending"
   (``release_unconfirmed``). A coordinator can release rows at once with ``release_sending``.
 
-So a re-run, or a retried Prefect flow, never sends a message twice; the only duplicate left is a
-SendGrid *read timeout* after the request was accepted (see ``transports/sendgrid.py``).
+**Timeouts.** The same rule holds for a call that was made and got no answer (a read timeout: the
+transport raises a ``TransportError`` with ``outcome_unknown``): the row stays "sending", is never
+retried nor released by the run, and waits for the ``processed`` event or a coordinator
+(``clauses messages release``). Only a failure that certainly kept the request from SendGrid (refused
+connection, 429, 5xx) puts a row back to "pending".
+
+So a re-run, or a retried Prefect flow, never sends a message twice, even when SendGrid is slow.
 """
 
 from __future__ import annotations

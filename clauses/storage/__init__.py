@@ -20,6 +20,7 @@ from clauses.storage.outreach import (
 from clauses.storage.pipeline import LOT_STATUSES, Lot, Operation
 from clauses.storage.planning import EVENT_KINDS, EVENT_STATUSES, PLAN_STATUSES, Event, EventChange, Plan
 from clauses.storage.reference import PartnerRow, TradeRow, VenueRow
+from clauses.storage.replies import InboundReply
 from clauses.storage.retention import AnonymousParticipation, RetentionRun
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "Plan",
     "EmailEvent",
     "ImportRun",
+    "InboundReply",
     "MESSAGE_STATES",
     "Message",
     "PARTICIPATION_STATUSES",

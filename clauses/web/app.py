@@ -37,7 +37,7 @@ OFFER_KINDS = ("waitlist_offer", "offer_expired")
 
 class _Counts:
     def __init__(self) -> None:
-        self.values = {"spooled": 0, "unsigned": 0, "forged": 0}
+        self.values = {"spooled": 0, "unsigned": 0, "forged": 0, "stale": 0}
         self._lock = threading.Lock()
 
     def __call__(self, key: str) -> None:
@@ -70,6 +70,7 @@ def create_app(
     state.transport_name = transport.name if transport is not None else config.messaging.transport
     hook = config.messaging.sendgrid.event_webhook
     state.webhook_max_body = hook.max_body_bytes
+    state.webhook_max_age = hook.max_age_seconds
     state.inbound_parse_max_body = config.messaging.web.inbound_parse.max_body_bytes
     state.spool = spool_dir()
     state.counts = _Counts()

@@ -6,7 +6,8 @@ same rules as the former stand-alone receiver:
 - no ``Content-Length`` (or a chunked body) → 411; a body above ``max_body_bytes`` → 413 (not read);
 - a body that is not UTF-8 → 400;
 - signature headers missing → 401; a signature that does not match → 403 (SendGrid retries non-2xx
-  answers for 24 hours, so a key mix-up loses nothing if fixed within the day);
+  answers for 24 hours, so a key mix-up loses nothing if fixed within the day); a signed timestamp
+  more than ``max_age_seconds`` (10 minutes) away from now → 403 (a replayed batch, counted "stale");
 - a signed body that is not a JSON array → 400;
 - otherwise the body and the two signature headers are written as one signed envelope into the spool
   folder (atomically) and the answer is 200 ``{"spooled": n}``. The ``ingest_email_events`` flow (or
@@ -16,8 +17,11 @@ same rules as the former stand-alone receiver:
 **Inbound Parse** (``/inbound/parse/{secret}``; SendGrid's "POST the raw, full MIME message"
 option): unsigned, so the path carries a secret (``CLAUSES_INBOUND_PARSE_SECRET``) and the request
 must give HTTP basic auth (user ``web.inbound_parse.user``, password ``CLAUSES_INBOUND_PARSE_PASSWORD``).
-Unconfigured, wrong secret → 404; wrong credentials → 401; above ``max_body_bytes`` → 413. The raw
-MIME of the ``email`` field goes to ``clauses.inbound.calendar_replies.take_in_raw_email``.
+Unconfigured, wrong secret → 404; wrong credentials → 401; above ``max_body_bytes`` → 413; no raw
+``email`` field → 400. The raw MIME (``calendar_replies.parse_inbound_form``) and what SendGrid
+found of the sender (``SPF``, ``dkim``: ``calendar_replies.inbound_authentication``) go to
+``calendar_replies.take_in_raw_email`` (origin ``inbound_parse``); the transaction is committed
+before the 200, so a database failure answers 5xx and SendGrid retries (for 3 days).
 
 Nothing here logs a body, a header value or an address: only statuses and sizes.
 """
@@ -33,23 +37,28 @@ import os
 from email.parser import BytesParser
 from email.policy import HTTP
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from clauses import settings
+from clauses.inbound.calendar_replies import (
+    InboundFormError,
+    ReplyOutcome,
+    inbound_authentication,
+    parse_inbound_form,
+    take_in_raw_email,
+)
 from clauses.inbound.email_events import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     SignatureError,
+    StaleSignatureError,
     make_envelope,
     verify_signature,
     write_envelope,
 )
-from clauses.storage.base import utcnow
 
 log = logging.getLogger(__name__)
-INBOUND_PARSE_FOLDER = "inbound-parse"
 
 
 def _json(status: int, payload: dict, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -96,7 +105,10 @@ def event_webhook_router(path: str) -> APIRouter:
         if key is None:
             return _json(503, {"error": "no verification key configured"})
         try:
-            verify_signature(body, signature, timestamp, key)
+            verify_signature(body, signature, timestamp, key, max_age_seconds=state.webhook_max_age)
+        except StaleSignatureError:
+            state.count("stale")
+            return _json(403, {"error": "timestamp outside the accepted window"})
         except SignatureError:
             state.count("forged")
             return _json(403, {"error": "signature does not match"})
@@ -132,42 +144,37 @@ def _basic_auth_ok(header: str | None, user: str, password: str) -> bool:
     return hmac.compare_digest(given_user.encode(), user.encode()) & hmac.compare_digest(given_password.encode(), password.encode())
 
 
-def raw_email_of(body: bytes, content_type: str) -> bytes | None:
-    """The raw MIME message SendGrid posts in the ``email`` field of its multipart form."""
+def form_fields(body: bytes, content_type: str) -> dict[str, bytes] | None:
+    """The fields of SendGrid's multipart form (``email``, ``SPF``, ``dkim``, ``charsets``…), as
+    bytes; None when the body is not ``multipart/form-data``."""
     if not content_type.startswith("multipart/form-data"):
         return None
     form = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
     if not form.is_multipart():
         return None
+    fields: dict[str, bytes] = {}
     for part in form.iter_parts():
-        if part.get_param("name", header="content-disposition") == "email":
-            return part.get_payload(decode=True)
-    return None
+        name = part.get_param("name", header="content-disposition")
+        if name and name not in fields:
+            fields[name] = part.get_payload(decode=True) or b""
+    return fields
 
 
-def _take_in(database, raw: bytes) -> str:
-    try:
-        from clauses.inbound.calendar_replies import take_in_raw_email
-    except ImportError:
-        # TODO(lead, at merge): ``clauses.inbound.calendar_replies`` comes from the `replies` branch.
-        # Until it is there, replies are kept as .eml files in <data>/inbound-parse/ (never dropped),
-        # which its drop folder can take in.
-        folder = settings.output_dir(INBOUND_PARSE_FOLDER)
-        path = folder / f"{utcnow().strftime('%Y%m%dT%H%M%S%f')}-{os.urandom(6).hex()}.eml"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(raw)
-        os.replace(tmp, path)
-        return "kept"
-    with database.transaction() as session:
-        take_in_raw_email(session, raw, origin="sendgrid_inbound_parse")
-    return "taken"
+def _take_in(state, fields: dict[str, bytes]) -> ReplyOutcome:
+    raw = parse_inbound_form(fields, max_bytes=state.inbound_parse_max_body)
+    with state.database.transaction() as session:  # committed before the 2xx
+        outcome = take_in_raw_email(session, raw, origin="inbound_parse",
+                                    authenticated=inbound_authentication(fields),
+                                    hold=state.offer_hold, transport=state.transport_name)
+    log.info("inbound parse: one message, %s (%d bytes)", outcome.outcome, len(raw))
+    return outcome
 
 
 def inbound_parse_router() -> APIRouter:
     router = APIRouter()
 
     @router.post("/inbound/parse/{secret}")
-    async def inbound_parse(request: Request, secret: str):
+    async def inbound_parse(request: Request, secret: str, background: BackgroundTasks):
         state = request.app.state
         settings_ = state.config.messaging.web.inbound_parse
         expected, password = os.environ.get(settings_.secret_env), os.environ.get(settings_.password_env)
@@ -178,11 +185,15 @@ def inbound_parse_router() -> APIRouter:
         body = await _read_body(request, state.inbound_parse_max_body, length_required=False)
         if isinstance(body, JSONResponse):
             return body
-        raw = raw_email_of(body, request.headers.get("content-type", ""))
-        if not raw:
+        fields = form_fields(body, request.headers.get("content-type", ""))
+        if fields is None:
             return _json(400, {"error": "no 'email' field with the raw message"})
-        outcome = await run_in_threadpool(_take_in, state.database, raw)
-        log.info("inbound parse: one message %s (%d bytes)", outcome, len(raw))
-        return _json(200, {"status": outcome})
+        try:
+            outcome = await run_in_threadpool(_take_in, state, fields)
+        except InboundFormError as exc:  # no raw 'email' field, or one above the limit
+            return _json(413 if "above" in str(exc) else 400, {"error": str(exc)})
+        if outcome.offers and outcome.event_id is not None:
+            background.add_task(state.send_offers, outcome.event_id)  # a decline freed a place
+        return _json(200, {"status": "duplicate" if outcome.duplicate else "taken"})
 
     return router
