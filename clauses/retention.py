@@ -13,6 +13,8 @@ Mode "anonymise" (default) keeps the candidate row for the aggregates and remove
 - partner identities (``candidate_identities``: partner ids) are deleted.
 - messages keep their counts; their last error (a provider message may quote the address) is
   emptied; their .eml copies in the file transport's outbox are deleted.
+- replies received by email (``inbound_replies``) lose their sender, subject and excerpt, theirs
+  and, whoever wrote them, those received before the cutoff.
 
 Mode "delete" removes the candidate, identities, participations and transitions; before that, each
 participation's outcome is copied without the person into ``anonymous_participations`` (a random
@@ -34,10 +36,12 @@ from sqlalchemy.orm import Session
 
 from clauses import settings
 from clauses.config import Config
+from clauses.inbound.calendar_replies import scrub_personal_details
 from clauses.reporting.facts import aware
 from clauses.storage.base import utcnow
 from clauses.storage.candidates import Candidate, CandidateIdentity
 from clauses.storage.outreach import EmailEvent, Message, Participation, ParticipationTransition
+from clauses.storage.replies import InboundReply
 from clauses.storage.retention import RETENTION_MODES, AnonymousParticipation, RetentionRun
 
 ANONYMOUS_NAME = "Anonyme"
@@ -162,6 +166,7 @@ def _delete(session: Session, config: Config, ids: list[int], run_id: int) -> tu
     session.execute(delete(Participation).where(Participation.candidate_id.in_(ids)).execution_options(synchronize_session=False))
     session.execute(update(Message).where(Message.candidate_id.in_(ids)).values(candidate_id=None).execution_options(synchronize_session=False))
     session.execute(update(EmailEvent).where(EmailEvent.candidate_id.in_(ids)).values(candidate_id=None).execution_options(synchronize_session=False))
+    session.execute(update(InboundReply).where(InboundReply.candidate_id.in_(ids)).values(candidate_id=None).execution_options(synchronize_session=False))
     deleted = session.execute(delete(Candidate).where(Candidate.id.in_(ids)).execution_options(synchronize_session=False)).rowcount or 0
     return deleted, len(outcomes)
 
@@ -220,6 +225,7 @@ def apply_retention(
         for path in files:
             path.unlink(missing_ok=True)
         _scrub_messages(session, ids)
+        scrub_personal_details(session, candidate_ids=ids)
         session.execute(delete(CandidateIdentity).where(CandidateIdentity.candidate_id.in_(ids)).execution_options(synchronize_session=False))
         if mode == "anonymise":
             result.candidates_anonymised += _anonymise(session, ids, now)
@@ -227,6 +233,8 @@ def apply_retention(
             deleted, archived = _delete(session, config, ids, run.id)
             result.candidates_deleted += deleted
             result.participations_archived += archived
+    if not dry_run:
+        scrub_personal_details(session, received_before=cutoff)
     for name in (
         "candidates_examined", "candidates_inactive", "candidates_anonymised", "candidates_deleted",
         "identities_deleted", "participations_archived", "messages_scrubbed", "outbox_files_deleted",

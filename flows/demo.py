@@ -2,8 +2,9 @@
 
 Writes the sample files, then runs each job as a sub-flow, in the order a clause cell lives it:
 ingest the pipeline and the candidates, forecast the need, plan events, approve the plan, invite,
-take in the partners' attendance sheet for events already held, send the follow-ups, report, and
-check data retention. Everything stays on this machine: SQLite, Prefect's local server, the file
+take in the partners' attendance sheet for events already held, send the follow-ups, let a few
+candidates answer through the web service (yes, no, waiting list, one-click unsubscribe), report,
+and check data retention. Everything stays on this machine: SQLite, Prefect's local server, the file
 outbox (``.eml`` files a person can open).
 """
 
@@ -47,6 +48,13 @@ def attendance_sheet(folder: Path, today: dt.date) -> Path:
         return write_attendance_sheet(session, event_ids, folder)
 
 
+@task(name="candidates answer through the web service", cache_policy=NO_CACHE)
+def web_answers() -> dict:
+    from clauses.sample.answers import demo_answers
+
+    return demo_answers(Database(), load_config(), settings.output_dir("outbox"))
+
+
 @flow(name="demo")
 def demo(folder: str | None = None) -> dict:
     """Run every job on the sample data; returns what each step did and where to look.
@@ -73,6 +81,7 @@ def demo(folder: str | None = None) -> dict:
     sheet = attendance_sheet(sample_dir, dt.date.today())
     steps["record_attendance"] = record_attendance(path=str(sheet))
     steps["send_followups"] = send_followups()
+    steps["web_answers"] = web_answers()
     steps["report_outcomes"] = report_outcomes()
     steps["apply_retention"] = apply_retention(dry_run=True)
     return {

@@ -38,11 +38,12 @@ EFFECT_LABELS = {
 
 @task(name="verify and store a chunk of webhook batches", cache_policy=NO_CACHE)
 def ingest_chunk(paths: list[str], skip_invalid: bool, from_spool: bool) -> list[ee.FileOutcome]:
-    public_key = ee.resolve_public_key(load_config().messaging.sendgrid.event_webhook)
+    settings = load_config().messaging.sendgrid.event_webhook
+    public_key = ee.resolve_public_key(settings)
     database = Database()
     try:
-        return ee.ingest_paths(database, [Path(p) for p in paths], public_key,
-                               skip_invalid=skip_invalid, from_spool=from_spool)
+        return ee.ingest_paths(database, [Path(p) for p in paths], public_key, skip_invalid=skip_invalid,
+                               from_spool=from_spool, max_age_seconds=settings.max_age_seconds)
     finally:
         database.dispose()
 

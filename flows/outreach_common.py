@@ -71,10 +71,10 @@ def send_batch(message_ids: list[int], outbox: str | None) -> dict:
 
 
 def merge(reports: list[dict]) -> dict:
-    total = {"sent": 0, "skipped": 0, "failed": 0, "by_kind": {}}
+    total = {"sent": 0, "skipped": 0, "failed": 0, "unconfirmed": 0, "by_kind": {}}
     for report in reports:
-        for key in ("sent", "skipped", "failed"):
-            total[key] += report[key]
+        for key in ("sent", "skipped", "failed", "unconfirmed"):
+            total[key] += report.get(key, 0)
         for kind, count in report["by_kind"].items():
             total["by_kind"][kind] = total["by_kind"].get(kind, 0) + count
     return total
@@ -86,6 +86,9 @@ def publish(title: str, key: str, planned: dict, sent: dict, recovered: dict, ex
         lines.append(f"| {KIND_LABELS_FR.get(kind, kind)} | {planned.get(kind, '')} | {sent['by_kind'].get(kind, '')} |")
     lines += ["", f"Envoyés : {sent['sent']} · non envoyés (désinscrits, adresse invalide, événement annulé) : "
               f"{sent['skipped']} · refusés par le fournisseur : {sent['failed']}"]
+    if sent.get("unconfirmed"):
+        lines.append(f"Sans réponse de SendGrid (en attente de son événement « processed », jamais renvoyés "
+                     f"d'office ; `clauses messages release` pour trancher) : {sent['unconfirmed']}")
     if any(recovered.values()):
         lines.append(f"Messages d'un envoi interrompu : {recovered.get('sent', 0)} confirmés, "
                      f"{recovered.get('released', 0)} remis en file, {recovered.get('waiting', 0)} en attente de confirmation")

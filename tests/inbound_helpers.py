@@ -33,8 +33,10 @@ class Signer:
         return base64.b64encode(raw).decode("ascii")
 
     def envelope(self, events: list[dict], timestamp: str = "1795597200") -> dict:
+        """A batch as the receiver spools it: received when it was signed (within the window)."""
         body = json.dumps(events)
-        return make_envelope(body, self.sign(body, timestamp), timestamp)
+        received_at = dt.datetime.fromtimestamp(int(timestamp), UTC) + dt.timedelta(seconds=2)
+        return make_envelope(body, self.sign(body, timestamp), timestamp, received_at=received_at)
 
     def write(self, path: Path, events: list[dict], timestamp: str = "1795597200") -> Path:
         path.write_text(json.dumps(self.envelope(events, timestamp)), encoding="utf-8")

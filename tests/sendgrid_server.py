@@ -51,6 +51,7 @@ class FakeSendGrid:
         self.script: deque[Reply] = deque()
         self.accepted: list[dict] = []
         self.requests = 0
+        self.in_flight = 0  # POSTs whose answer is not decided yet (slow answers)
         self.lock = threading.Lock()
         self.api_key = "SG.test"
         owner = self
@@ -70,11 +71,23 @@ class FakeSendGrid:
                     self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.send_header("Connection", "close")
-                self.end_headers()
-                self.wfile.write(data)
                 self.close_connection = True
+                try:
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (a slow answer): the request was still taken
 
             def do_POST(self) -> None:  # noqa: N802
+                with owner.lock:
+                    owner.in_flight += 1
+                try:
+                    self._post()
+                finally:
+                    with owner.lock:
+                        owner.in_flight -= 1
+
+            def _post(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 if len(raw) < length:
@@ -127,6 +140,17 @@ class FakeSendGrid:
     def push(self, *replies: Reply) -> None:
         with self.lock:
             self.script.extend(replies)
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Wait until every request received so far has been answered (or its client has gone):
+        the slow answers a client gave up on are decided, and counted in ``accepted``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.in_flight == 0:
+                    return
+            time.sleep(0.02)
+        raise TimeoutError("the fake SendGrid server still has requests in flight")
 
     def accepted_count(self) -> int:
         with self.lock:

@@ -47,7 +47,7 @@ def test_valid_signature_passes_and_matches_sendgrid_helper(signer):
 
     body = json.dumps([sg_event("delivered", "e1")])
     signature = signer.sign(body, "123")
-    ee.verify_signature(body, signature, "123", signer.public_key)
+    ee.verify_signature(body, signature, "123", signer.public_key, max_age_seconds=None)
     # The same key, read as SendGrid shows it, verifies with SendGrid's own helper.
     helper = EventWebhook(signer.public_key_b64)
     assert helper.verify_signature(body, signature, "123") is True
@@ -279,6 +279,25 @@ def test_duplicates_by_event_id_within_a_batch_and_by_message_and_type(db, signe
 
 
 # --- files and spool --------------------------------------------------------------------------------
+
+
+def test_a_file_is_checked_against_the_time_its_batch_was_received(db, signer, tmp_path, ids):
+    """``clauses events FILE`` replays a stored batch: its signed timestamp must be within the window
+    of the ``received_at`` the receiver wrote, so a batch stale when it came in (a 2020 one) is refused."""
+    events = [sg_event("unsubscribe", "e1", message="m-alice")]
+    stale = signer.envelope(events, timestamp="1592000000")  # signed June 2020…
+    stale["received_at"] = "2026-11-25T09:00:00+00:00"  # …received in 2026
+    path = tmp_path / "stale.json"
+    path.write_text(json.dumps(stale))
+    outcome = ee.ingest_envelope_file(db, path, signer.public_key)
+    assert not outcome.accepted and "refusé comme rejeu" in outcome.problems[0].reason
+    undated = {k: v for k, v in signer.envelope(events).items() if k != "received_at"}
+    path.write_text(json.dumps(undated))
+    assert "received_at" in ee.ingest_envelope_file(db, path, signer.public_key).problems[0].reason
+    with db.transaction() as session:
+        assert session.get(Candidate, ids["alice"]).opted_out is False
+    # An old file whose batch was fresh when received is a legitimate replay: accepted.
+    assert ee.ingest_envelope_file(db, signer.write(tmp_path / "old.json", events), signer.public_key).accepted
 
 
 def test_forged_file_is_rejected_whole_and_nothing_changes(db, signer, tmp_path, ids):

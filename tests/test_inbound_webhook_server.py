@@ -1,15 +1,17 @@
-"""The webhook receiver on loopback, spoken to with a real HTTP client (urllib)."""
+"""The event webhook of the web service (real uvicorn on loopback), spoken to with a real HTTP
+client (urllib): the same rules as the former stand-alone receiver."""
 
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 
 import pytest
 
 from clauses.inbound import email_events as ee
-from clauses.inbound.webhook_server import WebhookServer
+from clauses.web import WebServer, create_app
 from clauses.storage import Candidate
 from inbound_helpers import Signer, seed, sg_event
 
@@ -19,11 +21,25 @@ def signer() -> Signer:
     return Signer()
 
 
+class Receiver:
+    def __init__(self, app, server: WebServer) -> None:
+        self.app, self.server = app, server
+        self.url = f"{server.url}{app.state.config.messaging.sendgrid.event_webhook.path}"
+        self.spool = app.state.spool
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.app.state.counts.values
+
+
 @pytest.fixture
-def server(signer, tmp_path):
-    receiver = WebhookServer(signer.public_key, tmp_path / "spool", port=0, max_body_bytes=10_000).start()
-    yield receiver
-    receiver.stop()
+def server(signer, tmp_path, db, config):
+    app = create_app(config, db, webhook_key=signer.public_key, send_offers=False)
+    app.state.webhook_max_body = 10_000
+    app.state.spool = tmp_path / "spool"
+    web = WebServer(app, port=0).start()
+    yield Receiver(app, web)
+    web.stop()
 
 
 def post(url: str, body: bytes, headers: dict[str, str] | None = None, method: str = "POST") -> tuple[int, dict]:
@@ -33,10 +49,12 @@ def post(url: str, body: bytes, headers: dict[str, str] | None = None, method: s
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}")
+        body = exc.read()
+        return exc.code, json.loads(body) if exc.headers.get_content_type() == "application/json" else {}
 
 
-def signed(signer: Signer, body: str, timestamp: str = "1795597200") -> dict[str, str]:
+def signed(signer: Signer, body: str, timestamp: str | None = None) -> dict[str, str]:
+    timestamp = timestamp or str(int(time.time()))  # signed just now, as SendGrid does
     return {ee.SIGNATURE_HEADER: signer.sign(body, timestamp), ee.TIMESTAMP_HEADER: timestamp}
 
 
@@ -61,7 +79,43 @@ def test_unsigned_forged_and_tampered_requests_are_refused_and_not_spooled(serve
     assert post(server.url, tampered.encode(), signed(signer, body))[0] == 403
     assert post(server.url, body.encode(), {**signed(signer, body), ee.TIMESTAMP_HEADER: "1"})[0] == 403
     assert ee.spooled_files(server.spool) == []
-    assert server.counts == {"spooled": 0, "unsigned": 1, "forged": 3}
+    assert server.counts == {"spooled": 0, "unsigned": 1, "forged": 3, "stale": 0}
+
+
+def test_a_correctly_signed_old_batch_is_refused_as_a_replay(server, signer, db, config):
+    """Found by a fault-injection run: a batch signed in 2020 opted a candidate out."""
+    with db.transaction() as session:
+        ids = seed(session, config)
+    body = json.dumps([sg_event("unsubscribe", "e1", message="m-alice")])
+    status, answer = post(server.url, body.encode(), signed(signer, body, "1592000000"))  # June 2020
+    assert status == 403 and "window" in answer["error"]
+    future = str(int(time.time()) + 3600)  # an hour ahead: refused too
+    assert post(server.url, body.encode(), signed(signer, body, future))[0] == 403
+    eight_minutes_ago = str(int(time.time()) - 480)  # inside the default 10 minutes
+    assert post(server.url, body.encode(), signed(signer, body, eight_minutes_ago))[0] == 200
+    assert server.counts["stale"] == 2 and len(ee.spooled_files(server.spool)) == 1
+    with db.transaction() as session:
+        assert session.get(Candidate, ids["alice"]).opted_out is False  # nothing applied by the receiver
+
+
+def test_the_window_comes_from_the_configuration(signer, tmp_path, db, config):
+    assert ee.DEFAULT_MAX_AGE_SECONDS == 600
+    sendgrid = config.messaging.sendgrid  # a copy: the session's configuration stays as it is
+    hook = sendgrid.event_webhook.model_copy(update={"max_age_seconds": 60})
+    messaging = config.messaging.model_copy(update={"sendgrid": sendgrid.model_copy(update={"event_webhook": hook})})
+    config = config.model_copy(update={"messaging": messaging})
+    app = create_app(config, db, webhook_key=signer.public_key, send_offers=False)
+    assert app.state.webhook_max_age == 60
+    app.state.spool = tmp_path / "spool"
+    web = WebServer(app, port=0).start()
+    try:
+        receiver = Receiver(app, web)
+        body = json.dumps([sg_event("open", "e1")])
+        assert post(receiver.url, body.encode(), signed(signer, body, str(int(time.time()) - 120)))[0] == 403
+        assert post(receiver.url, body.encode(), signed(signer, body, str(int(time.time()) - 30)))[0] == 200
+        assert receiver.counts["stale"] == 1
+    finally:
+        web.stop()
 
 
 def test_only_post_on_the_path_and_bounded_bodies(server, signer):
@@ -92,6 +146,7 @@ def test_cli_serve_runs_the_receiver_until_interrupted(signer, tmp_path):
     import sys
 
     env = {**os.environ, "SENDGRID_WEBHOOK_PUBLIC_KEY": signer.public_key_b64, "CLAUSES_DATA_DIR": str(tmp_path)}
+    env.pop("CLAUSES_DATABASE_URL", None)
     from clauses.settings import PROJECT_ROOT
 
     command = [sys.executable, "-c", "import sys; from clauses.cli import main; sys.exit(main(sys.argv[1:]))",
@@ -120,5 +175,5 @@ def test_cli_serve_runs_the_receiver_until_interrupted(signer, tmp_path):
             out, err = process.communicate()
             raise AssertionError(f"the receiver did not stop on Ctrl-C within 60 s; stderr:\n{err[-3000:]}")
     assert process.returncode == 0, err
-    assert json.loads(out) == {"ok": True, "spooled": 1, "unsigned": 1, "forged": 0}
+    assert json.loads(out) == {"ok": True, "spooled": 1, "unsigned": 1, "forged": 0, "stale": 0}
     assert len(list((tmp_path / "webhook-spool").glob("*.json"))) == 1

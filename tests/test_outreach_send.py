@@ -171,17 +171,16 @@ def test_sendgrid_payload_as_the_api_expects(db, config, world, fake):
     assert sorted(fake.accepted_ids()) == sorted(m.public_id for m in rows)
 
 
-def test_sendgrid_retries_429_500_and_slow_answers_then_succeeds(db, config, world, fake):
+def test_sendgrid_retries_429_and_500_then_succeeds(db, config, world, fake):
     with db.transaction() as s:
         select_invitations(s, config, now=NOW)
-    fake.push(rate_limited(0.05), Reply(500, {"errors": [{"message": "boom"}]}), Reply(202, delay=1.0))
+    fake.push(rate_limited(0.05), Reply(500, {"errors": [{"message": "boom"}]}))
     transport = _sendgrid(fake, timeout=0.3)
     report = send_pending(db, config, transport)
     assert report.sent == 5
-    assert transport.retries == 3
-    # The slow answer was accepted by the server after the client gave up, then retried: the one
-    # documented duplicate (read timeout). Every id reached the server, none was lost.
-    assert set(fake.accepted_ids()) == {m for m in _public_ids(db)}
+    assert transport.retries == 2
+    # Every id reached the server once (slow answers: tests/test_outreach_send_timeouts.py).
+    assert sorted(fake.accepted_ids()) == sorted(_public_ids(db))
 
 
 def _public_ids(db):

@@ -34,7 +34,9 @@ def seeded(db, config):
 def _report_tables(db, config):
     with db.transaction() as session:
         report = build_report(session, config, now=LATER)
-    return {stem: frame.to_csv() for stem, (_, frame) in tables(report).items()}
+    # The answers' table counts the participations still on record (how each person answered is
+    # not kept once they are deleted): clauses.reporting.answers.
+    return {stem: frame.to_csv() for stem, (_, frame) in tables(report).items() if stem != "reponses-candidats"}
 
 
 def _personal_values(session):

@@ -94,7 +94,7 @@ def test_every_deployment_runs_through_a_process_worker(prefect_server, db, tmp_
 
     prefect(env, "work-pool", "create", "clauses-process", "--type", "process")
     out = prefect(env, "--no-prompt", "deploy", "--all")
-    assert out.count("successfully created") == 10
+    assert out.count("successfully created") == 11
 
     worker = subprocess.Popen(
         [PREFECT, "worker", "start", "--pool", "clauses-process", "--limit", "1"],
@@ -118,6 +118,7 @@ def test_every_deployment_runs_through_a_process_worker(prefect_server, db, tmp_
         run_deployment(env, "record_attendance/on-demand", f"path={sheet}")
         run_deployment(env, "send_followups/working-days")
         run_deployment(env, "ingest_email_events/hourly")
+        run_deployment(env, "take_in_replies/hourly")
         run_deployment(env, "report_outcomes/monthly")
         run_deployment(env, "apply_retention/nightly")
     finally:

@@ -25,11 +25,14 @@ COMMAND_MODULES = [
     "clauses.cli.plan",
     "clauses.cli.inbound",
     "clauses.cli.candidate",
+    "clauses.cli.replies",
+    "clauses.cli.messages",
     "clauses.cli.outreach",
     "clauses.cli.report",
     "clauses.cli.demo",
     "clauses.cli.service",
     "clauses.cli.server",
+    "clauses.cli.web",
 ]
 
 

@@ -66,6 +66,13 @@ def describe(steps: dict) -> list[str]:
         lines.append(f"feuille de présence : {attendance.get('lines')} lignes")
     followups = steps.get("send_followups", {})
     lines.append(f"relances : {_total(followups, 'planned')} prévues, {_count(followups, 'sent')} envoyées")
+    answers = steps.get("web_answers", {})
+    if isinstance(answers, dict) and answers.get("answers"):
+        lines.append(
+            f"réponses par le web (événement n° {answers['event_id']}, {answers['capacity']} places) : {answers['yes']} oui, "
+            f"{answers['no']} non, {answers['waitlisted']} en liste d'attente, {answers['offers']} place(s) proposée(s), "
+            f"{answers['unsubscribed']} désinscription(s) en un clic"
+        )
     report = steps.get("report_outcomes", {})
     if isinstance(report, dict):
         for name, path in (report.get("files") or {}).items():

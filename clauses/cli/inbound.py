@@ -14,9 +14,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "events",
         help="enregistrer les événements d'e-mail de SendGrid (rejets, désinscriptions…) ou lancer leur réception",
         description="Avec des fichiers : enregistrer les événements de ces lots signés. Sans fichier : "
-        "enregistrer tous les lots mis en attente par le récepteur. « clauses events serve » lance le récepteur, "
-        "qui vérifie la signature de SendGrid et met chaque lot en attente. Les lots non signés ou falsifiés "
-        "sont refusés.",
+        "enregistrer tous les lots mis en attente par le récepteur. « clauses events serve » lance le service web "
+        "(comme « clauses web ») à l'adresse du webhook : il vérifie la signature de SendGrid et met chaque lot en "
+        "attente. Les lots non signés ou falsifiés sont refusés.",
     )
     events.add_argument("paths", nargs="*", metavar="FICHIER", help="des lots signés (fichiers), ou « serve »")
     events.add_argument("--skip-invalid", action="store_true",
@@ -68,31 +68,19 @@ def run_events(args: argparse.Namespace) -> Summary:
 
 
 def serve(args: argparse.Namespace) -> Summary:
+    """The event webhook now lives in the web service: this runs the web service on the event
+    webhook's address (``clauses web`` does the same on the web service's)."""
+    from clauses.cli.web import serve_app
     from clauses.config import load_config
-    from clauses.inbound.email_events import resolve_public_key, spool_dir
-    from clauses.inbound.webhook_server import WebhookServer
+    from clauses.inbound.email_events import resolve_public_key
 
     settings = load_config().messaging.sendgrid.event_webhook
-    server = WebhookServer(
-        resolve_public_key(settings),
-        spool_dir(),
-        host=args.host or settings.bind_host,
-        port=settings.port if args.port is None else args.port,
-        path=settings.path,
-        max_body_bytes=settings.max_body_bytes,
-    )
-    import sys
-
-    # On stderr, so that ``--json`` output stays one JSON document.
-    print(f"à l'écoute sur {server.url} (attente : {server.spool}) ; Ctrl-C pour arrêter", file=sys.stderr, flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    return Summary(title="Réception des événements arrêtée", data={"ok": True, **server.counts},
-                   lines=[f"{name} : {count}" for name, count in server.counts.items()])
+    resolve_public_key(settings)  # no key: say so now (exit 2) rather than refuse every batch
+    app = serve_app(args.host or settings.bind_host, settings.port if args.port is None else args.port,
+                    label="service web avec le webhook des événements SendGrid", path=settings.path)
+    counts = app.state.counts.values
+    return Summary(title="Réception des événements arrêtée", data={"ok": True, **counts},
+                   lines=[f"{name} : {count}" for name, count in counts.items()])
 
 
 def run_attendance(args: argparse.Namespace) -> Summary:

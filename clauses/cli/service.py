@@ -1,4 +1,5 @@
-"""``clauses serve``: run every deployment of prefect.yaml from this machine, on its schedule."""
+"""``clauses serve``: run every deployment of prefect.yaml from this machine, on its schedule, and
+the web service (``clauses web``) beside them."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "serveur Prefect lancé (« prefect server start », puis PREFECT_API_URL=http://127.0.0.1:4200/api).",
     )
     parser.add_argument("--limit", type=int, default=2, metavar="N", help="exécutions simultanées au plus (par défaut 2)")
+    parser.add_argument("--no-web", action="store_true",
+                        help="ne pas lancer le service web (réponses, désinscriptions, agendas, webhooks) dans ce processus")
     parser.set_defaults(handler=run)
 
 
@@ -31,5 +34,20 @@ def run(args: argparse.Namespace) -> Summary:
         )
     from flows.deployments import serve_all
 
-    serve_all(limit=args.limit)
+    web = None
+    if not args.no_web:
+        import sys
+
+        from clauses.config import load_config
+        from clauses.storage import Database
+        from clauses.web import WebServer, create_app
+
+        settings = load_config().messaging.web
+        web = WebServer(create_app(database=Database()), host=settings.bind_host, port=settings.port).start()
+        print(f"service web : {web.url}", file=sys.stderr, flush=True)
+    try:
+        serve_all(limit=args.limit)
+    finally:
+        if web is not None:
+            web.stop()
     return Summary(title="Déploiements arrêtés")

@@ -17,7 +17,8 @@ class Sender(StrictModel):
     organizer_name: str
     contact_phone: str
     postal_address: str
-    unsubscribe_url: str
+    # Obsolete: unsubscribe links now point at the web service (``web.public_url``); ignored.
+    unsubscribe_url: str | None = None
 
 
 class EventWebhookSettings(StrictModel):
@@ -36,6 +37,9 @@ class EventWebhookSettings(StrictModel):
     path: str = "/sendgrid/events"
     # SendGrid batches events; a batch is far below this (project default: 5 MB).
     max_body_bytes: int = Field(default=5_000_000, gt=0)
+    # A signed batch whose timestamp is further than this from the time it is received (past or
+    # future) is refused: a captured batch cannot be replayed later (10 minutes by default).
+    max_age_seconds: int = Field(default=600, gt=0)
 
 
 class SendGridSettings(StrictModel):
@@ -51,7 +55,31 @@ class SendGridSettings(StrictModel):
     event_webhook: EventWebhookSettings = EventWebhookSettings()
 
 
+class InboundParseSettings(StrictModel):
+    """SendGrid's Inbound Parse webhook (raw MIME of replies; unsigned): a secret path segment and
+    HTTP basic auth, both from the environment. Without them the endpoint answers 404."""
+
+    secret_env: str = "CLAUSES_INBOUND_PARSE_SECRET"
+    user: str = "sendgrid"
+    password_env: str = "CLAUSES_INBOUND_PARSE_PASSWORD"
+    max_body_bytes: int = Field(default=20_000_000, gt=0)
+
+
+class WebSettings(StrictModel):
+    """The web service (``clauses web``): answer pages, unsubscribe, partners' calendar feeds,
+    SendGrid's webhooks. ``public_url`` is the address candidates' links use (the TLS reverse
+    proxy's); the environment variable ``CLAUSES_PUBLIC_URL`` overrides it."""
+
+    public_url: str = "https://clauses.example.org"
+    bind_host: str = "127.0.0.1"
+    port: int = Field(default=8030, gt=0, lt=65536)
+    # A form post (answer, unsubscribe) is a few hundred bytes.
+    max_form_bytes: int = Field(default=4096, gt=0)
+    inbound_parse: InboundParseSettings = InboundParseSettings()
+
+
 class Messaging(StrictModel):
     sender: Sender
+    web: WebSettings = WebSettings()
     transport: Literal["file", "sendgrid"] = "file"
     sendgrid: SendGridSettings = SendGridSettings()

@@ -47,5 +47,7 @@ class OutreachSettings(StrictModel):
     # Ledger: a message left "sending" by a killed run is released for re-sending only after this
     # many hours without SendGrid's `processed` event (None: only a coordinator releases it).
     release_unconfirmed_after_hours: float | None = Field(default=24.0, gt=0)
+    # Waiting list: a freed place is held this many hours for the next person, then offered on.
+    waitlist_offer_hours: float = Field(default=48.0, gt=0)
     # Calendar alarm: minutes before the event.
     alarm_minutes_before: int = Field(default=24 * 60, ge=0)

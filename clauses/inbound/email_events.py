@@ -19,6 +19,14 @@ Signed envelope (the file format, one POST per file)
     ``body`` is the request body exactly as received, as a string. Header names are matched without
     regard to case. A bare JSON array of events is unsigned and rejected.
 
+Age of a signed batch (replays)
+    The signed timestamp must lie within ``event_webhook.max_age_seconds`` (10 minutes by default)
+    of the moment the batch is received, in the past or the future: a batch captured once (a 2020
+    one opted a candidate out) cannot be posted again later. ``verify_signature`` checks it against
+    the current time by default, so every receiver gets the rule. A file (``clauses events FILE``,
+    the spool) is a replay of a stored batch: its timestamp is checked against the envelope's
+    ``received_at``, the time the receiver wrote it; an envelope without one is refused.
+
 Matching an event to a candidate
     Each message carries an opaque id in SendGrid ``custom_args`` (``clauses_message_id``), echoed at
     the top level of every event: it gives the ledger's message, hence the candidate. Only when an
@@ -107,6 +115,14 @@ class SignatureError(ClausesError):
     """A payload is unsigned, or its signature does not match (forged or altered)."""
 
 
+class StaleSignatureError(SignatureError):
+    """A correctly signed payload whose timestamp is outside the accepted window (a replay)."""
+
+
+#: Default of ``event_webhook.max_age_seconds``.
+DEFAULT_MAX_AGE_SECONDS = 600
+
+
 # --------------------------------------------------------------------------------------------------
 # Public key and signature
 
@@ -140,10 +156,21 @@ def load_public_key(value: str) -> ec.EllipticCurvePublicKey:
     return key
 
 
-def verify_signature(body: str, signature: str | None, timestamp: str | None, public_key: ec.EllipticCurvePublicKey) -> None:
+def verify_signature(
+    body: str,
+    signature: str | None,
+    timestamp: str | None,
+    public_key: ec.EllipticCurvePublicKey,
+    *,
+    max_age_seconds: float | None = DEFAULT_MAX_AGE_SECONDS,
+    now: dt.datetime | None = None,
+) -> None:
     """Raise ``SignatureError`` unless ``signature`` signs ``timestamp + body`` (SendGrid's scheme,
     as ``sendgrid.helpers.eventwebhook.EventWebhook.verify_signature``, which lets malformed
-    signatures raise instead of answering False)."""
+    signatures raise instead of answering False), and ``StaleSignatureError`` when the signed
+    timestamp is more than ``max_age_seconds`` away from ``now`` (the time of reception; default:
+    the current time). Pass the configured ``event_webhook.max_age_seconds``; ``None`` skips the
+    age check (only for tests of the signature itself)."""
     if not signature or not timestamp:
         raise SignatureError(f"non signé : les en-têtes {SIGNATURE_HEADER} et {TIMESTAMP_HEADER} sont obligatoires")
     try:
@@ -154,6 +181,25 @@ def verify_signature(body: str, signature: str | None, timestamp: str | None, pu
         public_key.verify(decoded, (timestamp + body).encode("utf-8"), ec.ECDSA(hashes.SHA256()))
     except (InvalidSignature, ValueError) as exc:
         raise SignatureError("la signature ne correspond pas au contenu et à l'horodatage (lot falsifié ou modifié)") from exc
+    if max_age_seconds is not None:
+        check_age(timestamp, max_age_seconds, now=now)
+
+
+def check_age(timestamp: str, max_age_seconds: float, *, now: dt.datetime | None = None) -> None:
+    """``StaleSignatureError`` unless the Unix ``timestamp`` is within ``max_age_seconds`` of ``now``."""
+    try:
+        signed_at = dt.datetime.fromtimestamp(int(timestamp.strip()), dt.timezone.utc)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise SignatureError(f"l'en-tête {TIMESTAMP_HEADER} n'est pas une heure Unix en secondes") from exc
+    now = now or utcnow()
+    now = now if now.tzinfo else now.replace(tzinfo=dt.timezone.utc)
+    age = (now - signed_at).total_seconds()
+    if abs(age) > max_age_seconds:
+        when = "avant" if age > 0 else "après"
+        raise StaleSignatureError(
+            f"lot signé le {signed_at:%d/%m/%Y à %H:%M:%S} UTC, {abs(age):.0f} s {when} sa réception : hors de la "
+            f"fenêtre acceptée de {max_age_seconds:.0f} s (sendgrid.event_webhook.max_age_seconds) ; refusé comme rejeu"
+        )
 
 
 def header(headers: Mapping[str, str], name: str) -> str | None:
@@ -198,6 +244,7 @@ class Envelope:
     body: str
     signature: str | None
     timestamp: str | None
+    received_at: dt.datetime | None = None  # written by the receiver (not signed)
 
 
 def read_envelope(path: Path) -> Envelope:
@@ -211,7 +258,14 @@ def read_envelope(path: Path) -> Envelope:
     if not isinstance(data, dict) or not isinstance(data.get("body"), str) or not isinstance(data.get("headers"), dict):
         raise SignatureError("pas une enveloppe signée : un objet avec « headers » et un texte « body » est attendu")
     headers = data["headers"]
-    return Envelope(path.name, data["body"], header(headers, SIGNATURE_HEADER), header(headers, TIMESTAMP_HEADER))
+    received_at = None
+    if isinstance(data.get("received_at"), str):
+        try:
+            received_at = dt.datetime.fromisoformat(data["received_at"])
+        except ValueError:
+            received_at = None
+    return Envelope(path.name, data["body"], header(headers, SIGNATURE_HEADER), header(headers, TIMESTAMP_HEADER),
+                    received_at)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -564,16 +618,23 @@ class FileOutcome:
         }
 
 
-def ingest_envelope_file(db, path: Path, public_key: ec.EllipticCurvePublicKey, *, skip_invalid: bool = False) -> FileOutcome:
+def ingest_envelope_file(db, path: Path, public_key: ec.EllipticCurvePublicKey, *, skip_invalid: bool = False,
+                         max_age_seconds: float = DEFAULT_MAX_AGE_SECONDS) -> FileOutcome:
     """Verify, parse and apply one signed envelope in one transaction.
 
-    A file whose signature fails is rejected whole, always. A file with malformed events is rejected
-    whole unless ``skip_invalid``: then its valid events are applied and the others reported.
+    A file whose signature fails, or whose signed timestamp is more than ``max_age_seconds`` away
+    from the ``received_at`` the receiver wrote in it, is rejected whole, always. A file with
+    malformed events is rejected whole unless ``skip_invalid``: then its valid events are applied
+    and the others reported.
     """
     path = Path(path)
     try:
         envelope = read_envelope(path)
-        verify_signature(envelope.body, envelope.signature, envelope.timestamp, public_key)
+        if envelope.received_at is None:
+            raise SignatureError("pas d'heure de réception (« received_at ») : ce lot n'a pas été écrit par le "
+                                 "récepteur, son âge ne peut pas être vérifié")
+        verify_signature(envelope.body, envelope.signature, envelope.timestamp, public_key,
+                         max_age_seconds=max_age_seconds, now=envelope.received_at)
     except SignatureError as exc:
         log.warning("email events: %s rejected: %s", path.name, exc)
         return FileOutcome(path.name, False, ApplyCounts(), [Problem(path.name, None, None, str(exc))])
@@ -627,7 +688,7 @@ def finish_spooled(path: Path, outcome: FileOutcome) -> None:
 
 
 def ingest_paths(db, paths: Sequence[Path], public_key: ec.EllipticCurvePublicKey, *, skip_invalid: bool = False,
-                 from_spool: bool = False) -> list[FileOutcome]:
+                 from_spool: bool = False, max_age_seconds: float = DEFAULT_MAX_AGE_SECONDS) -> list[FileOutcome]:
     """Ingest signed envelope files one by one, each in its own transaction. Spooled files are then
     deleted (stored) or parked in ``rejected/``; files named by a person are left where they are."""
     outcomes = []
@@ -636,7 +697,7 @@ def ingest_paths(db, paths: Sequence[Path], public_key: ec.EllipticCurvePublicKe
         if not path.is_file():
             outcomes.append(FileOutcome(path.name, False, ApplyCounts(), [Problem(path.name, None, None, "fichier introuvable")]))
             continue
-        outcome = ingest_envelope_file(db, path, public_key, skip_invalid=skip_invalid)
+        outcome = ingest_envelope_file(db, path, public_key, skip_invalid=skip_invalid, max_age_seconds=max_age_seconds)
         if from_spool:
             finish_spooled(path, outcome)
         outcomes.append(outcome)

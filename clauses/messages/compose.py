@@ -1,5 +1,6 @@
 """Turn ledger rows into ready-to-send messages: load candidates and events in bulk, render the
-templates, build the calendar part. Pure reads: nothing here changes the database."""
+templates, build the calendar part. The only write: a new link token per message composed
+(``clauses.messages.links``), so the links of what leaves always work."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clauses.config import Config
+from clauses.messages import links
 from clauses.messages.calendar import build_calendar
 from clauses.messages.mime import Outgoing
 from clauses.messages.render import CALENDAR_METHOD, EventInfo, MessageContext, render
+from clauses.storage.answers import TradeOptOut
 from clauses.storage.base import utcnow
 from clauses.storage.candidates import Candidate
-from clauses.storage.outreach import Message
+from clauses.storage.outreach import Message, Participation
 from clauses.storage.planning import Event, EventChange
 from clauses.storage.reference import PartnerRow, TradeRow, VenueRow
 
@@ -77,11 +80,6 @@ def contact_of(config: Config) -> dict[str, str]:
     }
 
 
-def unsubscribe_link(config: Config, public_id: str) -> str:
-    base = config.messaging.sender.unsubscribe_url
-    return f"{base}{'&' if '?' in base else '?'}m={public_id}"
-
-
 def next_event(session: Session, *, trade_key: str, kinds: tuple[str, ...], after: dt.datetime, exclude: int | None = None) -> Event | None:
     query = (
         select(Event)
@@ -100,6 +98,24 @@ def next_event(session: Session, *, trade_key: str, kinds: tuple[str, ...], afte
     return session.scalar(query)
 
 
+def trade_opt_outs(session: Session, candidates: dict[int, Candidate]) -> set[tuple[int, str]]:
+    """(candidate id, trade key) pairs of these candidates who want nothing more about a trade."""
+    ids = list(candidates)
+    found: set[tuple[int, str]] = set()
+    for start in range(0, len(ids), 500):
+        found.update((c, t) for c, t in session.execute(select(TradeOptOut.candidate_id, TradeOptOut.trade_key)
+                                     .where(TradeOptOut.candidate_id.in_(ids[start:start + 500]))).all())
+    return found
+
+
+def _composable(message: Message, candidates: dict[int, Candidate], events: dict[int, Event],
+                opted: set[tuple[int, str]]) -> bool:
+    candidate, event = candidates.get(message.candidate_id), events.get(message.event_id)
+    return (candidate is not None and candidate.can_be_contacted and event is not None
+            and (candidate.id, event.trade_key) not in opted
+            and (event.status != "cancelled" or message.kind == "cancellation"))
+
+
 def compose(session: Session, config: Config, message_ids: list[int], *, now: dt.datetime | None = None) -> dict[int, Outgoing | str]:
     """For each message id: the ``Outgoing`` to send, or a reason (str) why it must not be sent
     (candidate no longer contactable, event cancelled…)."""
@@ -108,11 +124,20 @@ def compose(session: Session, config: Config, message_ids: list[int], *, now: dt
     messages = list(session.scalars(select(Message).where(Message.id.in_(message_ids))))
     candidates = {c.id: c for c in session.scalars(select(Candidate).where(Candidate.id.in_({m.candidate_id for m in messages if m.candidate_id})))}
     events = {e.id: e for e in session.scalars(select(Event).where(Event.id.in_({m.event_id for m in messages if m.event_id})))}
+    opted = trade_opt_outs(session, candidates)
+    offers = {
+        (c, e): _aware(until) for c, e, until in session.execute(
+            select(Participation.candidate_id, Participation.event_id, Participation.offer_expires_at)
+            .join(Message, (Message.candidate_id == Participation.candidate_id) & (Message.event_id == Participation.event_id))
+            .where(Message.id.in_(message_ids), Message.kind == "waitlist_offer", Participation.offer_expires_at.is_not(None)))
+    }
     sender = config.messaging.sender
     contact = contact_of(config)
     next_cache: dict[tuple, Event | None] = {}
     poec_hours = {trade.key: trade.poec.hours for trade in config.trades if trade.poec is not None}
     out: dict[int, Outgoing | str] = {}
+    base_url = links.public_url(config)
+    tokens = links.mint(session, [m.id for m in messages if _composable(m, candidates, events, opted)])
     for message in messages:
         candidate = candidates.get(message.candidate_id)
         event = events.get(message.event_id)
@@ -121,6 +146,9 @@ def compose(session: Session, config: Config, message_ids: list[int], *, now: dt
             continue
         if event is None:
             out[message.id] = "no_event"
+            continue
+        if (candidate.id, event.trade_key) in opted:
+            out[message.id] = "not_contactable"
             continue
         if event.status == "cancelled" and message.kind != "cancellation":
             out[message.id] = "event_cancelled"
@@ -143,16 +171,22 @@ def compose(session: Session, config: Config, message_ids: list[int], *, now: dt
                 next_cache[cache_key] = next_event(session, trade_key=event.trade_key, kinds=kinds, after=now, exclude=event.id)
             found = next_cache[cache_key]
             following = refs.event_info(found, poec_hours=poec_hours) if found else None
+        urls = links.links_for(base_url, tokens[message.id])
+        answers = message.kind in links.ANSWER_KINDS
         context = MessageContext(
             kind=message.kind,
             first_name=candidate.first_name,
             last_name=candidate.last_name,
             event=info,
-            unsubscribe_url=unsubscribe_link(config, message.public_id),
+            unsubscribe_url=urls.unsubscribe_url,
+            yes_url=urls.yes_url if answers else "",
+            no_url=urls.no_url if answers else "",
             contact=contact,
             previous_start=previous_start,
             previous_event=previous_event,
             next_event=following,
+            extra={"offer_until": offers.get((candidate.id, event.id)) or _aware(event.start)}
+            if message.kind == "waitlist_offer" else {},
         )
         rendered = render(context)
         method = CALENDAR_METHOD.get(message.kind)

@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 #: Messages claimed per commit. A run killed outright (SIGKILL, power cut) leaves at most this many
 #: rows in "sending" for the ambiguity rule to settle.
 GROUP_SIZE = 20
+#: Calls in a row whose outcome is unknown (sent, no answer) after which the run stops: the provider
+#: is hanging, and every further message would be left in doubt too.
+MAX_UNKNOWN_IN_A_ROW = 3
 
 
 @dataclass
@@ -29,6 +32,7 @@ class SendReport:
     sent: int = 0
     skipped: int = 0  # could not be sent to this person any more (opted out, bounced, event cancelled)
     failed: int = 0  # refused by the provider
+    unconfirmed: int = 0  # sent, no answer: left "sending" until the provider's confirmation
     recovered: dict[str, int] = field(default_factory=dict)
     stopped: str | None = None  # why the run stopped early (provider refusal / unreachable)
     by_kind: dict[str, int] = field(default_factory=dict)
@@ -37,6 +41,7 @@ class SendReport:
         self.sent += other.sent
         self.skipped += other.skipped
         self.failed += other.failed
+        self.unconfirmed += other.unconfirmed
         for k, v in other.recovered.items():
             self.recovered[k] = self.recovered.get(k, 0) + v
         for k, v in other.by_kind.items():
@@ -78,6 +83,7 @@ def send_messages(
     Messages are composed ``chunk_size`` at a time and claimed ``group_size`` at a time: one commit
     records the previous group's "sent" marks and claims the next group (see the ledger's protocol)."""
     report = SendReport()
+    unknown_in_a_row = 0
     done: list[tuple[int, str | None]] = []  # sent, not yet recorded
     claimed_left: list[int] = []  # claimed, not yet handed to the transport
     try:
@@ -107,6 +113,16 @@ def send_messages(
                         provider_id = transport.send(item)
                     except TransportError as exc:
                         claimed_left.pop(0)
+                        if exc.outcome_unknown:
+                            # Sent, no answer: the row stays "sending" (never released, never
+                            # retried) until the provider's processed event or a coordinator.
+                            report.unconfirmed += 1
+                            unknown_in_a_row += 1
+                            log.warning("message %d: %s", message_id, exc)
+                            if unknown_in_a_row < MAX_UNKNOWN_IN_A_ROW:
+                                continue
+                            report.stopped = f"{unknown_in_a_row} calls in a row without an answer: {exc}"
+                            raise
                         with database.transaction() as session:
                             ledger.mark_sent_many(session, done)
                             done = []
@@ -127,6 +143,7 @@ def send_messages(
                                 ledger.release(session, message_id, f"interrupted: {type(exc).__name__}")
                         raise
                     claimed_left.pop(0)
+                    unknown_in_a_row = 0
                     done.append((message_id, provider_id))
                     report.sent += 1
                     report.by_kind[item.kind] = report.by_kind.get(item.kind, 0) + 1

@@ -10,8 +10,9 @@ no-op. Each message goes:
                                       └──transient failure / run stopped──▶ pending (next run)
 
 The claim is an ``UPDATE … WHERE state = 'pending'`` committed *before* the call, and it also checks
-that the candidate can still be contacted (consent, not opted out, email not bounced): a message to
-someone who unsubscribed in the meantime becomes "failed" and is never produced.
+that the candidate can still be contacted (consent, not opted out, email not bounced, not opted out
+of the message's trade): a message to someone who unsubscribed in the meantime becomes "failed" and
+is never produced.
 
 **Groups** (``dispatch.send_messages``; a commit per message would cost more than the message). The
 sender claims a *group* of up to ``dispatch.GROUP_SIZE`` (20) messages in one commit, hands them to
@@ -25,7 +26,8 @@ group::
 - A provider refusal or an unreachable provider (``TransportError``), and any exception in the
   process, end the run cleanly: the "sent" marks of the calls that returned are committed, the
   message whose call failed is settled as before (failed on a 400, back to pending when the
-  provider was unreachable, left "sending" when the call's outcome is unknown), and the claimed
+  provider was unreachable, left "sending" when the call's outcome is unknown: a timeout does not
+  even end the run, unless ``dispatch.MAX_UNKNOWN_IN_A_ROW`` calls in a row time out), and the claimed
   messages of the group that were never handed to the transport go back to "pending" at once.
 - Only a run killed outright (SIGKILL, power cut) leaves rows in "sending": up to a group's worth
   (the messages sent since the last commit, the one in flight, and the rest of the group, not yet
@@ -46,8 +48,13 @@ the transport may or may not have accepted it. On the next run (``recover``):
   within minutes), the request never reached SendGrid and the row goes back to "pending"
   (``release_unconfirmed``). A coordinator can release rows at once with ``release_sending``.
 
-So a re-run, or a retried Prefect flow, never sends a message twice; the only duplicate left is a
-SendGrid *read timeout* after the request was accepted (see ``transports/sendgrid.py``).
+**Timeouts.** The same rule holds for a call that was made and got no answer (a read timeout: the
+transport raises a ``TransportError`` with ``outcome_unknown``): the row stays "sending", is never
+retried nor released by the run, and waits for the ``processed`` event or a coordinator
+(``clauses messages release``). Only a failure that certainly kept the request from SendGrid (refused
+connection, 429, 5xx) puts a row back to "pending".
+
+So a re-run, or a retried Prefect flow, never sends a message twice, even when SendGrid is slow.
 """
 
 from __future__ import annotations
@@ -60,9 +67,11 @@ from dataclasses import dataclass
 from sqlalchemy import and_, bindparam, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from clauses.storage.answers import TradeOptOut
 from clauses.storage.base import utcnow
 from clauses.storage.candidates import Candidate
 from clauses.storage.outreach import Message
+from clauses.storage.planning import Event
 
 # Messages that tell people about a change to an event they are invited to: never held back by the
 # weekly cap.
@@ -126,8 +135,17 @@ def enqueue(session: Session, planned: Iterable[Planned], *, transport: str, now
     return len(rows)
 
 
+def _no_trade_opt_out(messages, events, opt_outs):
+    """The message is not about a trade its candidate opted out of ("ce métier seulement")."""
+    return ~exists().where(
+        events.c.id == messages.c.event_id,
+        opt_outs.c.candidate_id == messages.c.candidate_id,
+        opt_outs.c.trade_key == events.c.trade_key,
+    )
+
+
 def _contactable():
-    return exists().where(
+    return and_(exists().where(
         and_(
             Candidate.id == Message.candidate_id,
             Candidate.consent_date.is_not(None),
@@ -136,7 +154,7 @@ def _contactable():
             Candidate.email_status == "valid",
             Candidate.anonymised_at.is_(None),
         )
-    )
+    ), _no_trade_opt_out(Message.__table__, Event.__table__, TradeOptOut.__table__))
 
 
 def claim(session: Session, message_id: int, *, transport: str, now: dt.datetime | None = None) -> str:
@@ -181,9 +199,10 @@ def _claim_statements():
         candidates.c.email_status == "valid",
         candidates.c.anonymised_at.is_(None),
     )
+    no_opt_out = _no_trade_opt_out(messages, Event.__table__, TradeOptOut.__table__)
     claim = (
         update(messages)
-        .where(messages.c.id.in_(ids), messages.c.state == "pending", contactable)
+        .where(messages.c.id.in_(ids), messages.c.state == "pending", contactable, no_opt_out)
         .values(state="sending", attempts=messages.c.attempts + 1, sending_at=bindparam("now"),
                 transport=bindparam("transport"), updated_at=bindparam("now"))
         .returning(messages.c.id)

@@ -11,6 +11,10 @@ Structure (RFC 6047 for the calendar part)::
 
 Headers are built with ``email.headerregistry.Address`` under ``policy.SMTP``: a display name with
 CR/LF or markup is encoded, it can never add a header.
+
+``List-Unsubscribe: <URL>`` and ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 2369,
+RFC 8058) are written as plain ASCII on one line: the standard policy would turn a URL longer than
+a folded line into an RFC 2047 encoded word, which no mail client reads as an unsubscribe link.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from dataclasses import dataclass, field
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime, make_msgid
 
 from clauses.messages.render import one_line
@@ -51,20 +56,44 @@ class Outgoing:
         return "annulation.ics" if self.ics_method == "CANCEL" else "invitation.ics"
 
 
+ONE_CLICK = "List-Unsubscribe=One-Click"
+_VERBATIM = frozenset({"list-unsubscribe", "list-unsubscribe-post"})
+
+
+class _Policy(EmailPolicy):
+    """``policy.SMTP`` except for the List-Unsubscribe headers, written verbatim (ASCII, one line)."""
+
+    def _fold(self, name, value, refold_binary=False):
+        if name.lower() in _VERBATIM:
+            return f"{name}: {value}{self.linesep}"
+        return super()._fold(name, value, refold_binary)
+
+
+SMTP = _Policy(linesep="\r\n")
+
+
+def list_unsubscribe(url: str) -> str:
+    """The List-Unsubscribe value; refuses what is not a plain one-line ASCII http(s) URL."""
+    if not url.isascii() or any(c in url for c in "\r\n <>") or not url.startswith(("https://", "http://")):
+        raise ValueError("the unsubscribe URL must be a plain ASCII http(s) URL")
+    return f"<{url}>"
+
+
 def _address(name: str, email: str) -> Address:
     username, _, domain = email.partition("@")
     return Address(display_name=one_line(name), username=username, domain=domain)
 
 
 def build_mime(message: Outgoing, *, date: dt.datetime | None = None) -> EmailMessage:
-    mime = EmailMessage(policy=policy.SMTP)
+    mime = EmailMessage(policy=SMTP)
     mime["From"] = _address(message.from_name, message.from_email)
     mime["To"] = _address(message.to_name, message.to_email)
     mime["Reply-To"] = _address(message.reply_to_name, message.reply_to_email)
     mime["Subject"] = one_line(message.subject)
     mime["Date"] = format_datetime(date or dt.datetime.now(dt.timezone.utc))
     mime["Message-ID"] = make_msgid(idstring=message.public_id, domain=message.from_email.partition("@")[2] or None)
-    mime["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
+    mime["List-Unsubscribe"] = list_unsubscribe(message.unsubscribe_url)
+    mime["List-Unsubscribe-Post"] = ONE_CLICK
     mime["X-Clauses-Message-Id"] = message.public_id
     mime.set_content(message.text, subtype="plain", charset="utf-8")
     mime.add_alternative(message.html, subtype="html", charset="utf-8")

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from clauses.config import Config
+from clauses.messages import links
 from clauses.messages.calendar import build_calendar
 from clauses.messages.compose import contact_of
 from clauses.messages.mime import Outgoing, build_mime
@@ -25,8 +26,11 @@ def sample_context(kind: str, config: Config) -> MessageContext:
                           start=start + dt.timedelta(days=28), end=start + dt.timedelta(days=28) + length,
                           place_name=venue.name, place_address=venue.address, partner_name=partner.name,
                           hours=trade.poec.hours if poec else None)
+    sample = links.links_for(links.public_url(config), "apercu")
     return MessageContext(kind=kind, first_name="Camille", last_name="Exemple", event=event,
-                          unsubscribe_url=f"{config.messaging.sender.unsubscribe_url}?m=apercu",
+                          unsubscribe_url=sample.unsubscribe_url,
+                          yes_url=sample.yes_url if kind in links.ANSWER_KINDS else "",
+                          no_url=sample.no_url if kind in links.ANSWER_KINDS else "",
                           contact=contact_of(config), previous_start=start - dt.timedelta(days=7), next_event=following)
 
 

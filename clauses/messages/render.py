@@ -35,6 +35,8 @@ KINDS = (
     "missed_you",
     "poec_offer",
     "outcome_request",
+    "waitlist_offer",
+    "offer_expired",
 )
 # Kinds that carry a calendar invitation, and its METHOD.
 CALENDAR_METHOD = {"invitation": "REQUEST", "update": "REQUEST", "cancellation": "CANCEL"}
@@ -63,6 +65,8 @@ SUBJECTS = {
     "missed_you": "Nous vous attendions : {title}",
     "poec_offer": "Une formation POEC au métier {target_de_trade} vous est proposée",
     "outcome_request": "Où en êtes-vous après la POEC au métier {target_de_trade} ?",
+    "waitlist_offer": "Une place s’est libérée : {title}, le {date}",
+    "offer_expired": "La place proposée n’est plus réservée : {title}",
 }
 
 _LINE_BREAKS = re.compile(r"[\r\n\t\v\f\u0085\u2028\u2029]+")
@@ -133,6 +137,9 @@ class MessageContext:
     event: EventInfo
     unsubscribe_url: str
     contact: dict[str, str]
+    # "Je viens" / "Je ne peux pas venir" links (kinds of ``links.ANSWER_KINDS``; empty otherwise).
+    yes_url: str = ""
+    no_url: str = ""
     previous_start: dt.datetime | None = None  # update: the former date
     previous_event: EventInfo | None = None  # update: the event as it was (date, times, venue)
     next_event: EventInfo | None = None  # missed_you: the next date; poec_offer: the cohort
@@ -162,10 +169,10 @@ def environment(templates_dir: str | None = None) -> Environment:
 def _event_dict(event: EventInfo | None) -> dict[str, Any] | None:
     """The template values of an event (cached: every invitee of an event shares them; templates
     only read them)."""
-    return _event_values(event)
+    return event_values(event)
 
 
-def _event_values(event: EventInfo | None) -> dict[str, Any] | None:
+def event_values(event: EventInfo | None) -> dict[str, Any] | None:
     if event is None:
         return None
     return {
@@ -226,7 +233,8 @@ def _contact(items: tuple[tuple[str, Any], ...]) -> dict[str, str]:
     return {k: one_line(v) for k, v in items}
 
 
-def _values(context: MessageContext, first_name: str, last_name: str, unsubscribe_url: str) -> dict[str, Any]:
+def _values(context: MessageContext, first_name: str, last_name: str, unsubscribe_url: str,
+            yes_url: str = "", no_url: str = "") -> dict[str, Any]:
     values = {
         "kind": context.kind,
         "first_name": first_name,
@@ -237,6 +245,8 @@ def _values(context: MessageContext, first_name: str, last_name: str, unsubscrib
         "changes": describe_changes(context.previous_event, context.event, context.previous_start)
         if context.kind == "update" else (),
         "unsubscribe_url": unsubscribe_url,
+        "yes_url": yes_url,
+        "no_url": no_url,
         "contact": _contact(tuple(context.contact.items())),
         "has_calendar": context.kind in CALENDAR_METHOD,
         **context.extra,
@@ -254,19 +264,21 @@ def _render_templates(env: Environment, kind: str, values: dict[str, Any]) -> tu
 # The person's values are printed as they are (``{{ first_name }}``) and nowhere else: a message is
 # its event's rendering ("skeleton") with markers where they go, filled in per person. Markers are
 # private-use characters that neither escaping nor ``one_line`` touches.
-_PERSONAL = ("first_name", "last_name", "unsubscribe_url")
+_PERSONAL = ("first_name", "last_name", "unsubscribe_url", "yes_url", "no_url")
 _MARKERS = {name: f"\ue000{i}\ue001" for i, name in enumerate(_PERSONAL)}
 _MARKER = re.compile("\ue000([0-9])\ue001")
-_PROBES = (("Zoé", "<b>O'Hara & fils</b>", "https://example.org/u?m=1&x=<2>"), ("A", "B", "u"))
+_PROBES = (("Zoé", "<b>O'Hara & fils</b>", "https://example.org/u?m=1&x=<2>", "https://e.org/r/a&b/oui", "https://e.org/r/a<b/non"),
+           ("A", "B", "u", "y", "n"))
 
 
 def _fill(skeleton: str, values: tuple[str, ...]) -> str:
     return _MARKER.sub(lambda m: values[int(m.group(1))], skeleton)
 
 
-def _personal(first_name: str, last_name: str, unsubscribe_url: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _personal(first_name: str, last_name: str, unsubscribe_url: str, yes_url: str = "",
+              no_url: str = "") -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The person's values as the text and the HTML templates print them."""
-    plain = (first_name, last_name, unsubscribe_url)
+    plain = (first_name, last_name, unsubscribe_url, yes_url, no_url)
     return plain, tuple(str(escape(v)) for v in plain)
 
 
@@ -312,8 +324,9 @@ def render(context: MessageContext, templates_dir: str | None = None) -> Rendere
         skeleton = _skeleton(context.kind, context.event, context.next_event, context.previous_start,
                              context.previous_event, tuple(context.contact.items()), templates_dir)
     if skeleton is not None:
-        plain, escaped = _personal(first_name, last_name, context.unsubscribe_url)
+        plain, escaped = _personal(first_name, last_name, context.unsubscribe_url, context.yes_url, context.no_url)
         return Rendered(subject=subject, text=_fill(skeleton[0], plain), html=_fill(skeleton[1], escaped))
     text, html = _render_templates(environment(templates_dir), context.kind,
-                                   _values(context, first_name, last_name, context.unsubscribe_url))
+                                   _values(context, first_name, last_name, context.unsubscribe_url,
+                                           context.yes_url, context.no_url))
     return Rendered(subject=subject, text=text, html=html)

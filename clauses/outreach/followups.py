@@ -2,8 +2,12 @@
 
 Driven by participation states (``clauses.outreach.participation``) and event changes:
 
-- **reminder**: ``outreach.reminder_days_before`` days before the event (Paris dates), for people
-  invited or registered (not declined, excused…) to an approved, open event that has not started.
+- **reminder**: ``outreach.reminder_days_before`` days before the event (Paris dates), only for the
+  registered and the invitees who have not answered (not declined, waitlisted, excused…), for an
+  approved, open event that has not started.
+- **waitlist_offer** / **offer_expired**: planned by ``clauses.outreach.places`` when a place frees
+  up or an offer lapses (``refresh_waiting_lists`` runs first here, for places freed by a
+  coordinator or a partner's sheet).
 - **update**: the event moved (``EventChange`` "moved"); every invitee still expected (invited,
   registered, excused) whose invitation carried an older SEQUENCE; keyed by the new sequence, so each
   change is told once. Only the latest change is sent.
@@ -34,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from clauses.config import Config
 from clauses.messages import ledger
+from clauses.outreach.places import refresh_waiting_lists
 from clauses.outreach.selection import weekly_counts
 from clauses.storage.base import utcnow
 from clauses.storage.candidates import Candidate
@@ -41,8 +46,9 @@ from clauses.storage.outreach import Message, Participation
 from clauses.storage.planning import Event, EventChange
 
 PARIS = ZoneInfo("Europe/Paris")
-EXPECTED = ("invited", "registered", "excused")
-FOLLOWUP_KINDS = ("reminder", "update", "cancellation", "thanks", "missed_you", "poec_offer", "outcome_request")
+EXPECTED = ("invited", "registered", "excused", "waitlisted", "offered")
+FOLLOWUP_KINDS = ("reminder", "update", "cancellation", "thanks", "missed_you", "poec_offer", "outcome_request",
+                  "waitlist_offer", "offer_expired")
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -119,9 +125,11 @@ def plan_followups(session: Session, config: Config, *, now: dt.datetime | None 
     """Queue in the ledger every follow-up due now for people who can be contacted, within the
     weekly cap. Returns how many were queued per kind (plus "held_by_cap")."""
     now = now or utcnow()
+    waiting = refresh_waiting_lists(session, now=now, hold=dt.timedelta(hours=config.outreach.waitlist_offer_hours),
+                                    transport=transport)
     due = due_followups(session, config, now=now)
     if not due:
-        return {}
+        return {k: v for k, v in (("waitlist_offer", waiting["offers"]), ("offer_expired", waiting["expired"])) if v}
     candidate_ids = {p.candidate_id for p in due}
     contactable = {
         c.id for c in session.scalars(select(Candidate).where(Candidate.id.in_(candidate_ids))) if c.can_be_contacted
@@ -147,4 +155,7 @@ def plan_followups(session: Session, config: Config, *, now: dt.datetime | None 
         queued.append(planned)
         counts[planned.kind] += 1
     ledger.enqueue(session, queued, transport=transport, now=now)
+    for kind, count in (("waitlist_offer", waiting["offers"]), ("offer_expired", waiting["expired"])):
+        if count:
+            counts[kind] += count
     return dict(counts)

@@ -1,9 +1,12 @@
 """A candidate's participation in an event as named states with named transitions.
 
-    invited → registered / declined → attended / no_show / excused → interested → enrolled
-            → completed → hired
+    invited → registered / declined / waitlisted → offered → registered
+    registered → attended / no_show / excused → interested → enrolled → completed → hired
 
-Every change is recorded with its time and origin (import, webhook, coordinator, system). A person
+"waitlisted": said yes when the event was full; "offered": a place freed up and is held for them
+until ``offer_expires_at`` (``clauses.outreach.places`` counts places and runs the waiting list).
+Every change is recorded with its time and origin: web (an answer page), calendar_reply (an iTIP
+REPLY from a mail client), partner_sheet / import (a partner's sheet), webhook, coordinator, system. A person
 may be recorded straight into any state (a walk-in is "attended" without an invitation). Setting the
 state a participation already has changes nothing, so imports can be re-run. Moving backwards (a
 correction) is only allowed to a coordinator.
@@ -20,14 +23,19 @@ from clauses.errors import ClausesError
 from clauses.storage.base import utcnow
 from clauses.storage.outreach import PARTICIPATION_STATUSES, Participation, ParticipationTransition
 
-ORIGINS = ("import", "webhook", "coordinator", "system")
+ORIGINS = ("import", "partner_sheet", "web", "calendar_reply", "webhook", "coordinator", "system")
+# Origins of a candidate's own answer (the report's share of answers by channel).
+ANSWER_ORIGINS = {"web": "web", "calendar_reply": "calendar_reply", "partner_sheet": "partner_sheet",
+                  "import": "partner_sheet"}
 
 # Forward moves anyone may record.
 ALLOWED: dict[str, frozenset[str]] = {
-    "invited": frozenset({"registered", "declined", "attended", "no_show", "excused"}),
+    "invited": frozenset({"registered", "declined", "waitlisted", "attended", "no_show", "excused"}),
     "registered": frozenset({"declined", "attended", "no_show", "excused"}),
-    "declined": frozenset({"registered", "attended"}),
-    "excused": frozenset({"registered", "attended", "no_show"}),
+    "waitlisted": frozenset({"offered", "registered", "declined", "attended"}),
+    "offered": frozenset({"registered", "declined", "attended"}),
+    "declined": frozenset({"registered", "waitlisted", "attended"}),
+    "excused": frozenset({"registered", "waitlisted", "attended", "no_show"}),
     "no_show": frozenset({"attended", "excused"}),
     "attended": frozenset({"interested", "enrolled", "completed", "hired"}),
     "interested": frozenset({"enrolled", "declined", "hired"}),
@@ -99,6 +107,8 @@ def record_status(
         raise TransitionError(f"une participation ne peut pas passer de « {STATUS_NAMES_FR.get(current, current)} » à « {STATUS_NAMES_FR.get(status, status)} » (origine : {origin})")
     participation.status = status
     participation.status_at = at
+    if status != "offered":
+        participation.offer_expires_at = None
     if status == "hired":
         participation.contract_type = contract_type
     participation.transitions.append(ParticipationTransition(from_status=current, to_status=status, origin=origin, at=at))

@@ -15,6 +15,7 @@ from clauses.reporting.report import OutcomeReport, tables
 
 SHEET_NAMES = {
     "entonnoir-evenements": "Par événement",
+    "reponses-candidats": "Réponses",
     "entonnoir-metiers": "Par métier",
     "entonnoir-mois": "Par mois",
     "embauches-contrats": "Embauches par contrat",

@@ -17,6 +17,7 @@ from clauses.reporting import charts
 from clauses.reporting.report import OutcomeReport, french_day, tables
 
 PERCENT_COLUMNS = {
+    "Part des réponses",
     "Part du besoin couverte", "Taux retenu pour la planification", "Taux observé", "Taux configuré",
     "Intervalle de confiance à 95 % (bas)", "Intervalle de confiance à 95 % (haut)",
 }
@@ -81,6 +82,7 @@ def render_html(report: OutcomeReport, templates_dir: str | None = None) -> str:
     values = {
         "generated": french.datetime_long(report.generated_at),
         "totals": report.totals,
+        "answers": report.answers,
         "include_names": report.include_names,
         "names": report.names.to_dict("records") if report.names is not None else [],
         "name_columns": list(report.names.columns) if report.names is not None else [],

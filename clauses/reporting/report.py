@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from clauses import french
 from clauses.config import Config
 from clauses.reporting import funnel
+from clauses.reporting.answers import CHANNEL_LABELS, CHANNELS, answer_counts
+from clauses.reporting.answers import LABELS as answer_labels
 from clauses.reporting.conversion import RATES, conversion_from_facts, held_events
 from clauses.reporting.coverage import Coverage, hours_coverage, latest_need
 from clauses.reporting.facts import PARIS, STAGES, participation_facts
@@ -66,6 +68,8 @@ class OutcomeReport:
     include_names: bool = False
     names: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    # Candidates' answers and their channels (``clauses.reporting.answers``).
+    answers: dict = field(default_factory=dict)
 
     def summary(self) -> dict:
         """Counts only: safe for logs, artifacts and the command line."""
@@ -73,6 +77,7 @@ class OutcomeReport:
             "generated_at": self.generated_at.isoformat(),
             "events": int(len(self.by_event)),
             "totals": self.totals,
+        "answers": self.answers,
             "conversion": {name: self.conversion[name] for name in RATES},
             "conversion_sources": {name: self.conversion["details"][name]["source"] for name in RATES},
             "snapshot": {k: str(v) for k, v in (self.coverage.snapshot or {}).items()} or None,
@@ -143,6 +148,7 @@ def build_report(
         include_names=include_names,
         names=_names(session, facts, labels) if include_names else None,
         notes=list(coverage.notes),
+        answers=answer_counts(session),
     )
     if facts.empty:
         report.notes.insert(0, "Aucune participation enregistrée pour l'instant : les tableaux sont vides.")
@@ -211,6 +217,14 @@ def tables(report: OutcomeReport) -> dict[str, tuple[str, pd.DataFrame]]:
             "Nombre": report.email_events["count"].astype(int),
         }
     )
+    answered = report.answers or {}
+    replies = pd.DataFrame(
+        [{"Réponses": answer_labels[k], "Personnes": int(answered.get(k, 0)), "Part des réponses": None}
+         for k in ("invited", "answered", "registered", "declined", "waitlisted")]
+        + [{"Réponses": f"dont par : {CHANNEL_LABELS[c]}", "Personnes": int(answered.get("channels", {}).get(c, 0)),
+            "Part des réponses": answered.get("shares", {}).get(c)} for c in CHANNELS],
+        columns=["Réponses", "Personnes", "Part des réponses"],
+    )
     return {
         "entonnoir-evenements": ("Parcours par événement", events),
         "entonnoir-metiers": ("Parcours par métier", trades),
@@ -219,4 +233,5 @@ def tables(report: OutcomeReport) -> dict[str, tuple[str, pd.DataFrame]]:
         "heures-couvertes": ("Heures d'insertion couvertes par les embauches", coverage),
         "taux-conversion": ("Taux de conversion pour la prochaine planification", conversion),
         "evenements-messagerie": ("Événements de messagerie", emails),
+        "reponses-candidats": ("Réponses des candidats aux invitations", replies),
     }

@@ -3,6 +3,7 @@
 Import the models from here so that every table is registered on ``Base.metadata``.
 """
 
+from clauses.storage.answers import MessageToken, TradeOptOut
 from clauses.storage.base import Base
 from clauses.storage.candidates import Candidate, CandidateIdentity
 from clauses.storage.database import Database, upgrade_schema
@@ -19,6 +20,7 @@ from clauses.storage.outreach import (
 from clauses.storage.pipeline import LOT_STATUSES, Lot, Operation
 from clauses.storage.planning import EVENT_KINDS, EVENT_STATUSES, PLAN_STATUSES, Event, EventChange, Plan
 from clauses.storage.reference import PartnerRow, TradeRow, VenueRow
+from clauses.storage.replies import InboundReply
 from clauses.storage.retention import AnonymousParticipation, RetentionRun
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "Plan",
     "EmailEvent",
     "ImportRun",
+    "InboundReply",
     "MESSAGE_STATES",
     "Message",
     "PARTICIPATION_STATUSES",
@@ -45,5 +48,7 @@ __all__ = [
     "PartnerRow",
     "TradeRow",
     "VenueRow",
+    "MessageToken",
+    "TradeOptOut",
     "upgrade_schema",
 ]

@@ -14,6 +14,8 @@ PARTICIPATION_STATUSES = (
     "invited",
     "registered",
     "declined",
+    "waitlisted",  # the event was full when they said yes: in line for a place
+    "offered",  # a place freed up and is held for them until ``offer_expires_at``
     "attended",
     "no_show",
     "excused",
@@ -35,6 +37,8 @@ class Participation(Timestamps, Base):
     status: Mapped[str] = mapped_column(String(12), default="invited")
     status_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     contract_type: Mapped[str | None] = mapped_column(String(40))  # when hired: CDI, CDD ≥ 12 mois…
+    # "offered": the place is held for them until then (migration 0007).
+    offer_expires_at: Mapped[dt.datetime | None]
 
     transitions: Mapped[list["ParticipationTransition"]] = relationship(
         back_populates="participation", cascade="all, delete-orphan", order_by="ParticipationTransition.id"
@@ -50,7 +54,7 @@ class ParticipationTransition(Base):
     )
     from_status: Mapped[str | None] = mapped_column(String(12))
     to_status: Mapped[str] = mapped_column(String(12))
-    origin: Mapped[str] = mapped_column(String(20))  # import, webhook, coordinator, system
+    origin: Mapped[str] = mapped_column(String(20))  # see clauses.outreach.participation.ORIGINS
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     participation: Mapped[Participation] = relationship(back_populates="transitions")

@@ -27,6 +27,10 @@ class TransportError(ClausesError):
 
     #: The message itself is at fault (it will never go through as it is): the ledger marks it failed.
     message_rejected: bool = False
+    #: The request reached the provider but no answer came back (a read timeout, a connection cut
+    #: after the request was sent): it may have been accepted. The ledger keeps the message "sending"
+    #: until the provider confirms it or a coordinator settles it; it is never retried blindly.
+    outcome_unknown: bool = False
 
 
 def make_transport(config, *, outbox=None, api_key: str | None = None) -> Transport:
