@@ -82,13 +82,13 @@ def test_messages_release_dry_run_then_release(db, ids, capsys):
     _sending(db, ids, 90)
     code, out, _ = run(capsys, "messages", "release", "--older-than", "60", "--dry-run")
     assert code == 0
-    assert out.startswith("Simulation, rien n'a changé : 1 message serait remis en file (partira au prochain envoi)")
+    assert out.startswith("Simulation, rien n'a changé : 1 message serait remis à l'envoi (partira au prochain envoi)")
     assert f"n° {ids['m_alice']} — invitation à Alice Martin, événement n° {ids['event']}" in out
     assert _state(db, ids["m_alice"]) == "sending"
     code, out, _ = run(capsys, "messages", "release", "--older-than", "120")
     assert code == 0 and out.startswith("Aucun message changé")
     code, out, _ = run(capsys, "messages", "release", "--older-than", "60")
-    assert out.startswith("1 message remis en file") and _state(db, ids["m_alice"]) == "pending"
+    assert out.startswith("1 message remis à l'envoi") and _state(db, ids["m_alice"]) == "pending"
 
 
 def test_messages_release_by_id_mark_sent(db, ids, capsys):

@@ -27,11 +27,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = messages.add_subparsers(dest="action", required=True, metavar="ACTION")
     release = actions.add_parser(
         "release",
-        help="remettre en file (ou marquer envoyés) des messages restés « en cours d'envoi »",
+        help="remettre à l'envoi (ou noter envoyés) des messages restés « en cours d'envoi »",
         description="Un message reste « en cours d'envoi » quand SendGrid n'a pas répondu à temps (il l'a "
         "peut-être reçu) ou quand un envoi a été interrompu. L'événement « processed » de SendGrid le "
         "confirme d'habitude en quelques minutes. Sinon, après avoir regardé le journal d'activité de "
-        "SendGrid : sans option, les messages choisis sont remis en file et partiront au prochain envoi "
+        "SendGrid : sans option, les messages choisis sont remis à l'envoi et partiront au prochain envoi "
         "(à ne faire que si SendGrid ne les a pas : sinon la personne les recevrait deux fois) ; avec "
         "--mark-sent, ils sont notés envoyés et ne repartiront jamais. Commencez par --dry-run.",
     )
@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          help="les messages en cours d'envoi depuis au moins ce nombre de minutes")
     release.add_argument("--id", type=int, action="append", dest="ids", metavar="N",
                          help="ce message (numéro du registre) ; l'option peut être répétée")
-    release.add_argument("--mark-sent", action="store_true", help="les noter envoyés au lieu de les remettre en file")
+    release.add_argument("--mark-sent", action="store_true", help="les noter envoyés au lieu de les remettre à l'envoi")
     release.add_argument("--dry-run", action="store_true", help="montrer ce qui serait fait, sans rien changer")
     add_json_flag(release)
     release.set_defaults(handler=run_release)
@@ -57,7 +57,7 @@ def _line(message) -> str:
 
 
 def _count(n: int, mark_sent: bool, *, conditional: bool = False) -> str:
-    """'3 messages seraient remis en file…', '1 message noté envoyé'."""
+    """'3 messages seraient remis à l'envoi…', '1 message noté envoyé'."""
     if n == 0:
         return "aucun message ne serait changé" if conditional else "aucun message changé"
     plural = n > 1
@@ -65,7 +65,7 @@ def _count(n: int, mark_sent: bool, *, conditional: bool = False) -> str:
     be = ("seraient " if plural else "serait ") if conditional else ""
     if mark_sent:
         return f"{n} message{s} {be}noté{s} envoyé{s} (ne repartir{'ont' if plural else 'a'} jamais)"
-    return f"{n} message{s} {be}remis en file (partir{'ont' if plural else 'a'} au prochain envoi)"
+    return f"{n} message{s} {be}remis à l'envoi (partir{'ont' if plural else 'a'} au prochain envoi)"
 
 
 def run_release(args: argparse.Namespace) -> Summary:

@@ -13,21 +13,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     parser = subparsers.add_parser(
         "web",
-        help="run the web service: candidates' answers, unsubscribe, partners' calendars, SendGrid webhooks",
-        description="Serve candidates' answer and unsubscribe pages, the partners' calendar feeds and "
-        "SendGrid's webhooks (event webhook, inbound parse) from one web application. Listens on "
-        "loopback by default: put a TLS reverse proxy in front, and set web.public_url in "
-        "config/messaging.yaml (or CLAUSES_PUBLIC_URL) to the address it serves. Ctrl-C stops it.",
+        help="lancer le service web : réponses des candidats, désinscriptions, agendas des partenaires, webhooks SendGrid",
+        description="Sert les pages de réponse et de désinscription des candidats, les agendas des partenaires "
+        "et les webhooks de SendGrid (événements, Inbound Parse) depuis une seule application web. Écoute sur "
+        "l'adresse locale par défaut : placez devant un mandataire inverse TLS et réglez web.public_url dans "
+        "config/messaging.yaml (ou CLAUSES_PUBLIC_URL) sur l'adresse publique. Ctrl-C l'arrête.",
     )
-    parser.add_argument("--host", help="address to listen on (default: configuration, 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port to listen on (default: configuration, 8030)")
+    parser.add_argument("--host", help="adresse d'écoute (par défaut : la configuration, 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port d'écoute (par défaut : la configuration, 8030)")
     parser.add_argument("--feed-urls", action="store_true",
-                        help="print each partner's secret calendar address and stop")
+                        help="afficher l'adresse secrète de l'agenda de chaque partenaire, puis s'arrêter")
     add_json_flag(parser)
     parser.set_defaults(handler=run)
 
 
-def serve_app(host: str, port: int, *, label: str = "web service", path: str = ""):
+def serve_app(host: str, port: int, *, label: str = "service web", path: str = ""):
     """Run the application in the foreground until Ctrl-C; returns the app (for its counts)."""
     from clauses.storage import Database
     from clauses.web import WebServer, create_app
@@ -35,7 +35,7 @@ def serve_app(host: str, port: int, *, label: str = "web service", path: str = "
     app = create_app(database=Database())
     server = WebServer(app, host=host, port=port)
     # On stderr, so that ``--json`` output stays one JSON document.
-    print(f"listening on {server.url}{path} ({label}); Ctrl-C to stop", file=sys.stderr, flush=True)
+    print(f"à l'écoute sur {server.url}{path} ({label}) ; Ctrl-C pour arrêter", file=sys.stderr, flush=True)
     server.run()
     return app
 
