@@ -21,7 +21,7 @@ from clauses.ingest.results import IngestResult, file_sha256
 from clauses.storage import Database
 from flows.artifacts import publish_ingest_result
 
-PIPELINE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".json")
+PIPELINE_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".json", ".parquet")
 
 
 def pipeline_files(path: Path) -> list[Path]:

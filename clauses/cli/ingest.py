@@ -19,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Load sites and lots. A file with any invalid row is refused whole and nothing "
         "changes, unless --skip-invalid. Re-loading the same file changes nothing.",
     )
-    pipeline.add_argument("path", help="a .csv, .xlsx or DECP .json file, or a folder of them")
+    pipeline.add_argument("path", help="a .csv, .xlsx, DECP .json or consolidated DECP .csv/.parquet file, or a folder of them")
     pipeline.add_argument("--skip-invalid", action="store_true", help="load the valid rows; write the rejected ones with their reasons to a CSV")
     pipeline.add_argument("--decp-assume-clause", action="store_true", help="DECP 1.x: treat every construction record (CPV 45) as carrying a social clause")
     pipeline.add_argument("--whole-country", action="store_true", help="DECP: keep records outside the configured territory")
@@ -50,6 +50,8 @@ def _summary(title: str, results: list[dict]) -> Summary:
             lines.append(f"  not taken ({reason}): {count}")
         for key, value in result.get("details", {}).items():
             lines.append(f"  {key}: {value}")
+        for warning in result.get("warnings", []):
+            lines.append(f"  attention : {warning}")
         if result.get("rejects_file"):
             lines.append(f"  rejected rows and reasons: {result['rejects_file']}")
     return Summary(title=title, data={"ok": True, "files": results}, lines=lines)

@@ -21,6 +21,7 @@ class IngestResult:
     problems: list[Problem] = field(default_factory=list)
     rejects_file: str | None = None
     details: dict[str, object] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # the file loaded, but read these
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -35,6 +36,8 @@ class IngestResult:
             out.append(f"not taken ({reason}): {count}")
         for key, value in self.details.items():
             out.append(f"{key}: {value}")
+        for warning in self.warnings:
+            out.append(f"attention : {warning}")
         if self.rejects_file:
             out.append(f"rejected rows and their reasons: {self.rejects_file}")
         return out
