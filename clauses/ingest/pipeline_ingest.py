@@ -20,7 +20,7 @@ from clauses.ingest.results import IngestResult, file_sha256
 from clauses.ingest.awardees import sheet_awardees, store_awardees
 from clauses.ingest.decp import validate_decp
 from clauses.readers.decp import read_decp_json
-from clauses.readers.decp_table import is_decp_table
+from clauses.readers.decp_table import is_decp_table, read_decp_table
 from clauses.readers.tabular import read_sheet, sniff_separator
 from clauses.storage import Database, ImportRun
 from clauses.storage.reference_sync import sync_reference
