@@ -15,8 +15,6 @@ shapes): the amount, duration and awardees of the last modification that sets th
 Paris dates: a time in UTC or with an offset is converted, ``2024/05/15`` and ``20240515`` are read
 as ``2024-05-15``. Text damaged by a wrong encoding (``�``, or ``?`` in place of a letter as in
 ``mise en ?uvre``) is flagged on the record, never silently kept.
-
-JSON is parsed with orjson (several times faster than the standard library on large files).
 """
 
 from __future__ import annotations
@@ -25,10 +23,9 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
-
-import orjson
 
 from clauses.errors import InputError, Problem
 
@@ -50,33 +47,132 @@ class Awardee:
     name: str  # "" when the file gives none (2.x gives none)
 
 
-@dataclass(slots=True)
 class DecpRecord:
-    position: int  # 1-based place in the file (rows of a table: first row of the contract)
-    id: str
-    buyer_id: str
-    buyer_name: str
-    kind: str  # MARCHE or CONCESSION
-    nature: str
-    objet: str
-    cpv: str
-    place_code: str
-    place_type: str
-    place_name: str
-    duration: str  # as written ("NC" stays "NC": the validator reports it)
-    notified: str  # Paris date yyyy-mm-dd, or the value as written when it is not a date
-    published: str  # yyyy-mm-dd or ""
-    amount: str
-    considerations: list[str] | None  # None: the record has no such field (1.x)
-    framework: bool  # an accord-cadre: its amount is a ceiling
-    awardees: list[Awardee] = field(default_factory=list)
-    modifications: int = 0  # how many modifications were applied
-    damaged: bool = False  # text damaged by a wrong encoding
+    """One DECP record as it stands after its modifications. Its fields are read from the raw
+    record when first asked for: ingestion looks at a few fields of every record (kind, social
+    considerations, CPV, place) and at the others only for the few it takes."""
+
+    def __init__(self, raw: dict, position: int, kind: str = MARCHE, *, modifications: int | None = None) -> None:
+        self.raw = raw
+        self.position = position  # 1-based place in the file (a table: the line of its first row)
+        if kind == MARCHE and "concession" in text(raw.get("_type")).lower():
+            kind = CONCESSION
+        self.kind = kind  # MARCHE or CONCESSION
+        self._modifications = modifications
+
+    @cached_property
+    def id(self) -> str:
+        return text(self.raw.get("id")) or f"#{self.position}"
+
+    @cached_property
+    def _buyer(self) -> tuple[str, str]:
+        raw = self.raw
+        return _party(raw.get("acheteur") if "acheteur" in raw else raw.get("autoriteConcedante"))
+
+    @property
+    def buyer_id(self) -> str:
+        return self._buyer[0]
+
+    @property
+    def buyer_name(self) -> str:
+        return self._buyer[1]
 
     @property
     def label(self) -> str:
         """The record in messages: buyer and id (the same id is used by several buyers)."""
         return f"{self.buyer_id} / {self.id}" if self.buyer_id else self.id
+
+    @cached_property
+    def nature(self) -> str:
+        return text(self.raw.get("nature"))
+
+    @cached_property
+    def objet(self) -> str:
+        return text(self.raw.get("objet"))
+
+    @cached_property
+    def cpv(self) -> str:
+        return text(self.raw.get("codeCPV"))
+
+    @cached_property
+    def _place(self) -> tuple[str, str, str]:
+        return _place(self.raw.get("lieuExecution"))
+
+    @property
+    def place_code(self) -> str:
+        return self._place[0]
+
+    @property
+    def place_type(self) -> str:
+        return self._place[1]
+
+    @property
+    def place_name(self) -> str:
+        return self._place[2]
+
+    @cached_property
+    def considerations(self) -> list[str] | None:
+        """``considerationsSociales`` items; None when the record has no such field (1.x)."""
+        return considerations_of(self.raw.get("considerationsSociales"))
+
+    @cached_property
+    def notified(self) -> str:
+        """Paris date yyyy-mm-dd, or the value as written when it is not a date."""
+        get = self.raw.get
+        return paris_date(get("dateNotification") or get("dateSignature") or get("dateDebutExecution"))
+
+    @cached_property
+    def published(self) -> str:
+        return paris_date(self.raw.get("datePublicationDonnees"))
+
+    @cached_property
+    def framework(self) -> bool:
+        """An accord-cadre: its amount is a ceiling."""
+        return _is_framework(self.raw, self.nature)
+
+    @cached_property
+    def _current(self) -> tuple[str, str, list[Awardee], int]:
+        """(amount, duration, awardees, modifications applied): the latest modification's amount,
+        duration and awardees, each from the last modification that sets it."""
+        raw = self.raw
+        get = raw.get
+        amount = get("montant") if "montant" in raw else get("valeurGlobale")
+        duration = get("dureeMois")
+        awardees = awardees_of(get("titulaires") if "titulaires" in raw else get("concessionnaires"))
+        modifications = _unwrapped(get("modifications"), "modification")
+        for _, modification in sorted(enumerate(modifications), key=_modification_order):
+            new_amount = modification.get("montant", modification.get("valeurGlobale"))
+            if isinstance(new_amount, (int, float)) and new_amount > 0 or isinstance(new_amount, str) and new_amount.strip():
+                amount = new_amount
+            if modification.get("dureeMois") not in (None, "", 0):
+                duration = modification["dureeMois"]
+            changed = awardees_of(modification.get("titulaires"))
+            if changed:
+                awardees = changed
+        count = len(modifications) if self._modifications is None else self._modifications
+        return text(amount), text(duration), awardees, count
+
+    @property
+    def amount(self) -> str:
+        return self._current[0]
+
+    @property
+    def duration(self) -> str:
+        """As written ("NC" stays "NC": the validator names it)."""
+        return self._current[1]
+
+    @property
+    def awardees(self) -> list[Awardee]:
+        return self._current[2]
+
+    @property
+    def modifications(self) -> int:
+        return self._current[3]
+
+    @cached_property
+    def damaged(self) -> bool:
+        """Text damaged by a wrong encoding."""
+        return is_damaged(self.objet, self.buyer_name, *(a.name for a in self.awardees))
 
 
 @dataclass
@@ -88,6 +184,8 @@ class DecpFile:
 
 
 def text(value: object) -> str:
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -125,7 +223,7 @@ def paris_date(value: object) -> str:
 
 
 def is_damaged(*values: str) -> bool:
-    return any(value and _DAMAGED.search(value) for value in values)
+    return any(("?" in value or "\ufffd" in value) and _DAMAGED.search(value) for value in values)
 
 
 def considerations_of(value: object) -> list[str] | None:
@@ -145,6 +243,10 @@ def considerations_of(value: object) -> list[str] | None:
 def _unwrapped(value: object, wrapper: str) -> list[dict]:
     """The objects of a DECP list, whatever the shape: 2.x ``[{"titulaire": {...}}]``, 1.x
     ``[{...}]``, ``{"titulaire": [...]}`` or ``{"titulaire": {...}}`` (``wrapper`` = "titulaire")."""
+    if not value:
+        return []
+    if type(value) is list and all(type(item) is dict and wrapper not in item for item in value):
+        return value  # 1.x: the objects themselves
     if isinstance(value, dict):
         value = value.get(wrapper, value)
     if isinstance(value, dict):
@@ -158,6 +260,8 @@ def _unwrapped(value: object, wrapper: str) -> list[dict]:
 def awardees_of(value: object) -> list[Awardee]:
     """``titulaires`` (or ``concessionnaires``) as awardees."""
     out = []
+    if not value:
+        return []
     for item in _unwrapped(value, "titulaire") or _unwrapped(value, "concessionnaire"):
         identifier = text(item.get("id"))
         name = text(item.get("denominationSociale") or item.get("nom"))
@@ -202,52 +306,6 @@ def _is_framework(record: dict, nature: str) -> bool:
     return isinstance(techniques, list) and any("accord" in str(t).lower() for t in techniques)
 
 
-def to_record(raw: dict, position: int, kind: str = MARCHE) -> DecpRecord:
-    """One JSON record as a ``DecpRecord``, its latest modifications applied."""
-    get = raw.get
-    if kind == MARCHE and "concession" in text(get("_type")).lower():
-        kind = CONCESSION
-    buyer_id, buyer_name = _party(get("acheteur") if "acheteur" in raw else get("autoriteConcedante"))
-    place_code, place_type, place_name = _place(get("lieuExecution"))
-    nature = text(get("nature"))
-    amount = get("montant") if "montant" in raw else get("valeurGlobale")
-    duration = get("dureeMois")
-    awardees = awardees_of(get("titulaires") if "titulaires" in raw else get("concessionnaires"))
-    modifications = _unwrapped(get("modifications"), "modification")
-    for _, modification in sorted(enumerate(modifications), key=_modification_order):
-        new_amount = modification.get("montant", modification.get("valeurGlobale"))
-        if isinstance(new_amount, (int, float)) and new_amount > 0 or isinstance(new_amount, str) and new_amount.strip():
-            amount = new_amount
-        if modification.get("dureeMois") not in (None, "", 0):
-            duration = modification["dureeMois"]
-        changed = awardees_of(modification.get("titulaires"))
-        if changed:
-            awardees = changed
-    objet = text(get("objet"))
-    return DecpRecord(
-        position=position,
-        id=text(get("id")) or f"#{position}",
-        buyer_id=buyer_id,
-        buyer_name=buyer_name,
-        kind=kind,
-        nature=nature,
-        objet=objet,
-        cpv=text(get("codeCPV")),
-        place_code=place_code,
-        place_type=place_type,
-        place_name=place_name,
-        duration=text(duration),
-        notified=paris_date(get("dateNotification") or get("dateSignature") or get("dateDebutExecution")),
-        published=paris_date(get("datePublicationDonnees")),
-        amount=text(amount),
-        considerations=considerations_of(get("considerationsSociales")),
-        framework=_is_framework(raw, nature),
-        awardees=awardees,
-        modifications=len(modifications),
-        damaged=is_damaged(objet, buyer_name, *(a.name for a in awardees)),
-    )
-
-
 _SHAPES = (
     'pas un fichier DECP : attendu {"marches": {"marche": [...]}} (2.x), {"marches": [...]} (1.x), '
     "une liste d'enregistrements ou un enregistrement seul"
@@ -288,14 +346,12 @@ def read_decp_json(path: Path | str) -> DecpFile:
     path = Path(path)
     if not path.exists():
         raise InputError([Problem(path.name, None, None, "fichier introuvable")])
-    content = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
     try:
-        data = orjson.loads(content)
-    except orjson.JSONDecodeError:
-        try:  # the standard library also reads NaN, which real exports (and the official example) carry
-            data = json.loads(content)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError([Problem(path.name, None, None, f"JSON invalide : {exc}")]) from exc
+        # The standard library reads NaN, which real exports (and the official example) carry; on
+        # these files orjson is no faster (bench/bench_decp.py): most of the time goes to objects.
+        data = json.loads(path.read_bytes().removeprefix(b"\xef\xbb\xbf"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError([Problem(path.name, None, None, f"JSON invalide : {exc}")]) from exc
     found = _entries(data)
     if found is None:
         raise InputError([Problem(path.name, None, "marches", _SHAPES)])
@@ -304,7 +360,7 @@ def read_decp_json(path: Path | str) -> DecpFile:
     records, problems = [], []
     for position, (raw, kind) in enumerate(entries, start=1):
         if isinstance(raw, dict):
-            records.append(to_record(raw, position, kind))
+            records.append(DecpRecord(raw, position, kind))
         else:
             problems.append(Problem(path.name, f"#{position}", None, "un enregistrement n'est pas un objet JSON"))
     return DecpFile(name=path.name, schema=schema, records=records, problems=problems)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from clauses.errors import InputError, Problem
-from clauses.readers.decp import MARCHE, Awardee, DecpFile, DecpRecord, considerations_of, is_damaged, paris_date
+from clauses.readers.decp import MARCHE, DecpFile, DecpRecord, paris_date
 
 # Columns that tell a DECP table from a pipeline file.
 SIGNATURE = {"dateNotification", "codeCPV", "acheteur.id"}
@@ -68,7 +68,7 @@ def read_decp_table(path: Path | str) -> DecpFile:
 
     cols = {name: column(name) for name in (
         "acheteur.nom", "nature", "objet", "codeCPV", "lieuExecution.code", "lieuExecution.typeCode",
-        "lieuExecution.nom", "dureeMois", "dateNotification", "montant", "considerationsSociales",
+        "lieuExecution.nom", "dureeMois", "dateNotification", "datePublicationDonnees", "montant", "considerationsSociales",
         "titulaire.id", "titulaire.typeIdentifiant", "titulaire.denominationSociale", "objetModification",
         "techniques",
     )}
@@ -81,37 +81,30 @@ def read_decp_table(path: Path | str) -> DecpFile:
             latest = max(published[r] for r in rows)
             kept = [r for r in rows if published[r] == latest]
         first = kept[-1]
-        awardees: list[Awardee] = []
-        seen = set()
+        titulaires, seen = [], set()
         for r in kept:
             identifier, name = cols["titulaire.id"][r], cols["titulaire.denominationSociale"][r]
             if (identifier or name) and (identifier, name) not in seen:
                 seen.add((identifier, name))
-                awardees.append(Awardee(cols["titulaire.typeIdentifiant"][r].upper(), identifier, name))
-        nature = cols["nature"][first]
-        objet = cols["objet"][first]
-        records.append(
-            DecpRecord(
-                position=rows[0] + 2,  # the line of the file (line 1 is the header)
-                id=record_id or f"#{rows[0] + 2}",
-                buyer_id=buyer,
-                buyer_name=cols["acheteur.nom"][first],
-                kind=MARCHE,
-                nature=nature,
-                objet=objet,
-                cpv=cols["codeCPV"][first],
-                place_code=cols["lieuExecution.code"][first].upper(),
-                place_type=cols["lieuExecution.typeCode"][first],
-                place_name=cols["lieuExecution.nom"][first],
-                duration=cols["dureeMois"][first],
-                notified=paris_date(cols["dateNotification"][first]),
-                published=published[first],
-                amount=cols["montant"][first],
-                considerations=considerations_of(cols["considerationsSociales"][first]) if has_considerations else None,
-                framework=("accord" in nature.lower() and "cadre" in nature.lower()) or "accord" in cols["techniques"][first].lower(),
-                awardees=awardees,
-                modifications=sum(1 for r in rows if cols["objetModification"][r]),
-                damaged=is_damaged(objet, cols["acheteur.nom"][first], *(a.name for a in awardees)),
-            )
-        )
+                titulaires.append({"typeIdentifiant": cols["titulaire.typeIdentifiant"][r], "id": identifier, "denominationSociale": name})
+        # The contract as a DECP 1.x record (its modifications are already in the kept rows).
+        raw = {
+            "id": record_id,
+            "acheteur": {"id": buyer, "nom": cols["acheteur.nom"][first]},
+            "nature": cols["nature"][first],
+            "objet": cols["objet"][first],
+            "codeCPV": cols["codeCPV"][first],
+            "lieuExecution": {"code": cols["lieuExecution.code"][first], "typeCode": cols["lieuExecution.typeCode"][first],
+                              "nom": cols["lieuExecution.nom"][first]},
+            "dureeMois": cols["dureeMois"][first],
+            "dateNotification": cols["dateNotification"][first],
+            "datePublicationDonnees": cols["datePublicationDonnees"][first],
+            "montant": cols["montant"][first],
+            "techniques": cols["techniques"][first],
+            "titulaires": titulaires,
+        }
+        if has_considerations:
+            raw["considerationsSociales"] = cols["considerationsSociales"][first]
+        modified = sum(1 for r in rows if cols["objetModification"][r])
+        records.append(DecpRecord(raw, rows[0] + 2, MARCHE, modifications=modified))  # line 1 is the header
     return DecpFile(name=path.name, schema="table", records=records)
