@@ -376,3 +376,36 @@ def test_public_label_never_shows_a_person_like_name():
     assert public_label("SIRET", SIRET_A, "Jean Dupont", True) == f"SIRET {SIRET_A}"
     assert public_label("SIRET", SIRET_A, "BATI 63 SAS", False) == "BATI 63 SAS"
     assert "Dupont" not in public_label("NOM", "jean dupont", "Jean Dupont", True)
+
+
+# --- The report per company ----------------------------------------------------------------------
+
+
+def test_report_shows_hours_per_company_without_person_names(db, config, tmp_path):
+    from sqlalchemy import update
+
+    from clauses.reporting import build_report
+    from clauses.reporting.html import render_html
+    from clauses.reporting.report import tables
+
+    records = [
+        record(id="a", titulaires=[{"denominationSociale": "ETANCHE SAS", "id": SIRET_A, "typeIdentifiant": "SIRET"}]),
+        record(id="b", montant=600000, titulaires=[{"denominationSociale": "ETANCHE SAS", "id": SIRET_A, "typeIdentifiant": "SIRET"},
+                                                   {"denominationSociale": "Jean Dupont", "id": SIRET_B, "typeIdentifiant": "SIRET"}]),
+    ]
+    ingest_pipeline_file(db, write_json(tmp_path, records), config)
+    with db.transaction() as session:
+        session.execute(update(Lot).where(Lot.external_id == f"decp:{BUYER}:a").values(hours_delivered=100.0))
+    with db.transaction() as session:
+        report = build_report(session, config)
+    title, frame = tables(report)["entreprises"]
+    rows = {row["Identifiant"]: row for row in frame.to_dict("records")}
+    hours = lambda amount: amount * 0.45 * 0.05 / 30  # noqa: E731
+    mine = rows[f"SIRET {SIRET_A}"]
+    assert mine["Entreprise"] == "ETANCHE SAS" and mine["Lots"] == 2
+    assert mine["Heures dues (clause)"] == pytest.approx(hours(1250000) + hours(600000) / 2, abs=0.1)
+    assert mine["Heures réalisées"] == 100
+    assert rows[f"SIRET {SIRET_B}"]["Entreprise"] == f"SIRET {SIRET_B}"  # a name that may be a person's
+    html = render_html(report)
+    assert "par entreprise titulaire" in html and "ETANCHE SAS" in html
+    assert "Dupont" not in html

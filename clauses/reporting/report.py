@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from clauses.config import Config
 from clauses.reporting import funnel
+from clauses.reporting.companies import COLUMNS as COMPANY_COLUMNS
+from clauses.reporting.companies import company_hours
 from clauses.reporting.conversion import RATES, conversion_from_facts
 from clauses.reporting.coverage import Coverage, hours_coverage, latest_need
 from clauses.reporting.facts import PARIS, STAGES, participation_facts
@@ -65,6 +67,7 @@ class OutcomeReport:
     include_names: bool = False
     names: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    companies: pd.DataFrame | None = None  # clauses.reporting.companies.company_hours
 
     def summary(self) -> dict:
         """Counts only: safe for logs, artifacts and the command line."""
@@ -144,6 +147,7 @@ def build_report(
         include_names=include_names,
         names=_names(session, facts, labels) if include_names else None,
         notes=list(coverage.notes),
+        companies=company_hours(session, include_names=include_names),
     )
     if facts.empty:
         report.notes.insert(0, "Aucune participation enregistrée pour l'instant : les tableaux sont vides.")
@@ -208,6 +212,20 @@ def tables(report: OutcomeReport) -> dict[str, tuple[str, pd.DataFrame]]:
             "Nombre": report.email_events["count"].astype(int),
         }
     )
+    companies = report.companies if report.companies is not None else pd.DataFrame(columns=COMPANY_COLUMNS)
+    companies = pd.DataFrame(
+        {
+            "Entreprise": companies["company"],
+            "Identifiant": companies["identifier"],
+            "Lots": companies["lots"],
+            "Heures dues (clause)": companies["hours_owed"],
+            "Heures du plafond (accords-cadres)": companies["framework_ceiling_hours"],
+            "Heures réalisées": companies["hours_delivered"],
+            "Heures restant à réaliser": companies["hours_remaining"],
+            "Premier lot débute le": companies["first_start"].map(french_day),
+            "Dernier lot finit le": companies["last_end"].map(french_day),
+        }
+    )
     return {
         "entonnoir-evenements": ("Parcours par événement", events),
         "entonnoir-metiers": ("Parcours par métier", trades),
@@ -216,4 +234,5 @@ def tables(report: OutcomeReport) -> dict[str, tuple[str, pd.DataFrame]]:
         "heures-couvertes": ("Heures d'insertion couvertes par les embauches", coverage),
         "taux-conversion": ("Taux de conversion pour la prochaine planification", conversion),
         "evenements-messagerie": ("Événements de messagerie", emails),
+        "entreprises": ("Heures d'insertion par entreprise titulaire", companies),
     }
