@@ -36,7 +36,9 @@ def write_big_decp(path: Path, records: int) -> None:
     out = []
     for i in range(records):
         record = dict(real[i % len(real)])
-        record["id"] = f"{record.get('id', '')}-{i // len(real)}"
+        # A prefix: the id keeps its publisher's own ending (a final two-digit number is read as a
+        # modification number, and a copy must not look like a re-publication of another).
+        record["id"] = f"{i // len(real)}-{record.get('id', '')}"
         out.append(record)
     path.write_text(json.dumps({"marches": out}, ensure_ascii=False), encoding="utf-8")
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+from functools import lru_cache
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -96,9 +97,12 @@ def _departement_of(code: str) -> str:
     return code[:2]
 
 
+_key = lru_cache(maxsize=4096)(normalise_key)  # place types and consideration items: a few distinct values
+
+
 def in_territory(code: str, kind: str, config: Config) -> tuple[bool, str | None]:
     """Whether a place code lies in the territory, and the commune name when known."""
-    kind = normalise_key(kind)
+    kind = _key(kind)
     rule = config.territory.filter
     if not code:
         return False, None
@@ -179,7 +183,7 @@ def decp_rows(decp: DecpFile, config: Config, *, assume_clause: bool = False, wh
             continue
         cpv = cpv_digits(record.cpv)
         if record.considerations is not None and record.considerations:
-            if CLAUSE not in {normalise_key(c) for c in record.considerations}:
+            if CLAUSE not in {_key(c) for c in record.considerations}:
                 skipped[NOT_TAKEN_NO_CLAUSE] += 1
                 continue
         elif assume_clause:
