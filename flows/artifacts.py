@@ -39,6 +39,8 @@ def publish_ingest_result(result: IngestResult, *, key: str, title: str, show_pr
         "|---:|---:|---:|---:|",
         f"| {result.created} | {result.updated} | {result.unchanged} | {result.rejected} |",
     ]
+    if result.warnings:  # counts and record ids (buyer / id): no personal data
+        lines += ["", "Attention :", ""] + [f"- {warning}" for warning in result.warnings]
     if result.skipped:
         lines += ["", "Non retenus :", ""] + [f"- {reason} : {count}" for reason, count in sorted(result.skipped.items())]
     if result.details:
