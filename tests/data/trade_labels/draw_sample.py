@@ -6,7 +6,8 @@ the labels a person decided by reading them (see README.md). The draw is stratif
 ``PER_HARD_CODE`` records for each CPV prefix the issue names as hard or wrongly inferred, plus every
 objet about asbestos removal up to the same count, then a seeded random draw of the other
 construction records up to ``TOTAL``. Each record is put in the "tune" or the "holdout" half by a hash
-of its objet, so that lots sharing one objet fall in the same half.
+of its objet, so that lots sharing one objet fall in the same half. Then ``FRESH`` more records of
+the same random order, labelled only once the rules were frozen, form the "fresh" split.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ DECP = Path(__file__).resolve().parents[4] / "shared" / "data" / "decp"
 FILES = ["marches-publics.info.json", "e-marchespublics.json"]
 SEED = 15
 TOTAL = 360
+# Drawn and labelled after the rules were frozen (a plain random draw of records never read while
+# tuning): split "fresh".
+FRESH = 150
 PER_HARD_CODE = 8
 HARD_PREFIXES = [
     # codes that most often failed to infer (issue 15)
@@ -75,6 +79,9 @@ def draw() -> list[dict[str, str]]:
     for row in rows:
         digest = hashlib.sha256(_fold(row["objet"]).encode("utf-8")).digest()
         row["split"] = "tune" if digest[0] % 2 == 0 else "holdout"
+    fresh = [r for r in records if (r["buyer_id"], r["record_id"]) not in chosen][:FRESH]
+    for row in sorted(fresh, key=lambda r: (r["source"], r["buyer_id"], r["record_id"])):
+        rows.append({**row, "split": "fresh"})
     return rows
 
 
