@@ -24,12 +24,14 @@ def _key(inference):
     return inference.trade.key if inference.trade else None
 
 
-@pytest.mark.parametrize("half", ["tune", "holdout", "all"])
-def test_precision_and_recall_on_real_labelled_records(inferrer, half):
-    records = [r for r in load_labels(LABELS) if half == "all" or r.split == half]
-    assert len(records) >= (300 if half == "all" else 150)
+@pytest.mark.parametrize("split", ["tune", "holdout", "fresh", "all"])
+def test_precision_and_recall_on_real_labelled_records(inferrer, split):
+    # tune: the rules were tuned on it; holdout: labelled with it, not looked at while tuning;
+    # fresh: drawn and labelled after the rules were frozen.
+    records = [r for r in load_labels(LABELS) if split == "all" or r.split == split]
+    assert len(records) >= (300 if split == "all" else 150)
     result = score(records, lambda r: _key(inferrer.infer(r.cpv, r.objet)))
-    assert result.placeable >= 60
+    assert result.placeable >= 50
     assert result.precision >= 0.95, result.confusions
     assert result.recall >= 0.80, result.confusions
 
@@ -38,7 +40,7 @@ def test_the_labelled_set_names_only_configured_trades(config):
     keys = {t.key for t in config.trades} | {"none"}
     records = load_labels(LABELS)
     assert {r.trade for r in records} <= keys
-    assert {r.split for r in records} == {"tune", "holdout"}
+    assert {r.split for r in records} == {"tune", "holdout", "fresh"}
     assert len({(r.buyer_id, r.record_id) for r in records}) == len(records)
 
 

@@ -57,18 +57,20 @@ def fold(text: str) -> str:
     return " " + _NOT_WORD.sub(" ", bare).strip() + " "
 
 
-def _phrase(keyword: str) -> str:
-    return fold(keyword)
+Mention = tuple[int, "Trade | None", str]  # (place in the folded text, trade or _UNPLACED, words)
 
 
 class TradeInferrer:
+    """Build once per run (``from_config`` reads the configuration's ``inference`` block too)."""
+
     def __init__(self, trades: list[Trade], rules: InferenceRules | None = None) -> None:
         rules = rules or InferenceRules()
-        self._phrases: list[tuple[str, Trade | None]] = [
-            (_phrase(k), trade) for trade in trades for k in trade.keywords if fold(k).strip()
-        ] + [(_phrase(k), _UNPLACED) for k in rules.unplaced_keywords if fold(k).strip()]
-        self._neutral = [_phrase(k) for k in rules.neutral_phrases if fold(k).strip()]
-        self._generic = [_phrase(k) for k in rules.whole_operation_keywords if fold(k).strip()]
+        # (folded words, trade or _UNPLACED, words as configured: quoted in reasons)
+        self._phrases: list[tuple[str, Trade | None, str]] = [
+            (fold(k), trade, k) for trade in trades for k in trade.keywords if fold(k).strip()
+        ] + [(fold(k), _UNPLACED, k) for k in rules.unplaced_keywords if fold(k).strip()]
+        self._neutral = [fold(k) for k in rules.neutral_phrases if fold(k).strip()]
+        self._whole = [(fold(k), k) for k in rules.whole_operation_keywords if fold(k).strip()]
         self._prefixes = sorted(
             [(p, trade) for trade in trades for p in trade.cpv_prefixes]
             + [(p, _UNPLACED) for p in rules.unplaced_cpv_prefixes],
@@ -86,27 +88,6 @@ class TradeInferrer:
                 return trade
         return None
 
-    def _named(self, text: str) -> list[tuple[int, Trade | None, str]]:
-        """(position, trade or _UNPLACED, words) of the first mention of each trade, in text order."""
-        first: dict[str | None, tuple[int, int, Trade | None, str]] = {}
-        for phrase, trade in self._phrases:
-            at = text.find(phrase)
-            if at < 0:
-                continue
-            key = trade.key if trade is not None else None
-            # earliest mention; at the same place the longer words win ("charpente metallique")
-            candidate = (at, -len(phrase), trade, phrase.strip())
-            if key not in first or candidate[:2] < first[key][:2]:
-                first[key] = candidate
-        mentions = sorted(first.values(), key=lambda m: m[:2])
-        # "charpente metallique" (unplaced) and "charpente" (charpentier) start at one place: one mention
-        kept: list[tuple[int, Trade | None, str]] = []
-        for at, _length, trade, words in mentions:
-            if any(k_at <= at < k_at + len(k_words) for k_at, _t, k_words in kept):
-                continue
-            kept.append((at, trade, words))
-        return kept
-
     def infer(self, cpv_code: str | None, objet: str | None, *, text_damaged: bool = False) -> Inference:
         cpv = cpv_digits(cpv_code or "")
         cpv_trade = self.by_cpv(cpv) if cpv else None
@@ -116,44 +97,56 @@ class TradeInferrer:
         for phrase in self._neutral:
             text = text.replace(phrase, " ")
         lots = list(_LOT.finditer(text))
-        is_lot = bool(lots)
         if lots:
-            segments = [text[m.end() - 1:(lots[i + 1].start() + 1 if i + 1 < len(lots) else len(text))]
-                        for i, m in enumerate(lots)]
-            per_lot = [self._named(s) for s in segments]
-            mains = {m[0][1].key if m[0][1] else None for m in per_lot if m}
-            if len(mains) > 1:
-                names = ", ".join(sorted(self._label(k) for k in mains))
-                return Inference(None, f"non déduit : plusieurs lots de métiers différents ({names})")
-            several_lots = len(lots) > 1 or any(m.group(1) == "lots" for m in lots)
-            named = next((m for m in per_lot if m), [])
-            if several_lots and len({t.key if t else None for _a, t, _w in named}) > 1:
-                names = ", ".join(self._label(t.key if t else None) for _a, t, _w in named)
-                return Inference(None, f"non déduit : plusieurs lots de métiers différents ({names})")
-            if not named and several_lots:
+            several = len(lots) > 1 or lots[0].group(1) == "lots"
+            ends = [m.start() + 1 for m in lots[1:]] + [len(text)]
+            named = [m for lot, end in zip(lots, ends) for m in self._named(text[lot.end() - 1:end])]
+            if several and len({_key(t) for _a, t, _w in named}) > 1:
+                return Inference(None, f"non déduit : plusieurs lots de métiers différents ({_names(named)})")
+            if several and not named:
                 return Inference(None, "non déduit : l'objet couvre plusieurs lots sans nommer leur métier")
-            if not named:
-                named = self._named(text[: lots[0].start() + 1])
+            named = named or self._named(text[: lots[0].start() + 1])  # a lot without title: the operation
         else:
             named = self._named(text)
         if named:
-            return self._by_words(named, cpv, cpv_trade, is_lot)
-        generic = next((g.strip() for g in self._generic if g in text), None)
-        if generic:
-            return Inference(None, f"non déduit : l'objet décrit une opération entière (« {generic} »), pas un métier")
+            return self._by_words(named, cpv, cpv_trade, is_lot=bool(lots))
+        whole = next((words for phrase, words in self._whole if phrase in text), None)
+        if whole:
+            return Inference(None, f"non déduit : l'objet décrit une opération entière (« {whole} »), pas un métier")
         return self._by_cpv_alone(cpv, cpv_trade, "l'objet ne nomme aucun métier")
 
-    def _by_words(self, named, cpv: str, cpv_trade: Trade | None, is_lot: bool) -> Inference:
+    def _named(self, text: str) -> list[Mention]:
+        """The first mention of each trade (and of uncovered work) in ``text``, in text order."""
+        first: dict[str | None, tuple[int, int, Trade | None, str]] = {}
+        for phrase, trade, words in self._phrases:
+            at = text.find(phrase)
+            if at < 0:
+                continue
+            # earliest mention; at one place the longer words win ("charpente métallique")
+            candidate = (at, -len(phrase), trade, words)
+            if _key(trade) not in first or candidate[:2] < first[_key(trade)][:2]:
+                first[_key(trade)] = candidate
+        kept: list[Mention] = []
+        ends: list[tuple[int, int]] = []
+        for at, length, trade, words in sorted(first.values(), key=lambda m: m[:2]):
+            # words inside longer words already kept ("charpente" in "charpente métallique"): one mention
+            if not any(start <= at < end for start, end in ends):
+                kept.append((at, trade, words))
+                ends.append((at, at - length - 1))
+        return kept
+
+    @staticmethod
+    def _by_words(named: list[Mention], cpv: str, cpv_trade: Trade | None, *, is_lot: bool) -> Inference:
         _at, first, words = named[0]
         if first is _UNPLACED:
             return Inference(None, f"non déduit : l'objet décrit des travaux qu'aucun métier configuré ne couvre (« {words} »)")
-        trades = [t for _a, t, _w in named if t is not None]
+        trades = {t.key for _a, t, _w in named if t is not None}
         if len(trades) == 1:
             return Inference(first, f"mots de l'objet (« {words} »)", "objet")
-        if is_lot or (cpv_trade is not None and cpv_trade in trades):
+        if is_lot or (cpv_trade is not None and cpv_trade.key in trades):
             return Inference(first, f"premier métier nommé par l'objet (« {words} »)", "objet")
-        names = ", ".join(self._label(t.key if t else None) for _a, t, _w in named)
-        return Inference(None, f"non déduit : l'objet nomme plusieurs métiers ({names}) et le code CPV {cpv or 'absent'} ne tranche pas")
+        return Inference(None, f"non déduit : l'objet nomme plusieurs métiers ({_names(named)}) "
+                               f"et le code CPV {cpv or 'absent'} ne tranche pas")
 
     @staticmethod
     def _by_cpv_alone(cpv: str, cpv_trade: Trade | None, why: str) -> Inference:
@@ -163,6 +156,10 @@ class TradeInferrer:
             return Inference(None, f"non déduit : {why} et le code CPV est absent")
         return Inference(None, f"non déduit : {why} et le code CPV {cpv} ne désigne aucun métier configuré")
 
-    @staticmethod
-    def _label(key: str | None) -> str:
-        return key if key is not None else "travaux non couverts"
+
+def _key(trade: Trade | None) -> str | None:
+    return trade.key if trade is not None else None
+
+
+def _names(named: list[Mention]) -> str:
+    return ", ".join(t.label if t is not None else "travaux non couverts" for _a, t, _w in named)
