@@ -28,7 +28,6 @@ ceiling: its lot keeps the ceiling's hours and gets the expected hours, ceiling 
 from __future__ import annotations
 
 import hashlib
-import inspect
 from functools import lru_cache
 from collections import Counter
 from dataclasses import dataclass, field
@@ -160,14 +159,6 @@ def _contracts(records: list[DecpRecord]) -> tuple[list[tuple[DecpRecord, str]],
     return out, older
 
 
-def _inferrer_call(inferrer: TradeInferrer):
-    """``infer(cpv, objet, damaged)``: with ``text_damaged`` when the inferrer takes it, else the
-    damaged objet is not given at all (the CPV alone decides)."""
-    if "text_damaged" in inspect.signature(inferrer.infer).parameters:
-        return lambda cpv, objet, damaged: inferrer.infer(cpv, objet, text_damaged=damaged)
-    return lambda cpv, objet, damaged: inferrer.infer(cpv, "" if damaged else objet)
-
-
 def _listed(ids: list[str], limit: int = 5) -> str:
     shown = ", ".join(ids[:limit])
     return shown + (f" et {len(ids) - limit} autre(s)" if len(ids) > limit else "")
@@ -203,7 +194,7 @@ def decp_rows(decp: DecpFile, config: Config, *, assume_clause: bool = False, wh
     if older:
         skipped[NOT_TAKEN_REPUBLISHED] = older
 
-    infer = _inferrer_call(TradeInferrer(config.trades))
+    inferrer = TradeInferrer.from_config(config)
     rows: list[dict[str, str]] = []
     labels: list[str] = []
     row_problems: list[tuple[int, str, str]] = []
@@ -212,7 +203,7 @@ def decp_rows(decp: DecpFile, config: Config, *, assume_clause: bool = False, wh
     zero_amounts: list[str] = []
     damaged: list[str] = []
     for position, (record, lot_id) in enumerate(contracts):
-        inference = infer(record.cpv, record.objet, record.damaged)
+        inference = inferrer.infer(record.cpv, record.objet, text_damaged=record.damaged)
         rows.append(
             {
                 "operation_id": lot_id,
