@@ -6,6 +6,8 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+# Ligatures Unicode does not decompose: "Gros œuvre" must match "gros oeuvre".
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
 
 
 def strip_accents(text: str) -> str:
@@ -14,6 +16,7 @@ def strip_accents(text: str) -> str:
 
 
 def normalise_key(text: str) -> str:
-    """Lower case, no accents, single spaces, trimmed: 'Métier ' and 'metier' compare equal."""
-    text = strip_accents(str(text)).replace("\u2019", "'").casefold()
+    """Lower case, no accents, ligatures spelt out, single spaces, trimmed: 'Métier ' and 'metier',
+    'Gros œuvre' and 'gros oeuvre' compare equal."""
+    text = strip_accents(str(text)).replace("\u2019", "'").casefold().translate(_LIGATURES)
     return _SPACES.sub(" ", text).strip()

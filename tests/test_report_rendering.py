@@ -62,7 +62,7 @@ def test_outcome_report_renders_in_chromium(db, config, tmp_path):
                    "Heures d'insertion couvertes", "Taux de conversion", "Découverte métiers", "Maçon",
                    "aucune donnée personnelle"):
         assert french in text
-    assert text.count('src="data:image/png;base64,') == 2  # both charts embedded
+    assert text.count('src="data:image/png;base64,') == 3  # the three charts embedded (funnel, coverage, companies)
 
 
 def test_invitation_email_renders_in_chromium(config, tmp_path):

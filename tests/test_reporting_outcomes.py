@@ -183,7 +183,7 @@ def test_report_files_html_csv_xlsx_without_names(db, config, seeded, tmp_path):
     assert trades_csv[1].startswith("Maçon;8;5;4;2;2;2;1")
     book = openpyxl.load_workbook(files["xlsx"])
     assert book.sheetnames == ["Par événement", "Par métier", "Par mois", "Embauches par contrat", "Heures couvertes",
-                               "Taux de conversion", "Messagerie", "Réponses"]
+                               "Taux de conversion", "Messagerie", "Réponses", "Entreprises titulaires"]
     for sheet in book.worksheets:
         for row in sheet.iter_rows(values_only=True):
             assert not any(isinstance(v, str) and v.startswith("Nom") and v[3:].isdigit() for v in row)

@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Charger les opérations et leurs lots. Un fichier dont une ligne est invalide est refusé en "
         "entier et rien ne change, sauf avec --skip-invalid. Recharger le même fichier ne change rien.",
     )
-    pipeline.add_argument("path", metavar="CHEMIN", help="un fichier .csv, .xlsx ou .json (DECP), ou un dossier qui en contient")
+    pipeline.add_argument("path", metavar="CHEMIN", help="un fichier .csv, .xlsx, .json (DECP) ou .parquet (DECP consolidées), ou un dossier qui en contient")
     pipeline.add_argument("--skip-invalid", action="store_true", help="charger les lignes valides ; écrire les lignes refusées et leurs raisons dans un CSV")
     pipeline.add_argument("--decp-assume-clause", action="store_true", help="DECP 1.x : considérer que tout marché de travaux (CPV 45) porte une clause sociale")
     pipeline.add_argument("--whole-country", action="store_true", help="DECP : garder aussi les marchés hors du territoire configuré")

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from clauses import settings
 from clauses.config.base import ConfigError, load_yaml_model
+from clauses.config.decp import DecpSettings
 from clauses.config.forecast import ForecastSettings
 from clauses.config.messaging import Messaging
 from clauses.config.outreach import OutreachSettings
@@ -31,6 +32,7 @@ SECTIONS: dict[str, tuple[str, type[BaseModel]]] = {
     "outreach.yaml": ("outreach", OutreachSettings),
     "reporting.yaml": ("reporting", ReportingSettings),
     "retention.yaml": ("retention", RetentionSettings),
+    "decp.yaml": ("decp", DecpSettings),
 }
 
 
@@ -47,6 +49,7 @@ class Config(BaseModel):
     outreach: OutreachSettings
     reporting: ReportingSettings
     retention: RetentionSettings
+    decp: DecpSettings
 
     @property
     def trades(self) -> list[Trade]:

@@ -50,8 +50,22 @@ class Trade(StrictModel):
     discovery: DiscoveryParameters
 
 
+class InferenceRules(StrictModel):
+    """Words and CPV codes the trade inference reads besides each trade's own (see trade_inference)."""
+
+    # Work no configured trade covers (demolition, asbestos removal, landscaping…): named first in
+    # an objet, or the longest CPV prefix matching a code, it means "not inferred".
+    unplaced_keywords: list[str] = Field(default_factory=list)
+    unplaced_cpv_prefixes: list[str] = Field(default_factory=list)
+    # A whole operation ("tous corps d'état"): its CPV code alone must not name a trade.
+    whole_operation_keywords: list[str] = Field(default_factory=list)
+    # Phrases that contain a trade's words but name no work ("rez-de-chaussée"): ignored.
+    neutral_phrases: list[str] = Field(default_factory=list)
+
+
 class Trades(StrictModel):
     trades: list[Trade] = Field(min_length=1)
+    inference: InferenceRules = Field(default_factory=InferenceRules)
 
     @model_validator(mode="after")
     def _unique(self) -> "Trades":

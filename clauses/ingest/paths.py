@@ -8,7 +8,7 @@ from pathlib import Path
 from clauses.errors import InputError, Problem
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm")
-PIPELINE_SUFFIXES = (*TABLE_SUFFIXES, ".json")
+PIPELINE_SUFFIXES = (*TABLE_SUFFIXES, ".json", ".parquet")
 
 
 def _described(suffixes: tuple[str, ...]) -> str:

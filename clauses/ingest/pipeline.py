@@ -10,7 +10,7 @@ read and validated in a few times what ``pandas.read_csv`` takes to read it (``b
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,9 @@ PIPELINE_COLUMNS: dict[str, list[str]] = {
     "hours_delivered": ["Heures réalisées"],
     "insertion_rate": ["Taux d'insertion"],
     "award_probability": ["Probabilité d'attribution"],
+    # Optional: the awardee of the lot (public company data), stored with the lot.
+    "company": ["Entreprise", "Titulaire", "Company"],
+    "company_id": ["SIRET", "SIRET entreprise", "SIRET titulaire"],
 }
 REQUIRED_COLUMNS: list[str | tuple[str, ...]] = [
     ("operation_id", "operation"),
@@ -101,6 +104,11 @@ class ValidatedPipeline:
     problems: list[Problem]
     rejected: pd.DataFrame  # the original cells of invalid rows, with a "reasons" column
     skipped: dict[str, int]  # records deliberately not taken (DECP: no clause, out of territory…)
+    warnings: list[str] = field(default_factory=list)  # said once per file; the file still loads
+    # One row per lot and awardee (lot_id, identifier_type, identifier, name): DECP titulaires, or
+    # the pipeline file's optional company and SIRET columns.
+    awardees: pd.DataFrame | None = None
+    records_read: int | None = None  # DECP: records in the file (a table: rows)
 
     @property
     def ok(self) -> bool:

@@ -17,32 +17,44 @@ from clauses.exports import write_csv
 from clauses.ingest.pipeline import PIPELINE_COLUMNS, REQUIRED_COLUMNS, SELF_TRIMMED_COLUMNS, ValidatedPipeline, validate_pipeline
 from clauses.ingest.pipeline_store import store_lots
 from clauses.ingest.results import IngestResult, file_sha256
-from clauses.readers.decp import read_decp
-from clauses.readers.tabular import read_sheet
+from clauses.ingest.awardees import sheet_awardees, store_awardees
+from clauses.ingest.decp import validate_decp
+from clauses.readers.decp import read_decp_json
+from clauses.readers.decp_table import is_decp_table, read_decp_table
+from clauses.readers.tabular import read_sheet, sniff_separator
 from clauses.storage import Database, ImportRun
 from clauses.storage.reference_sync import sync_reference
 
 SKIP_HINT = "Corriger le fichier puis le charger de nouveau, ou utiliser --skip-invalid pour ne charger que les lignes valides."
 
 
+def _csv_headers(path: Path) -> list[str]:
+    with path.open(encoding="utf-8-sig", errors="replace") as handle:
+        header = handle.readline()
+    return [h.strip().strip('"') for h in header.rstrip("\r\n").split(sniff_separator(header))]
+
+
 def read_pipeline(
     path: Path | str, config: Config, *, assume_clause: bool = False, whole_country: bool = False
 ) -> ValidatedPipeline:
-    """Read and validate a pipeline file; touches no database."""
+    """Read and validate a pipeline file; touches no database. DECP open data (JSON, or the
+    tabular consolidated DECP as CSV or Parquet) goes through ``clauses.ingest.decp``."""
     path = Path(path)
-    if path.suffix.lower() == ".json":
-        decp = read_decp(path, config, assume_clause=assume_clause, whole_country=whole_country)
-        validated = validate_pipeline(
-            decp.frame, decp.labels, file=path.name, source="decp", config=config,
-            skipped=decp.skipped, row_problems=decp.row_problems,
-        )
-        validated.problems[:0] = decp.problems
-        return validated
+    suffix = path.suffix.lower()
+    decp = None
+    if suffix == ".json":
+        decp = read_decp_json(path)
+    elif suffix == ".parquet" or (suffix == ".csv" and path.is_file() and is_decp_table(_csv_headers(path))):
+        decp = read_decp_table(path)
+    if decp is not None:
+        return validate_decp(decp, config, assume_clause=assume_clause, whole_country=whole_country)
     sheet = read_sheet(path, PIPELINE_COLUMNS, REQUIRED_COLUMNS, untrimmed=SELF_TRIMMED_COLUMNS)
-    source = "xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv"
-    return validate_pipeline(
+    source = "xlsx" if suffix in (".xlsx", ".xlsm") else "csv"
+    validated = validate_pipeline(
         sheet.frame, sheet.rows, file=sheet.file, source=source, config=config, headers=sheet.original_headers
     )
+    validated.awardees = sheet_awardees(sheet.frame, validated.lots["external_id"])
+    return validated
 
 
 def store_pipeline(
@@ -54,6 +66,7 @@ def store_pipeline(
     with db.transaction() as session:
         sync_reference(session, config)
         counts = store_lots(session, validated.lots, source=validated.source, source_file=validated.file)
+        store_awardees(session, validated.awardees, validated.lots["external_id"].tolist())
         session.add(
             ImportRun(
                 kind="pipeline",
@@ -74,9 +87,16 @@ def store_pipeline(
         rejected=len(validated.rejected),
         skipped=validated.skipped,
         problems=validated.problems,
+        warnings=[Problem(validated.file, None, None, warning) for warning in validated.warnings],
     )
     if not len(validated.lots) and not len(validated.rejected) and not validated.skipped:
         result.warnings.append(Problem(validated.file, None, None, "aucun lot dans le fichier : rien n'a été importé"))
+    loaded = counts.created + counts.updated + counts.unchanged
+    if not loaded and validated.records_read:
+        result.warnings.append(Problem(validated.file, None, None,
+            f"aucun lot chargé : les {validated.records_read} enregistrement(s) du fichier ont tous été écartés "
+            "ou refusés (raisons ci-dessus)"
+        ))
     if len(validated.rejected):
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         path = settings.output_dir("rejects") / f"{Path(validated.file).stem}-rejected-{stamp}.csv"

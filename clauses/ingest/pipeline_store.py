@@ -80,6 +80,20 @@ def _lot_columns(lots: pd.DataFrame, operation_ids: dict[str, int]) -> dict[str,
     id or external id)."""
     amounts = lots["amount_ht"].tolist()
     hours_source = _values(lots["hours_source"])
+    parameters = [
+        hours_parameters(*values)
+        for values in zip(hours_source, amounts, lots["labour_share"].tolist(), lots["insertion_rate"].tolist(), lots["hourly_cost"].tolist())
+    ]
+    decp_columns = {}
+    if "framework_ceiling_hours" in lots.columns:  # DECP: framework agreements and damaged text
+        ceiling = lots["framework_ceiling_hours"].astype(float)
+        for params, hours, ratio in zip(parameters, ceiling.tolist(), lots["realisation_ratio"].astype(float).tolist()):
+            if hours == hours:  # not NaN: an accord-cadre
+                params.update({"framework_ceiling_hours": hours, "realisation_ratio": ratio})
+        decp_columns = {
+            "framework_ceiling_hours": _values(ceiling),
+            "text_damaged": lots["text_damaged"].astype(bool).tolist(),
+        }
     return {
         "operation_id": [operation_ids[ext] for ext in _values(lots["operation_external_id"])],
         "name": _values(lots["name"]),
@@ -92,12 +106,10 @@ def _lot_columns(lots: pd.DataFrame, operation_ids: dict[str, int]) -> dict[str,
         "commune": _values(lots["commune"]),
         "insertion_hours": lots["insertion_hours"].astype(float).tolist(),
         "hours_source": hours_source,
-        "hours_parameters": [
-            hours_parameters(*values)
-            for values in zip(hours_source, amounts, lots["labour_share"].tolist(), lots["insertion_rate"].tolist(), lots["hourly_cost"].tolist())
-        ],
+        "hours_parameters": parameters,
         "hours_delivered": lots["hours_delivered"].astype(float).tolist(),
         "content_hash": _values(lots["content_hash"]),
+        **decp_columns,
     }
 
 

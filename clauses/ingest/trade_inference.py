@@ -1,28 +1,47 @@
 """Infer a DECP record's trade from its CPV code and the words of its ``objet``.
 
+The vocabulary is configuration (``config/trades.yaml``): each trade's ``keywords`` and
+``cpv_prefixes``, and the ``inference`` block's words and codes of work no configured trade covers
+(demolition, asbestos removal, landscaping…) and of whole operations ("tous corps d'état"). Text is
+folded before matching: accents removed, "œ" → "oe", lower case, punctuation as spaces, whole words.
+
 Rule, in order:
-1. words of the objet matching exactly one trade's keywords → that trade;
-2. several trades' keywords match → the one whose CPV prefix also matches, if exactly one does;
-3. no keyword → the trade with the longest CPV prefix matching the code;
-4. otherwise the trade is not inferred, with the reason (never a guess).
+1. text damaged (mojibake): the CPV code alone decides;
+2. the objet names a lot ("Lot 8 : Vitrerie"): only the words of its lot title count; several lots
+   naming different trades are not inferred;
+3. words name one trade → that trade; they name several → the first named (a lot is named by its
+   main trade first), provided the record is a lot or its CPV code names one of them; if the first
+   named work is one no configured trade covers → not inferred;
+4. no trade word: a whole operation ("tous corps d'état") → not inferred; otherwise the trade of the
+   longest configured CPV prefix matching the code, unless a longer prefix marks work no trade covers;
+5. otherwise not inferred, with the reason (never a guess).
 CPV codes are compared without their check digit ("45320000-6" and "45320000" are the same).
+Reasons are French: the coordinator reads them.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from clauses.config.trades import Trade
-from clauses.text import normalise_key
+from clauses.config.trades import InferenceRules, Trade
 
-_WORD_BOUNDARY = r"(?<![a-z0-9]){}(?![a-z0-9])"
+if TYPE_CHECKING:
+    from clauses.config.loader import Config
+
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+# "lot 8 :", "lot n° 5", "lot05", "lots 3, 4 et 5", "lot 06a": the marker, not its title.
+_LOT = re.compile(r" (lots?) ?(?:n ?o? )?([0-9]{1,3}[a-z]?|[a-z]) ")
+_UNPLACED = None  # the pseudo-trade of work no configured trade covers
 
 
 @dataclass(frozen=True)
 class Inference:
     trade: Trade | None
-    reason: str  # how it was inferred, or why not
+    reason: str  # how it was inferred, or why not (French)
+    basis: str | None = None  # "objet" or "cpv" when inferred
 
 
 def cpv_digits(code: str) -> str:
@@ -30,35 +49,117 @@ def cpv_digits(code: str) -> str:
     return re.sub(r"\D", "", str(code).split("-")[0])[:8]
 
 
+def fold(text: str) -> str:
+    """'Gros œuvre – Lot 8 : Vitrerie' → ' gros oeuvre lot 8 vitrerie ' (padded, for whole words)."""
+    text = str(text).replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return " " + _NOT_WORD.sub(" ", bare).strip() + " "
+
+
+Mention = tuple[int, "Trade | None", str]  # (place in the folded text, trade or _UNPLACED, words)
+
+
 class TradeInferrer:
-    def __init__(self, trades: list[Trade]) -> None:
-        self._patterns = [
-            (trade, [re.compile(_WORD_BOUNDARY.format(re.escape(normalise_key(k)))) for k in trade.keywords])
-            for trade in trades
-        ]
+    """Build once per run (``from_config`` reads the configuration's ``inference`` block too)."""
+
+    def __init__(self, trades: list[Trade], rules: InferenceRules | None = None) -> None:
+        rules = rules or InferenceRules()
+        # (folded words, trade or _UNPLACED, words as configured: quoted in reasons)
+        self._phrases: list[tuple[str, Trade | None, str]] = [
+            (fold(k), trade, k) for trade in trades for k in trade.keywords if fold(k).strip()
+        ] + [(fold(k), _UNPLACED, k) for k in rules.unplaced_keywords if fold(k).strip()]
+        self._neutral = [fold(k) for k in rules.neutral_phrases if fold(k).strip()]
+        self._whole = [(fold(k), k) for k in rules.whole_operation_keywords if fold(k).strip()]
         self._prefixes = sorted(
-            ((prefix, trade) for trade in trades for prefix in trade.cpv_prefixes),
+            [(p, trade) for trade in trades for p in trade.cpv_prefixes]
+            + [(p, _UNPLACED) for p in rules.unplaced_cpv_prefixes],
             key=lambda item: -len(item[0]),
         )
 
+    @classmethod
+    def from_config(cls, config: "Config") -> "TradeInferrer":
+        return cls(config.trades, config.trades_file.inference)
+
     def by_cpv(self, cpv: str) -> Trade | None:
+        """The trade of the longest prefix matching the code (None: no trade, or work no trade covers)."""
         for prefix, trade in self._prefixes:
             if cpv.startswith(prefix):
                 return trade
         return None
 
-    def infer(self, cpv_code: str | None, objet: str | None) -> Inference:
+    def infer(self, cpv_code: str | None, objet: str | None, *, text_damaged: bool = False) -> Inference:
         cpv = cpv_digits(cpv_code or "")
-        text = normalise_key(objet or "")
-        by_words = [trade for trade, patterns in self._patterns if any(p.search(text) for p in patterns)]
         cpv_trade = self.by_cpv(cpv) if cpv else None
-        if len(by_words) == 1:
-            return Inference(by_words[0], f"objet keywords ({by_words[0].key})")
-        if len(by_words) > 1:
-            if cpv_trade is not None and cpv_trade in by_words:
-                return Inference(cpv_trade, f"CPV {cpv} among objet keywords")
-            keys = ", ".join(t.key for t in by_words)
-            return Inference(None, f"objet names several trades ({keys}) and CPV {cpv or 'absent'} does not decide")
+        if text_damaged:
+            return self._by_cpv_alone(cpv, cpv_trade, "texte de l'objet illisible")
+        text = fold(objet or "")
+        for phrase in self._neutral:
+            text = text.replace(phrase, " ")
+        lots = list(_LOT.finditer(text))
+        if lots:
+            several = len(lots) > 1 or lots[0].group(1) == "lots"
+            ends = [m.start() + 1 for m in lots[1:]] + [len(text)]
+            named = [m for lot, end in zip(lots, ends) for m in self._named(text[lot.end() - 1:end])]
+            if several and len({_key(t) for _a, t, _w in named}) > 1:
+                return Inference(None, f"non déduit : plusieurs lots de métiers différents ({_names(named)})")
+            if several and not named:
+                return Inference(None, "non déduit : l'objet couvre plusieurs lots sans nommer leur métier")
+            named = named or self._named(text[: lots[0].start() + 1])  # a lot without title: the operation
+        else:
+            named = self._named(text)
+        if named:
+            return self._by_words(named, cpv, cpv_trade, is_lot=bool(lots))
+        whole = next((words for phrase, words in self._whole if phrase in text), None)
+        if whole:
+            return Inference(None, f"non déduit : l'objet décrit une opération entière (« {whole} »), pas un métier")
+        return self._by_cpv_alone(cpv, cpv_trade, "l'objet ne nomme aucun métier")
+
+    def _named(self, text: str) -> list[Mention]:
+        """The first mention of each trade (and of uncovered work) in ``text``, in text order."""
+        first: dict[str | None, tuple[int, int, Trade | None, str]] = {}
+        for phrase, trade, words in self._phrases:
+            at = text.find(phrase)
+            if at < 0:
+                continue
+            # earliest mention; at one place the longer words win ("charpente métallique")
+            candidate = (at, -len(phrase), trade, words)
+            if _key(trade) not in first or candidate[:2] < first[_key(trade)][:2]:
+                first[_key(trade)] = candidate
+        kept: list[Mention] = []
+        ends: list[tuple[int, int]] = []
+        for at, length, trade, words in sorted(first.values(), key=lambda m: m[:2]):
+            # words inside longer words already kept ("charpente" in "charpente métallique"): one mention
+            if not any(start <= at < end for start, end in ends):
+                kept.append((at, trade, words))
+                ends.append((at, at - length - 1))
+        return kept
+
+    @staticmethod
+    def _by_words(named: list[Mention], cpv: str, cpv_trade: Trade | None, *, is_lot: bool) -> Inference:
+        _at, first, words = named[0]
+        if first is _UNPLACED:
+            return Inference(None, f"non déduit : l'objet décrit des travaux qu'aucun métier configuré ne couvre (« {words} »)")
+        trades = {t.key for _a, t, _w in named if t is not None}
+        if len(trades) == 1:
+            return Inference(first, f"mots de l'objet (« {words} »)", "objet")
+        if is_lot or (cpv_trade is not None and cpv_trade.key in trades):
+            return Inference(first, f"premier métier nommé par l'objet (« {words} »)", "objet")
+        return Inference(None, f"non déduit : l'objet nomme plusieurs métiers ({_names(named)}) "
+                               f"et le code CPV {cpv or 'absent'} ne tranche pas")
+
+    @staticmethod
+    def _by_cpv_alone(cpv: str, cpv_trade: Trade | None, why: str) -> Inference:
         if cpv_trade is not None:
-            return Inference(cpv_trade, f"CPV {cpv}")
-        return Inference(None, f"no trade for CPV {cpv or 'absent'} and no trade keyword in objet")
+            return Inference(cpv_trade, f"code CPV {cpv} ({why})", "cpv")
+        if not cpv:
+            return Inference(None, f"non déduit : {why} et le code CPV est absent")
+        return Inference(None, f"non déduit : {why} et le code CPV {cpv} ne désigne aucun métier configuré")
+
+
+def _key(trade: Trade | None) -> str | None:
+    return trade.key if trade is not None else None
+
+
+def _names(named: list[Mention]) -> str:
+    return ", ".join(t.label if t is not None else "travaux non couverts" for _a, t, _w in named)

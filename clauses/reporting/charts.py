@@ -69,3 +69,22 @@ def coverage_chart(coverage: pd.DataFrame, labels: dict[str, str]) -> bytes:
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     return _png(fig)
+
+
+def companies_chart(companies: pd.DataFrame, top: int = 15) -> bytes:
+    """Per company (the ``top`` owing most hours): hours owed under the clause and delivered."""
+    fig, ax = plt.subplots(figsize=(9, 0.6 + 0.35 * max(1, min(top, len(companies)))))
+    if companies.empty:
+        ax.text(0.5, 0.5, "Aucune entreprise titulaire enregistrée", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return _png(fig)
+    shown = companies.head(top)
+    y = np.arange(len(shown))[::-1]
+    ax.barh(y + 0.2, shown["hours_owed"].astype(float), height=0.4, color="#a0aec0", label="Heures dues (clause)")
+    ax.barh(y - 0.2, shown["hours_delivered"].astype(float), height=0.4, color="#2f855a", label="Heures réalisées")
+    ax.set_yticks(y, [str(name)[:40] for name in shown["company"]], fontsize=8)
+    ax.set_xlabel("Heures d'insertion")
+    ax.set_title("Heures d'insertion par entreprise titulaire")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(axis="x", alpha=0.3)
+    return _png(fig)

@@ -22,6 +22,7 @@ SHEET_NAMES = {
     "heures-couvertes": "Heures couvertes",
     "taux-conversion": "Taux de conversion",
     "evenements-messagerie": "Messagerie",
+    "entreprises": "Entreprises titulaires",
 }
 
 
@@ -44,5 +45,8 @@ def write_report_files(report: OutcomeReport, folder: Path) -> dict[str, str]:
     files["png:entonnoir"] = folder / f"entonnoir-{stamp}.png"
     (folder / f"heures-couvertes-{stamp}.png").write_bytes(charts.coverage_chart(report.coverage.table, report.trade_labels))
     files["png:heures-couvertes"] = folder / f"heures-couvertes-{stamp}.png"
+    companies = report.companies if report.companies is not None else pd.DataFrame()
+    (folder / f"entreprises-{stamp}.png").write_bytes(charts.companies_chart(companies))
+    files["png:entreprises"] = folder / f"entreprises-{stamp}.png"
     files["conversion"] = write_conversion_rates(report.conversion, folder / FILE_NAME)
     return {k: str(v) for k, v in files.items()}

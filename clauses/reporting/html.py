@@ -88,6 +88,7 @@ def render_html(report: OutcomeReport, templates_dir: str | None = None) -> str:
         "name_columns": list(report.names.columns) if report.names is not None else [],
         "funnel_chart": _data_uri(charts.funnel_chart(report.totals)),
         "coverage_chart": _data_uri(charts.coverage_chart(report.coverage.table, report.trade_labels)),
+        "companies_chart": _data_uri(charts.companies_chart(report.companies if report.companies is not None else pd.DataFrame())),
         "sections": by_stem,
         "notes": report.notes,
         "snapshot": (

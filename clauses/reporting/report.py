@@ -20,6 +20,9 @@ from clauses.reporting import funnel
 from clauses.reporting.answers import CHANNEL_LABELS, CHANNELS, answer_counts
 from clauses.reporting.answers import LABELS as answer_labels
 from clauses.reporting.conversion import RATES, conversion_from_facts, held_events
+from clauses.reporting.companies import COLUMNS as COMPANY_COLUMNS
+from clauses.reporting.companies import company_hours
+from clauses.reporting.conversion import RATES, conversion_from_facts
 from clauses.reporting.coverage import Coverage, hours_coverage, latest_need
 from clauses.reporting.facts import PARIS, STAGES, participation_facts
 from clauses.storage.candidates import Candidate
@@ -70,6 +73,7 @@ class OutcomeReport:
     notes: list[str] = field(default_factory=list)
     # Candidates' answers and their channels (``clauses.reporting.answers``).
     answers: dict = field(default_factory=dict)
+    companies: pd.DataFrame | None = None  # clauses.reporting.companies.company_hours
 
     def summary(self) -> dict:
         """Counts only: safe for logs, artifacts and the command line."""
@@ -149,6 +153,7 @@ def build_report(
         names=_names(session, facts, labels) if include_names else None,
         notes=list(coverage.notes),
         answers=answer_counts(session),
+        companies=company_hours(session, include_names=include_names),
     )
     if facts.empty:
         report.notes.insert(0, "Aucune participation enregistrée pour l'instant : les tableaux sont vides.")
@@ -225,6 +230,20 @@ def tables(report: OutcomeReport) -> dict[str, tuple[str, pd.DataFrame]]:
             "Part des réponses": answered.get("shares", {}).get(c)} for c in CHANNELS],
         columns=["Réponses", "Personnes", "Part des réponses"],
     )
+    companies = report.companies if report.companies is not None else pd.DataFrame(columns=COMPANY_COLUMNS)
+    companies = pd.DataFrame(
+        {
+            "Entreprise": companies["company"],
+            "Identifiant": companies["identifier"],
+            "Lots": companies["lots"],
+            "Heures dues (clause)": companies["hours_owed"],
+            "Heures du plafond (accords-cadres)": companies["framework_ceiling_hours"],
+            "Heures réalisées": companies["hours_delivered"],
+            "Heures restant à réaliser": companies["hours_remaining"],
+            "Premier lot débute le": companies["first_start"].map(french_day),
+            "Dernier lot finit le": companies["last_end"].map(french_day),
+        }
+    )
     return {
         "entonnoir-evenements": ("Parcours par événement", events),
         "entonnoir-metiers": ("Parcours par métier", trades),
@@ -234,4 +253,5 @@ def tables(report: OutcomeReport) -> dict[str, tuple[str, pd.DataFrame]]:
         "taux-conversion": ("Taux de conversion pour la prochaine planification", conversion),
         "evenements-messagerie": ("Événements de messagerie", emails),
         "reponses-candidats": ("Réponses des candidats aux invitations", replies),
+        "entreprises": ("Heures d'insertion par entreprise titulaire", companies),
     }

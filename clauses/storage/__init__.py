@@ -6,6 +6,7 @@ Import the models from here so that every table is registered on ``Base.metadata
 from clauses.storage.answers import MessageToken, TradeOptOut
 from clauses.storage.base import Base
 from clauses.storage.candidates import Candidate, CandidateIdentity
+from clauses.storage.companies import Company, LotCompany
 from clauses.storage.database import Database, upgrade_schema
 from clauses.storage.forecast import ForecastRow, ForecastSnapshot
 from clauses.storage.imports import ImportRun
@@ -27,6 +28,8 @@ __all__ = [
     "Base",
     "Candidate",
     "CandidateIdentity",
+    "Company",
+    "LotCompany",
     "Database",
     "EVENT_KINDS",
     "EVENT_STATUSES",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Numeric, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Numeric, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clauses.storage.base import Base, Timestamps
@@ -45,6 +45,11 @@ class Lot(Timestamps, Base):
     # The parameters the hours were computed with, or those given alongside them.
     hours_parameters: Mapped[dict] = mapped_column(JSON)
     hours_delivered: Mapped[float] = mapped_column(default=0.0)
+    # DECP framework agreement (accord-cadre): the hours of its published ceiling; insertion_hours
+    # are then the expected hours (ceiling × realisation ratio, see hours_parameters).
+    framework_ceiling_hours: Mapped[float | None]
+    # DECP text damaged by a wrong encoding: the trade was inferred from the CPV code alone.
+    text_damaged: Mapped[bool] = mapped_column(Boolean, server_default=false())
     source: Mapped[str] = mapped_column(String(20))  # csv, xlsx, decp
     source_file: Mapped[str] = mapped_column(Text)
     # Fingerprint of the ingested values: an unchanged row is not rewritten.

@@ -1,0 +1,122 @@
+"""Store the companies that won the lots, and name them in artifacts without naming a person.
+
+A company is known by its identifier (SIRET, or another DECP ``typeIdentifiant``), else by its
+name. Company data is public, but an individual entrepreneur's company often bears the person's
+name ("Jean Dupont", "DUPONT Jean", "EI Dupont"). Such a name is ``person_like``: kept in the
+database (the facilitator needs it) but never put in a Prefect artifact or log, where the company
+is shown by its identifier instead (``public_label``).
+
+``person_like`` errs on the side of privacy: a name is a company's only when it carries a legal
+form or a business word (SAS, SARL, BTP, Construction, Entreprise…) or is a single word; any other
+name of two to four words is taken as possibly a person's.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from clauses.storage.base import utcnow
+from clauses.storage.bulk import execute_many
+from clauses.storage.companies import Company, LotCompany
+from clauses.storage.pipeline import Lot
+from clauses.text import normalise_key
+
+COMPANIES = Company.__table__
+LINKS = LotCompany.__table__
+NAME_ONLY = "NOM"
+
+_PERSON_MARKS = re.compile(r"^(m|mr|mme|mlle|monsieur|madame|ei|eirl|ae)\b|entreprise individuelle|auto[- ]?entrepreneur|micro[- ]?entreprise")
+_BUSINESS_WORDS = set(
+    """sa sas sasu sarl eurl snc scop sci scp gie sem spl scic selarl cie ste societe ets etablissements entreprise
+    entreprises groupe group groupement btp tp travaux construction constructions batiment batiments renovation
+    bureau etudes ingenierie services service agence atelier ateliers industrie industries france
+    europe international menuiserie menuiseries maconnerie peinture electricite plomberie chauffage couverture
+    charpente etancheite facades terrassement voirie reseaux paysage paysages energie energies environnement
+    technologies solutions systems systemes conseil consulting location transports transport nettoyage
+    securite association asso fondation office mutuelle banque assurances commune ville departement region
+    et fils freres cooperative""".split()
+)
+
+
+def person_like(name: str | None) -> bool:
+    """Whether a company name may be a person's (see the module's rule)."""
+    if not name:
+        return False
+    key = normalise_key(name)
+    if _PERSON_MARKS.search(key):
+        return True
+    words = re.findall(r"[a-z]+", key)
+    if len(words) < 2 or len(words) > 4 or re.search(r"\d", key):
+        return False
+    return not any(word in _BUSINESS_WORDS for word in words)
+
+
+def public_label(identifier_type: str, identifier: str, name: str | None, is_person_like: bool) -> str:
+    """The company as an artifact may show it: its name, or its identifier when the name may be a
+    person's (a company known by name only is then "entreprise individuelle")."""
+    if name and not is_person_like:
+        return name
+    if identifier_type != NAME_ONLY and identifier:
+        return f"{identifier_type} {identifier}"
+    return "entreprise individuelle"
+
+
+def sheet_awardees(frame: pd.DataFrame, lot_ids: pd.Series) -> pd.DataFrame:
+    """The awardees a pipeline file names in its optional company / SIRET columns."""
+    columns = ["lot_id", "identifier_type", "identifier", "name"]
+    if "company" not in frame.columns and "company_id" not in frame.columns:
+        return pd.DataFrame(columns=columns)
+    names = frame["company"].astype(str).str.strip() if "company" in frame.columns else pd.Series("", index=frame.index)
+    ids = frame["company_id"].astype(str).str.replace(r"\s", "", regex=True) if "company_id" in frame.columns else pd.Series("", index=frame.index)
+    table = pd.DataFrame({"lot_id": frame["lot_id"].astype(str).str.strip(), "identifier_type": "SIRET", "identifier": ids, "name": names})
+    table = table[(table["identifier"] != "") | (table["name"] != "")]
+    table = table[table["lot_id"].isin(set(lot_ids))]
+    return table[columns].reset_index(drop=True)
+
+
+def store_awardees(session: Session, awardees: pd.DataFrame | None, lot_external_ids: list[str]) -> int:
+    """Link each of ``lot_external_ids`` to its awardees, creating companies not yet known and
+    updating a changed name. The links of those lots are replaced; other lots keep theirs. Returns
+    the number of links written."""
+    if awardees is None or not lot_external_ids:
+        return 0
+    awardees = awardees.fillna("")
+    lot_ids = dict(session.execute(select(Lot.external_id, Lot.id).where(Lot.external_id.in_(lot_external_ids))).all()) \
+        if len(lot_external_ids) < 30000 else dict(session.execute(select(Lot.external_id, Lot.id)).all())
+    wanted: dict[tuple[str, str], str] = {}
+    links: set[tuple[str, tuple[str, str]]] = set()
+    for lot, kind, identifier, name in awardees[["lot_id", "identifier_type", "identifier", "name"]].itertuples(index=False):
+        if lot not in lot_ids:
+            continue
+        key = (kind or "SIRET", identifier) if identifier else (NAME_ONLY, normalise_key(name))
+        if name or key not in wanted:
+            wanted[key] = name
+        links.add((lot, key))
+    existing = {(row.identifier_type, row.identifier): row for row in session.execute(select(COMPANIES.c.id, COMPANIES.c.identifier_type, COMPANIES.c.identifier, COMPANIES.c.name))}
+    now = utcnow()
+    new = [key for key in wanted if key not in existing]
+    if new:
+        execute_many(
+            session, insert(COMPANIES),
+            {
+                "identifier_type": [k[0] for k in new], "identifier": [k[1] for k in new],
+                "name": [wanted[k] or None for k in new], "person_like": [person_like(wanted[k]) for k in new],
+            },
+            {"created_at": now, "updated_at": now},
+        )
+    for key, name in wanted.items():
+        current = existing.get(key)
+        if current is not None and name and current.name != name:
+            session.execute(COMPANIES.update().where(COMPANIES.c.id == current.id).values(name=name, person_like=person_like(name), updated_at=now))
+    company_ids = {(row.identifier_type, row.identifier): row.id for row in session.execute(select(COMPANIES.c.id, COMPANIES.c.identifier_type, COMPANIES.c.identifier))}
+    touched = [lot_ids[lot] for lot in lot_external_ids if lot in lot_ids]
+    for start in range(0, len(touched), 500):
+        session.execute(delete(LINKS).where(LINKS.c.lot_id.in_(touched[start:start + 500])))
+    if links:
+        pairs = sorted((lot_ids[lot], company_ids[key]) for lot, key in links)
+        execute_many(session, insert(LINKS), {"lot_id": [p[0] for p in pairs], "company_id": [p[1] for p in pairs]})
+    return len(links)
