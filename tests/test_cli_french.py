@@ -90,7 +90,7 @@ def test_usage_errors_are_french(capsys):
         main(["forecast", "--as-of", "31/02/2027"])
     assert exit_.value.code == 2
     err = capsys.readouterr().err
-    assert "erreur : argument --as-of : « 31/02/2027 » n'est pas une date" in err
+    assert "erreur : argument --as-of : pas une date : « 31/02/2027 »" in err
     with pytest.raises(SystemExit):
         main(["plan", "show", "trois"])
     assert "valeur invalide : 'trois'" in capsys.readouterr().err
@@ -171,7 +171,7 @@ def test_an_input_error_inside_a_flow_is_one_clean_message(database_url, prefect
     done = subprocess.run([CLAUSES, "ingest", "pipeline", str(tmp_path / "absent.csv")], capture_output=True,
                           text=True, timeout=300, env=_env(PREFECT_API_URL=PREFECT_API_URL.value()))
     assert done.returncode == 2, done.stderr
-    assert done.stderr == "erreur : 1 problème, rien n'a été modifié :\n  absent.csv : fichier ou dossier introuvable\n"
+    assert done.stderr == "erreur : 1 problème, rien n'a été modifié :\n  absent.csv : fichier introuvable\n"
     assert done.stdout == ""
 
 

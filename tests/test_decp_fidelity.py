@@ -135,7 +135,7 @@ def test_records_are_named_by_buyer_and_id_in_problems_and_rejects(db, config, t
     assert set(reasons) == {(f"{BUYER} / 20191901200", "montant"), (f"{other} / 20191901200", "dureeMois")}
     with open(result.rejects_file, encoding="utf-8-sig", newline="") as handle:
         rows = {row["row"]: row["reasons"] for row in csv.DictReader(handle, delimiter=";")}
-    assert "negative amount" in rows[f"{BUYER} / 20191901200"] and "dureeMois" not in rows[f"{BUYER} / 20191901200"]
+    assert "montant négatif" in rows[f"{BUYER} / 20191901200"] and "dureeMois" not in rows[f"{BUYER} / 20191901200"]
     assert "dureeMois" in rows[f"{other} / 20191901200"] and "negative" not in rows[f"{other} / 20191901200"]
 
 
@@ -280,8 +280,8 @@ def test_damaged_text_is_reported_once_flagged_and_the_cpv_decides(db, config, t
         record(id="clean", objet="Travaux de plomberie", codeCPV="45330000"),
     ]
     result = ingest_pipeline_file(db, write_json(tmp_path, [*records]), config)
-    damaged = [w for w in result.warnings if "texte abîmé" in w]
-    assert len(damaged) == 1 and damaged[0].startswith("2 marché(s)")
+    damaged = [w for w in result.warnings if "texte abîmé" in w.reason]
+    assert len(damaged) == 1 and damaged[0].reason.startswith("2 marché(s)")
     lots = lots_of(db)
     for lot_id in ("m1", "m2"):
         lot = lots[f"decp:{BUYER}:{lot_id}"]
@@ -325,7 +325,7 @@ def test_a_changed_realisation_ratio_rewrites_the_lot(db, config, tmp_path):
 def test_a_run_that_loads_nothing_says_so(db, config, tmp_path):
     result = ingest_pipeline_file(db, write_json(tmp_path, [record(lieuExecution={"code": "69003", "typeCode": "Code postal"})]), config)
     assert result.created == 0
-    assert any("aucun lot chargé" in w and "1 enregistrement" in w for w in result.warnings)
+    assert any("aucun lot chargé" in w.reason and "1 enregistrement" in w.reason for w in result.warnings)
 
 
 def test_not_found_and_bad_shapes_are_input_errors(config, tmp_path):

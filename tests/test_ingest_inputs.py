@@ -36,12 +36,12 @@ def test_a_file_of_another_kind_is_refused_before_anything_starts(tmp_path, caps
     began = time.monotonic()
     assert main(["ingest", "pipeline", str(path)]) == 2
     err = capsys.readouterr().err
-    assert f"{name}: type de fichier non pris en charge" in err
-    assert "attendu .csv, .tsv, .xlsx, .xlsm ou DECP .json" in err
+    assert f"{name} : type de fichier non pris en charge" in err
+    assert "attendu .csv, .tsv, .xlsx, .xlsm, DECP .json ou .parquet" in err
     assert main(["ingest", "candidates", str(path)]) == 2
     assert "attendu .csv, .tsv, .xlsx ou .xlsm" in capsys.readouterr().err
     assert main(["ingest", "pipeline", str(tmp_path / "absent.csv")]) == 2
-    assert "absent.csv: fichier introuvable" in capsys.readouterr().err
+    assert "absent.csv : fichier introuvable" in capsys.readouterr().err
     assert time.monotonic() - began < 60  # answered without starting Prefect (a loose bound: no timing claim)
 
 
@@ -49,7 +49,7 @@ def test_a_file_with_a_header_only_says_there_is_no_lot(db, config, tmp_path):
     result = ingest_pipeline_file(db, write_pipeline(tmp_path, []), config)
     assert (result.created, result.rejected) == (0, 0)
     assert [w.reason for w in result.warnings] == ["aucun lot dans le fichier : rien n'a été importé"]
-    assert "avertissement : pipeline.csv: aucun lot dans le fichier : rien n'a été importé" in result.lines()
+    assert "avertissement : pipeline.csv : aucun lot dans le fichier : rien n'a été importé" in result.lines()
     candidates = import_candidates_file(db, write_candidates(tmp_path, []), config)
     assert [w.reason for w in candidates.warnings] == ["aucun candidat dans le fichier : rien n'a été importé"]
     # A file with lots has no such warning.
@@ -59,7 +59,7 @@ def test_a_file_with_a_header_only_says_there_is_no_lot(db, config, tmp_path):
 @pytest.mark.usefixtures("prefect_harness")
 def test_the_command_prints_the_warning_and_succeeds(db, tmp_path, capsys):
     assert main(["ingest", "pipeline", str(write_pipeline(tmp_path, []))]) == 0
-    assert "avertissement : pipeline.csv: aucun lot dans le fichier" in capsys.readouterr().out
+    assert "avertissement : pipeline.csv : aucun lot dans le fichier" in capsys.readouterr().out
 
 
 def test_a_formula_without_a_computed_value_says_so_and_how_to_fix_it(config, tmp_path):
