@@ -121,3 +121,51 @@ def test_the_longest_cpv_prefix_decides_and_can_mark_uncovered_work(config):
 
 def test_fold_removes_accents_ligatures_case_and_punctuation():
     assert fold("Gros Œuvre – Lot n°8 : Vitrerie/Faïence") == " gros oeuvre lot n 8 vitrerie faience "
+
+
+def test_fold_of_plain_ascii_is_the_full_fold():
+    import re
+    import unicodedata
+
+    def full_fold(text):  # the fold's path for any text (NFKD, marks removed, casefold)
+        text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
+        bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+        return " " + re.sub(r"[^a-z0-9]+", " ", bare).strip() + " "
+
+    for text in ["Lot 8 : VRD / Voirie", "  TCE -- Gros-Oeuvre!  ", "", "a", "Lot05_b", "x\ty\nz", "~^`'\"", "IJ Kk"]:
+        assert text.isascii() and fold(text) == full_fold(text)
+
+
+def _named_by_searching_each_phrase(inferrer, text):
+    """The search before the word index (one ``find`` per phrase): the reference the index must equal."""
+    first = {}
+    for phrase, trade, words in inferrer._phrases:
+        at = text.find(phrase)
+        if at < 0:
+            continue
+        candidate = (at, -len(phrase), trade, words)
+        key = trade.key if trade is not None else None
+        if key not in first or candidate[:2] < first[key][:2]:
+            first[key] = candidate
+    kept, ends = [], []
+    for at, length, trade, words in sorted(first.values(), key=lambda m: m[:2]):
+        if not any(start <= at < end for start, end in ends):
+            kept.append((at, trade, words))
+            ends.append((at, at - length - 1))
+    return kept
+
+
+def test_the_word_index_finds_what_searching_each_phrase_finds(config):
+    import random
+
+    # Two trades sharing words ("cloison" in both, "Cloison" spelt twice) and words within words:
+    # the ties (same place, same length) must break as the search in configured order broke them.
+    trades = [config.trades[0].model_copy(update={"keywords": ["cloison", "CLOISON", "gros œuvre", "œuvre"]}),
+              config.trades[1].model_copy(update={"keywords": ["cloison", "gros", "cloison seche"]})]
+    rules = InferenceRules(unplaced_keywords=["gros œuvre", "seche"])
+    for inferrer in (TradeInferrer(config.trades, config.trades_file.inference), TradeInferrer(trades, rules)):
+        words = sorted({w for phrase, _t, _w in inferrer._phrases for w in phrase.split()}) + ["lot", "8", "de"]
+        draw = random.Random(15)
+        for _ in range(3000):
+            text = fold(" ".join(draw.choice(words) for _ in range(draw.randint(0, 12))))
+            assert inferrer._named(text) == _named_by_searching_each_phrase(inferrer, text), text

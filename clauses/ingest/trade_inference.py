@@ -51,7 +51,10 @@ def cpv_digits(code: str) -> str:
 
 def fold(text: str) -> str:
     """'Gros œuvre – Lot 8 : Vitrerie' → ' gros oeuvre lot 8 vitrerie ' (padded, for whole words)."""
-    text = str(text).replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
+    text = str(text)
+    if text.isascii():  # no accent to remove: NFKD and casefold of ASCII are identity and lower()
+        return " " + _NOT_WORD.sub(" ", text.lower()).strip() + " "
+    text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
     return " " + _NOT_WORD.sub(" ", bare).strip() + " "
@@ -76,6 +79,12 @@ class TradeInferrer:
             + [(p, _UNPLACED) for p in rules.unplaced_cpv_prefixes],
             key=lambda item: -len(item[0]),
         )
+        # The phrases by their first word, in configured order: a folded text is single-spaced and
+        # padded, so a phrase occurs only where one of the text's words begins; looking up each word
+        # of the text finds every phrase's first place without searching the text for each phrase.
+        self._by_first_word: dict[str, list[tuple[int, str, Trade | None, str]]] = {}
+        for index, (phrase, trade, words) in enumerate(self._phrases):
+            self._by_first_word.setdefault(phrase.split()[0], []).append((index, phrase, trade, words))
 
     @classmethod
     def from_config(cls, config: "Config") -> "TradeInferrer":
@@ -117,18 +126,31 @@ class TradeInferrer:
 
     def _named(self, text: str) -> list[Mention]:
         """The first mention of each trade (and of uncovered work) in ``text``, in text order."""
-        first: dict[str | None, tuple[int, int, Trade | None, str]] = {}
-        for phrase, trade, words in self._phrases:
-            at = text.find(phrase)
-            if at < 0:
-                continue
-            # earliest mention; at one place the longer words win ("charpente métallique")
-            candidate = (at, -len(phrase), trade, words)
-            if _key(trade) not in first or candidate[:2] < first[_key(trade)][:2]:
-                first[_key(trade)] = candidate
+        # key → (place, -length, order of the key's first phrase found, trade, words): the earliest
+        # mention; at one place the longer words win ("charpente métallique"), then configured order.
+        first: dict[str | None, list] = {}
+        by_first_word = self._by_first_word
+        at = text.find(" ")
+        while at >= 0:
+            following = text.find(" ", at + 1)
+            if following < 0:
+                break
+            for index, phrase, trade, words in by_first_word.get(text[at + 1:following], ()):
+                if not text.startswith(phrase, at):
+                    continue
+                key = _key(trade)
+                known = first.get(key)
+                if known is None:
+                    first[key] = [at, -len(phrase), index, trade, words]
+                else:
+                    if index < known[2]:
+                        known[2] = index
+                    if (at, -len(phrase)) < (known[0], known[1]):
+                        known[0], known[1], known[3], known[4] = at, -len(phrase), trade, words
+            at = following
         kept: list[Mention] = []
         ends: list[tuple[int, int]] = []
-        for at, length, trade, words in sorted(first.values(), key=lambda m: m[:2]):
+        for at, length, _index, trade, words in sorted(first.values(), key=lambda m: m[:3]):
             # words inside longer words already kept ("charpente" in "charpente métallique"): one mention
             if not any(start <= at < end for start, end in ends):
                 kept.append((at, trade, words))
