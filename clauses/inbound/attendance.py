@@ -323,8 +323,8 @@ def _resolve_line(
         candidate_id = None
         participation = resolver.participations.get(int(cells["participation"])) if cells["participation"].isdigit() else None
         if participation is None or (event is not None and participation.event_id != event.id):
-            problems.append(Problem(file, row, "N°", f"line number {cells['participation'][:20]!r} is not one of "
-                                    "this event's sheet: keep the numbers the sheet was written with"))
+            problems.append(Problem(file, row, "N°", f"le numéro de ligne {cells['participation'][:20]!r} n'est pas "
+                                    "sur la feuille de cet événement : gardez les numéros de la feuille telle qu'elle a été écrite"))
         else:
             candidate_id = participation.candidate_id
     else:
