@@ -129,5 +129,6 @@ def day_long(day: dt.date | dt.datetime) -> str:
 
 
 def when_short(moment: dt.datetime) -> str:
-    """'lundi 7 décembre 2026, 9 h 00': a table cell's date and Paris time."""
-    return f"{date_long(moment)}, {time_of_day(moment)}"
+    """'lundi 7 décembre 2026, 9 h 00': a table cell's date and Paris time (the form of
+    ``datetime_listed``, which ``clauses plan move`` reads back)."""
+    return datetime_listed(moment)
