@@ -91,6 +91,6 @@ def publish(title: str, key: str, planned: dict, sent: dict, recovered: dict, ex
                      f"d'office ; `clauses messages release` pour trancher) : {sent['unconfirmed']}")
     if any(recovered.values()):
         lines.append(f"Messages d'un envoi interrompu : {recovered.get('sent', 0)} confirmés, "
-                     f"{recovered.get('released', 0)} remis en file, {recovered.get('waiting', 0)} en attente de confirmation")
+                     f"{recovered.get('released', 0)} remis à l'envoi, {recovered.get('waiting', 0)} en attente de confirmation")
     lines += extra or []
     create_markdown_artifact(markdown="\n".join(lines), key=key, description=title)

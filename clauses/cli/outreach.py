@@ -53,13 +53,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _lines(result: dict) -> list[str]:
     from flows.outreach_common import KIND_LABELS_FR
 
-    lines = [f"{KIND_LABELS_FR.get(kind, kind)} prévus : {count}" for kind, count in sorted(result["planned"].items())]
+    lines = [
+        f"messages reportés (plafond hebdomadaire) : {count}" if kind == "held_by_cap"
+        else f"{KIND_LABELS_FR.get(kind, kind)} à envoyer : {count}"
+        for kind, count in sorted(result["planned"].items())
+    ]
     lines.append(f"envoyés : {result['sent']} ; non envoyés (personne injoignable ou événement annulé) : "
                  f"{result['skipped']} ; refusés par le prestataire : {result['failed']}")
     recovered = result.get("recovered") or {}
     if any(recovered.values()):
         lines.append(f"messages interrompus : {recovered.get('sent', 0)} confirmés, {recovered.get('released', 0)} "
-                     f"remis en file, {recovered.get('waiting', 0)} en attente de l'accusé de SendGrid")
+                     f"remis à l'envoi, {recovered.get('waiting', 0)} en attente de l'accusé de SendGrid")
     return lines
 
 

@@ -46,7 +46,8 @@ def seed_history(session: Session, config: Config, today: dt.date, seed: int = 7
     if existing is not None:
         return [event.id for event in existing.events]
     sync_reference(session, config)
-    plan = Plan(status="approved", decided_at=utcnow(), decided_by="démonstration", decision_note=HISTORY_NOTE,
+    # Past events only: recorded as a plan already replaced, so the demo keeps one current approved plan.
+    plan = Plan(status="superseded", decided_at=utcnow(), decided_by="démonstration", decision_note=HISTORY_NOTE,
                 parameters={"history": True})
     session.add(plan)
     monday = _monday(today)
