@@ -249,7 +249,7 @@ def has_subcommand(name: str) -> bool:
     return name in commands.choices
 
 
-def start(port: int | None = None, timeout: float = START_TIMEOUT_SECONDS) -> dict:
+def start(port: int | None = None, timeout: float = START_TIMEOUT_SECONDS, web_port: int | None = None) -> dict:
     """Start what is not running yet (all of it on a fresh machine); returns ``status()`` and the
     names of the processes started now. Idempotent: a second call starts nothing."""
     started: list[str] = []
@@ -272,7 +272,7 @@ def start(port: int | None = None, timeout: float = START_TIMEOUT_SECONDS) -> di
     if running("serve") is None:
         offset = log_file("serve").stat().st_size if log_file("serve").exists() else 0
         spawned = time.monotonic()
-        _spawn("serve", _clauses_command("serve"), env)
+        _spawn("serve", [*_clauses_command("serve"), "--no-web"], env)  # the web service runs on its own
         expected = declared_deployment_count()
 
         def serving() -> bool:
@@ -286,10 +286,10 @@ def start(port: int | None = None, timeout: float = START_TIMEOUT_SECONDS) -> di
 
         _wait("serve", serving, "les déploiements ne sont pas servis", timeout)
         started.append("serve")
-    # Hook for the web service (`clauses web`, being built in parallel): started here as soon as
-    # the subcommand exists, with the same environment.
+    # The web service (`clauses web`: answers, unsubscribe, calendars, webhooks), its own process so
+    # that status and stop see it; same environment.
     if running("web") is None and has_subcommand("web"):
-        _spawn("web", _clauses_command("web"), env)
+        _spawn("web", [*_clauses_command("web"), *(["--port", str(web_port)] if web_port else [])], env)
         started.append("web")
     return {**status(), "started": started}
 

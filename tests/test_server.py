@@ -71,13 +71,14 @@ def test_start_status_command_stop(tmp_path, database_url, db):
     env = {**os.environ, "CLAUSES_DATA_DIR": str(tmp_path / "data"), "PREFECT_HOME": str(tmp_path / "client-home"),
            "CLAUSES_DATABASE_URL": database_url, "PREFECT_LOGGING_LEVEL": "WARNING"}
     env.pop("PREFECT_API_URL", None)
-    started = clauses(env, "server", "start", "--port", str(port), "--json")
+    web_port = free_port()
+    started = clauses(env, "server", "start", "--port", str(port), "--web-port", str(web_port), "--json")
     try:
         assert started.returncode == 0, started.stdout + started.stderr
         state = json.loads(started.stdout)
-        assert state["started"] == ["prefect", "serve"]
+        assert state["started"] == ["prefect", "serve", "web"]
         assert state["healthy"] and state["api_url"] == f"http://127.0.0.1:{port}/api"
-        pids = {name: state["processes"][name]["pid"] for name in ("prefect", "serve")}
+        pids = {name: state["processes"][name]["pid"] for name in ("prefect", "serve", "web")}
         assert (tmp_path / "data" / "prefect" / "prefect.db").exists(), "the server's SQLite lives in the data folder"
 
         status = clauses(env, "server", "status")
@@ -85,6 +86,7 @@ def test_start_status_command_stop(tmp_path, database_url, db):
         assert "Serveur Prefect : en marche depuis le " in status.stdout
         assert "Déploiements planifiés : en marche depuis le " in status.stdout
         assert f"pid {pids['prefect']}" in status.stdout
+        assert "Service web : en marche depuis le " in status.stdout
 
         # A command with no PREFECT_API_URL runs its flow against the background server.
         ingest = clauses(env, "ingest", "pipeline", str(write_ten_lots(tmp_path / "in")))

@@ -28,6 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     start = actions.add_parser("start", help="démarrer ce qui ne tourne pas encore (sans effet si tout tourne)")
     start.add_argument("--port", type=int, help="port du serveur Prefect (par défaut 4200, ou un port libre)")
+    start.add_argument("--web-port", type=int, metavar="PORT",
+                       help="port du service web (par défaut : config/messaging.yaml, 8030)")
     add_json_flag(start)
     start.set_defaults(handler=run_start)
     stop = actions.add_parser("stop", help="tout arrêter proprement")
@@ -76,7 +78,7 @@ def _with_web(state: dict) -> dict:
 def run_start(args: argparse.Namespace) -> Summary:
     from clauses.background import start
 
-    state = _with_web(start(port=args.port))
+    state = _with_web(start(port=args.port, web_port=args.web_port))
     started = state["started"]
     title = ("Service d'arrière-plan démarré : " + _named(started)
              if started else "Le service d'arrière-plan tournait déjà : rien à démarrer")
