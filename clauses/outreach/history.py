@@ -52,10 +52,12 @@ def find_candidate(session: Session, key: str) -> Candidate:
         found = list(session.scalars(select(Candidate).where(func.lower(Candidate.email) == key.lower())))
     if not found:
         source, _, source_id = key.partition(":") if ":" in key else ("", "", key)
-        query = select(Candidate).join(CandidateIdentity).where(CandidateIdentity.source_id == source_id)
+        # Distinct ids, not candidates: PostgreSQL cannot compare the candidates' JSON columns.
+        query = select(CandidateIdentity.candidate_id).where(CandidateIdentity.source_id == source_id)
         if source:
             query = query.where(func.lower(CandidateIdentity.source) == source.lower())
-        found = list(session.scalars(query.distinct()))
+        ids = sorted(set(session.scalars(query)))
+        found = list(session.scalars(select(Candidate).where(Candidate.id.in_(ids)).order_by(Candidate.id))) if ids else []
     if not found:
         raise ClausesError(f"aucun candidat pour « {key} » : donnez son numéro, son adresse électronique ou "
                            "son identifiant chez le partenaire (SOURCE:IDENTIFIANT)")
