@@ -17,6 +17,15 @@ from babel.dates import format_date, format_datetime
 PARIS = ZoneInfo("Europe/Paris")
 LOCALE = "fr_FR"
 
+# What each kind of event is called in a table, a list or an export (the steps of the chain, in
+# order). Inside a sentence, messages use their own forms (``clauses.messages.render``).
+EVENT_KIND_LABELS = {
+    "information_session": "Réunion d'information",
+    "discovery": "Découverte métiers",
+    "poec": "POEC",
+    "recruitment": "Rencontre de recrutement",
+}
+
 
 def _aware(moment: dt.datetime) -> dt.datetime:
     """Naive datetimes in this project are UTC (see ``clauses.storage.base.UTCDateTime``)."""

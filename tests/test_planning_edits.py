@@ -251,7 +251,7 @@ def test_a_new_plan_shows_the_cohort_of_each_kept_discovery(db, config, draft, t
         plan, result = run_planning(session, config, both, start=START, weeks=52, time_limit=10, now=PLANNED_AT)
         text = write_plan_outputs(config, plan, result, tmp_path)["markdown"].read_text(encoding="utf-8")
         cohort = session.get(Event, discovery.recruits_for_event_id)
-    row = next(line for line in text.splitlines() if line.startswith(f"| {discovery.id} | Découverte (maintenu) |"))
+    row = next(line for line in text.splitlines() if line.startswith(f"| {discovery.id} | Découverte métiers (maintenu) |"))
     assert f"la POEC n° {cohort.id} du " in row
 
 
@@ -263,7 +263,7 @@ def test_report_shows_event_numbers_venues_and_the_cohort_recruited_for(config, 
                     venues={v.key: v.name for _, v in config.venues()})
     cohort_index = next(i for i, e in enumerate(result.events) if e.kind == "poec")
     discovery_row = next(
-        line for line in text.splitlines() if line.startswith("| ") and "| Découverte |" in line
+        line for line in text.splitlines() if line.startswith("| ") and "| Découverte métiers |" in line
     )
     assert f"la POEC n° {ids[cohort_index]} du " in discovery_row
     assert "| Invitations visées | Recrute pour |" in text

@@ -150,7 +150,7 @@ def test_coordinator_edits_and_approves_in_the_ui_form(db, monkeypatch):
         texts = artifacts("plan-events-decision")
     png = plan_md.split("](data:image/png;base64,", 1)[1].split(")", 1)[0]
     assert base64.b64decode(png).startswith(b"\x89PNG")
-    assert "Clé du lieu" in plan_md and f"| {seen['moved']} | Découverte |" in plan_md
+    assert "Clé du lieu" in plan_md and f"| {seen['moved']} | Découverte métiers |" in plan_md
     assert not any("coordinatrice" in t for t in texts)  # no names in artifacts
     assert any("réponse non appliquée" in t and "999999" in t for t in texts)
     assert any(

@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 from clauses.config.base import StrictModel
 
 PartnerKind = Literal["geiq", "federation", "france_travail", "training_centre", "plie", "siae"]
-EventKind = Literal["discovery", "poec", "information_session"]
+EventKind = Literal["information_session", "discovery", "poec", "recruitment"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 

@@ -36,6 +36,25 @@ class DiscoveryParameters(StrictModel):
     exterior: bool = False  # held on site: bad weather and winter matter
 
 
+class InformationSessionParameters(StrictModel):
+    """An information session ("information collective", often France Travail's) held before a
+    cohort's selection, to present the trade and the training."""
+
+    weeks_before_selection: int = Field(ge=0, le=12)  # lead before the cohort's selection
+    duration_hours: float = Field(gt=0, le=8)
+    capacity: int = Field(gt=0)  # seats
+
+
+class RecruitmentParameters(StrictModel):
+    """A recruitment event (job dating): trained candidates meet the companies holding the clauses."""
+
+    # Held within this many weeks after the cohort ends (and before the need it serves).
+    window_weeks_after_cohort: int = Field(default=4, ge=0, le=26)
+    duration_hours: float = Field(default=3, gt=0, le=8)
+    candidate_capacity: int = Field(default=20, gt=0)  # candidates one event can receive
+    employer_capacity: int = Field(default=8, gt=0)  # companies one event can receive
+
+
 class Trade(StrictModel):
     key: str = Field(pattern=r"^[a-z0-9_]+$")
     rome: str = Field(pattern=r"^[A-N]\d{4}$")
@@ -48,6 +67,9 @@ class Trade(StrictModel):
     keywords: list[str] = Field(default_factory=list)
     poec: PoecParameters
     discovery: DiscoveryParameters
+    # Optional first step of the chain; the last step (recruitment) has project defaults.
+    information_session: InformationSessionParameters | None = None
+    recruitment: RecruitmentParameters = Field(default_factory=RecruitmentParameters)
 
 
 class InferenceRules(StrictModel):

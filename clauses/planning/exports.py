@@ -19,9 +19,8 @@ from clauses.config import Config
 from clauses.exports import csv_text
 from clauses.planning.store import UID_DOMAIN
 from clauses.storage.planning import Event
+from clauses.french import EVENT_KIND_LABELS
 
-KIND_FR = {"discovery": "Découverte métier", "poec": "POEC", "information_session": "Réunion d'information",
-           "recruitment": "Rencontre de recrutement"}
 STATUS_FR = {"scheduled": "prévu", "moved": "déplacé", "cancelled": "annulé", "held": "tenu"}
 COLUMNS = [
     "N° événement", "Type", "Métier", "Partenaire", "Lieu", "Adresse", "Date de début", "Heure de début",
@@ -55,7 +54,7 @@ def table(config: Config, events: list[Event]) -> pd.DataFrame:
         address = next((v.address for _, v in config.venues() if v.key == event.venue_key), "")
         start, end = _aware(event.start), _aware(event.end)
         rows.append([
-            event.id, KIND_FR.get(event.kind, event.kind), trade, partner, venue or "à préciser", address,
+            event.id, EVENT_KIND_LABELS.get(event.kind, event.kind), trade, partner, venue or "à préciser", address,
             french.date_short(start), french.time_of_day(start), french.date_short(end), french.time_of_day(end),
             event.capacity, event.target_invitations, STATUS_FR.get(event.status, event.status),
             event.recruits_for.id if event.recruits_for is not None else None, event.sequence, event.uid,
@@ -77,7 +76,7 @@ def to_ics(config: Config, events: list[Event], *, name: str = "Plan des découv
     )
     for event in sorted(events, key=lambda e: (_aware(e.start), e.id)):
         trade, partner, _, location = _labels(config, event)
-        kind = KIND_FR.get(event.kind, event.kind)
+        kind = EVENT_KIND_LABELS.get(event.kind, event.kind)
         summary = f"{kind} – {trade}"
         if event.status == "cancelled":
             summary = f"ANNULÉ : {summary}"

@@ -20,8 +20,8 @@ from clauses.config import Config
 from clauses.outreach.selection import INVITABLE_KINDS, invitation_target
 from clauses.storage.outreach import Participation
 from clauses.storage.planning import Event
+from clauses.french import EVENT_KIND_LABELS
 
-KIND_FR = {"discovery": "Découverte métiers", "information_session": "Réunion d'information"}
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def invitee_flags(
             f"trop peu de personnes invitées : {invited} sur {target} visées")
         when = (f"les invitations peuvent partir jusqu'au {french.datetime_long(start - delay)} (clauses invite)"
                 if open_ else f"trop tard pour inviter (moins de {delay.days} jours avant)")
-        message = (f"{KIND_FR.get(event.kind, event.kind)} n° {event.id} ({labels.get(event.trade_key, event.trade_key)}, "
+        message = (f"{EVENT_KIND_LABELS.get(event.kind, event.kind)} n° {event.id} ({labels.get(event.trade_key, event.trade_key)}, "
                    f"{french.datetime_long(start)}) : {what} ; {when}.")
         flags.append(InviteeFlag(event.id, event.kind, event.trade_key, start, invited, target, open_, message))
     return flags

@@ -10,8 +10,8 @@ from babel.numbers import format_percent
 
 from clauses.planning.result import PARIS, PlanResult
 from clauses.planning.store import recruitment_links
+from clauses.french import EVENT_KIND_LABELS
 
-KIND_FR = {"discovery": "Découverte", "poec": "POEC"}
 STATUS_FR = {"OPTIMAL": "optimal", "FEASIBLE": "réalisable, non prouvé optimal", "GREEDY": "heuristique gloutonne"}
 
 
@@ -102,7 +102,7 @@ def markdown(
             recruits = _cohorts_label([kept_links[e.fixed_event_id]])
         venue = venues.get(e.venue_key, e.venue_key) if e.venue_key else "à préciser"
         lines.append(
-            f"| {ids[index] if ids[index] is not None else '–'} | {KIND_FR.get(e.kind, e.kind)}{kept} | "
+            f"| {ids[index] if ids[index] is not None else '–'} | {EVENT_KIND_LABELS.get(e.kind, e.kind)}{kept} | "
             f"{labels.get(e.trade_key, e.trade_key)} | {partners.get(e.partner_key, e.partner_key)} | {venue} | "
             f"{_d(e.start)} | {_d(e.end)} | {e.capacity} | {e.target_invitations or '–'} | {recruits} |"
         )

@@ -18,9 +18,8 @@ from clauses import french
 from clauses.config import Config
 from clauses.storage.outreach import Participation, ParticipationTransition
 from clauses.storage.planning import Event, Plan
+from clauses.french import EVENT_KIND_LABELS
 
-KIND_FR = {"discovery": "Découverte métier", "poec": "POEC", "information_session": "Réunion d'information",
-           "recruitment": "Job dating"}
 EVENT_STATUS_FR = {"scheduled": "prévu", "moved": "déplacé", "cancelled": "annulé", "held": "tenu"}
 PLAN_STATUS_FR = {"draft": "brouillon", "approved": "approuvé", "rejected": "rejeté", "superseded": "remplacé"}
 SOLVER_STATUS_FR = {"OPTIMAL": "optimal", "FEASIBLE": "réalisable", "GREEDY": "heuristique", "INFEASIBLE": "impossible"}
@@ -89,7 +88,7 @@ def event_lines(config: Config, event: Event, counts: Attendance) -> list[str]:
     venue = venues.get(event.venue_key or "", "lieu à préciser")
     status = "" if event.status == "scheduled" else f" [{EVENT_STATUS_FR.get(event.status, event.status)}]"
     head = (
-        f"n° {event.id} · {french.datetime_listed(event.start)} · {KIND_FR.get(event.kind, event.kind)} "
+        f"n° {event.id} · {french.datetime_listed(event.start)} · {EVENT_KIND_LABELS.get(event.kind, event.kind)} "
         f"{trades.get(event.trade_key, event.trade_key)}{status}"
     )
     places = f"{event.capacity} place{'s' if event.capacity > 1 else ''}"

@@ -27,12 +27,8 @@ from clauses.reporting.coverage import Coverage, hours_coverage, latest_need
 from clauses.reporting.facts import PARIS, STAGES, participation_facts
 from clauses.storage.candidates import Candidate
 from clauses.storage.outreach import EmailEvent
+from clauses.french import EVENT_KIND_LABELS
 
-EVENT_KIND_LABELS = {
-    "discovery": "Découverte métiers",
-    "information_session": "Réunion d'information",
-    "poec": "POEC",
-}
 EVENT_STATUS_LABELS = {"scheduled": "prévu", "moved": "déplacé", "cancelled": "annulé", "held": "tenu"}
 RATE_LABELS = {
     "invited_to_attended": "Invités → présents",

@@ -12,7 +12,8 @@ from clauses.storage.base import Base, Timestamps, utcnow
 
 # "superseded": a draft replaced by a newer plan before anyone decided on it.
 PLAN_STATUSES = ("draft", "approved", "rejected", "superseded")
-EVENT_KINDS = ("discovery", "information_session", "poec")
+# The steps of the chain to a job, in order.
+EVENT_KINDS = ("information_session", "discovery", "poec", "recruitment")
 EVENT_STATUSES = ("scheduled", "moved", "cancelled", "held")
 
 
@@ -60,11 +61,17 @@ class Event(Timestamps, Base):
     # starts. When several cohorts of the trade start the same week, their discoveries recruit for
     # them together and this names the first (the plan's report names them all).
     recruits_for_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
+    # The recruitment event where this cohort's completers (for a trade without POEC: this
+    # discovery's ready candidates) meet the employers.
+    hiring_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
+    # For a recruitment event: how many companies it can receive (``capacity`` counts candidates).
+    employer_capacity: Mapped[int | None]
 
     plan: Mapped[Plan] = relationship(back_populates="events")
     recruits_for: Mapped["Event | None"] = relationship(
         remote_side=[id], foreign_keys=[recruits_for_event_id], back_populates="recruited_by"
     )
+    hiring_event: Mapped["Event | None"] = relationship(remote_side=[id], foreign_keys=[hiring_event_id])
     recruited_by: Mapped[list["Event"]] = relationship(
         back_populates="recruits_for", foreign_keys=[recruits_for_event_id], order_by="Event.start"
     )
