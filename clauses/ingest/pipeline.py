@@ -21,6 +21,7 @@ from clauses.config import Config
 from clauses.errors import Problem
 from clauses.ingest.fingerprint import content_fingerprints, text_hashes
 from clauses.ingest.problems import ProblemCollector
+from clauses.readers.freed_memory import release_freed_memory
 from clauses.readers.values import FIRST_YEAR, LAST_YEAR, parse_choices, parse_dates, parse_numbers, parse_rates
 
 # canonical name -> French headers accepted (first one is the documented one)
@@ -316,6 +317,7 @@ def validate_pipeline(
     empty = {name: _empty(frame, name) for name in _CHECKED_FOR_EMPTY}
     text = lot_text(frame, empty)
     parsed, hashed, trade, (duplicated, first) = _column_work(frame, text, config)
+    release_freed_memory()  # the temporaries of the column work, kept by its threads' allocator
     status, bad_status = parsed["status"]
     amount, bad_amount = parsed["amount_ht"]
     given_hours, bad_hours = parsed["insertion_hours"]

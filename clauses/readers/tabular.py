@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +27,7 @@ import pyarrow.csv as pacsv
 
 from clauses.errors import InputError, Problem
 from clauses.ingest.paths import checked_file
+from clauses.readers.freed_memory import release_freed_memory
 from clauses.readers.whitespace import trim
 from clauses.text import normalise_key
 
@@ -37,7 +37,7 @@ BOM = b"\xef\xbb\xbf"
 _VISIBLE = re.compile(rb"\S")
 _LINE_END = re.compile(rb"\n")
 _EMPTY_LINES = re.compile(rb"(?:\r?\n)*")
-_MIN_BLOCK = 1 << 20  # Arrow's default block size
+_HEAD_BLOCK = 1 << 16
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' str dtype
 
 
@@ -71,67 +71,76 @@ def sniff_separator(text: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _parse_csv(data: pa.Buffer, sep: str, skip_lines: int) -> pa.Table:
-    """Every cell kept as text: nothing typed, nothing turned into null. Arrow skips a BOM; ``data``
-    is not checked to be UTF-8 (the caller checks the whole file once: cell by cell, Arrow's check
-    costs a quarter of the parse). Large strings are what pandas' str columns hold: the frame
-    shares the parsed text without converting it. Empty lines are kept as rows of empty cells
-    (Arrow would drop them before rows are counted, and every later row would be named one too
-    low); ``skip_lines`` empty lines before the header are skipped."""
+def _parse_csv(source: pa.NativeFile, sep: str, skip_lines: int, *, check_utf8: bool) -> pa.Table:
+    """Every cell kept as text: nothing typed, nothing turned into null. Arrow skips a BOM. Large
+    strings are what pandas' str columns hold: the frame shares the parsed text without converting
+    it. Empty lines are kept as rows of empty cells (Arrow would drop them before rows are counted,
+    and every later row would be named one too low); ``skip_lines`` empty lines before the header
+    are skipped.
+
+    Arrow reads the file itself, in its default 1 MiB blocks, each freed once parsed: at a million
+    lots, larger blocks (or a memory map of the whole file, whose pages count as the process's
+    memory) cost a third more peak memory than ``pandas.read_csv``'s whole frame, for no gain in
+    time on two cores."""
     options = pacsv.ConvertOptions(
         default_column_type=pa.large_string(),
         null_values=[],
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
-        check_utf8=False,
+        check_utf8=check_utf8,
     )
-    # Arrow's 1 MiB blocks would split a large file in dozens of chunks, each then costing a little
-    # in every later pass; eight blocks still keep both cores of a small machine busy.
-    read = pacsv.ReadOptions(block_size=max(_MIN_BLOCK, data.size // 8), skip_rows=skip_lines)
+    read = pacsv.ReadOptions(skip_rows=skip_lines)
     parse = pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False)
-    return pacsv.read_csv(pa.BufferReader(data), read_options=read, parse_options=parse, convert_options=options)
+    return pacsv.read_csv(source, read_options=read, parse_options=parse, convert_options=options)
+
+
+def _head(path: Path) -> tuple[int, str]:
+    """The number of empty lines before the header, and the separator its line uses; the file is
+    read only as far as the end of its header. Raises ``InputError`` for a file with nothing
+    visible."""
+    head = b""
+    with path.open("rb") as handle:
+        while True:
+            block = handle.read(_HEAD_BLOCK)
+            head += block
+            start = len(BOM) if head.startswith(BOM) else 0
+            visible = _VISIBLE.search(head, start)
+            if visible is not None and (head.find(b"\n", visible.start()) >= 0 or not block):
+                break
+            if not block:
+                raise InputError([Problem(path.name, None, None, "le fichier est vide")])
+    before_header = _EMPTY_LINES.match(head, start)
+    line_end = _LINE_END.search(head, before_header.end())
+    header = head[before_header.end() : line_end.start() if line_end else len(head)]
+    return before_header.group().count(b"\n"), sniff_separator(header.decode("utf-8", errors="replace"))
 
 
 def _read_csv(path: Path) -> tuple[pa.Table, int]:
     """The file read as UTF-8 (BOM or not), or else as Windows-1252 (Excel's French default), and
     the number of empty lines before its header.
 
-    The file is memory-mapped: Arrow parses the page cache in place, where reading it into a bytes
-    object first would copy it and, on a first read, fault in as much fresh memory as the file.
-    (Spreadsheets save by writing a new file: one cut short in place during the read would stop the
-    process; exports are not rewritten that way.)"""
+    Arrow checks the cells to be UTF-8 while it converts them (in its parsing threads); a file
+    that fails to parse is read whole to tell a file in another encoding from a malformed one."""
     if path.stat().st_size == 0:
         raise InputError([Problem(path.name, None, None, "le fichier est vide")])
-    with pa.memory_map(str(path)) as mapped:
-        data = mapped.read_buffer()
-        view = memoryview(data).cast("B")  # Arrow's buffers are signed bytes
-        start = len(BOM) if view[: len(BOM)] == BOM else 0
-        if _VISIBLE.search(view, start) is None:
-            raise InputError([Problem(path.name, None, None, "le fichier est vide")])
-        before_header = _EMPTY_LINES.match(view, start)
-        blank_lines = before_header.group().count(b"\n")
-        line_end = _LINE_END.search(view, before_header.end())
-        header = view[before_header.end() : line_end.start() if line_end else len(view)]
-        sep = sniff_separator(bytes(header).decode("utf-8", errors="replace"))
-        # The file is checked to be UTF-8 while Arrow parses it as such (the check releases the
-        # GIL); a parse of a file that turns out not to be is thrown away.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            utf8 = pool.submit(is_utf8, data)
-            try:
-                table, error = _parse_csv(data, sep, blank_lines), None
-            except pa.ArrowInvalid as exc:
-                table, error = None, exc
-            if utf8.result():
-                if error is not None:
-                    raise InputError([Problem(path.name, None, None, f"fichier CSV invalide ({error})")]) from error
-                return table, blank_lines
-        raw = data.to_pybytes()
+    blank_lines, sep = _head(path)
+    try:
+        with pa.OSFile(str(path)) as source:
+            table = _parse_csv(source, sep, blank_lines, check_utf8=True)
+        table.column_names  # headers are decoded from UTF-8 only when first asked for
+        release_freed_memory()  # the blocks parsed, kept by the allocator of each reading thread
+        return table, blank_lines
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        error = exc
+    raw = path.read_bytes()
+    if is_utf8(pa.py_buffer(raw)):
+        raise InputError([Problem(path.name, None, None, f"fichier CSV invalide ({error})")]) from error
     try:
         text = raw.removeprefix(BOM).decode("cp1252", errors="strict")
     except UnicodeDecodeError as exc:
         raise InputError([Problem(path.name, None, None, f"encodage illisible : ni UTF-8 ni Windows-1252 ({exc})")]) from exc
     try:
-        return _parse_csv(pa.py_buffer(text.encode("utf-8")), sep, blank_lines), blank_lines
+        return _parse_csv(pa.BufferReader(text.encode("utf-8")), sep, blank_lines, check_utf8=False), blank_lines
     except pa.ArrowInvalid as exc:
         raise InputError([Problem(path.name, None, None, f"fichier CSV invalide ({exc})")]) from exc
 
