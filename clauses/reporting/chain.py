@@ -36,6 +36,9 @@ from clauses.reporting.funnel import LABELS
 from clauses.storage.planning import EVENT_KINDS, Event
 
 ENTRY_KINDS = ("information_session", "discovery")
+# An event's status agreeing with its kind's label (all four are feminine: "Réunion d'information
+# tenue", "Découverte métiers annulée", "POEC prévue", "Rencontre de recrutement déplacée").
+STATUS_LABELS = {"scheduled": "prévue", "moved": "déplacée", "cancelled": "annulée", "held": "tenue"}
 STEP_COLUMNS = ("invited", "attended", "selected", "poec", "completed", "met_employer", "hired")
 
 
@@ -178,11 +181,12 @@ def trade_chains(session: Session, facts: pd.DataFrame) -> list[Chain]:
 
 def chains_table(chains: list[Chain], labels: dict[str, str]) -> pd.DataFrame:
     """One row per chain, French headers: trade, events in order, people per step ('—': no such step)."""
-    columns = ["Métier", "Étapes de la chaîne", *(LABELS[s] for s in STEP_COLUMNS)]
-    return pd.DataFrame(
+    counts = [LABELS[s] for s in STEP_COLUMNS]
+    table = pd.DataFrame(
         [[labels.get(c.trade_key, c.trade_key), c.path(), *(c.count(s) for s in STEP_COLUMNS)] for c in chains],
-        columns=columns,
+        columns=["Métier", "Étapes de la chaîne", *counts],
     )
+    return table.astype({column: "Int64" for column in counts})
 
 
 def steps_table(chain: Chain) -> pd.DataFrame:

@@ -15,8 +15,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from clauses import french, settings
 from clauses.french import EVENT_KIND_LABELS
 from clauses.reporting import charts
-from clauses.reporting.chain import steps_table
-from clauses.reporting.report import EVENT_STATUS_LABELS, OutcomeReport, french_day, tables
+from clauses.reporting.chain import STATUS_LABELS, steps_table
+from clauses.reporting.report import OutcomeReport, french_day, tables
 
 PERCENT_COLUMNS = {
     "Part des réponses", "Part de l'étape précédente",
@@ -88,7 +88,7 @@ def _main_chain(report: OutcomeReport) -> dict | None:
         "trade": trade,
         "events": [
             {"kind": EVENT_KIND_LABELS.get(e.kind, e.kind), "id": e.id, "when": e.when(),
-             "status": EVENT_STATUS_LABELS.get(e.status, e.status)}
+             "status": STATUS_LABELS.get(e.status, e.status)}
             for e in chain.events
         ],
         "steps": _section("chaine-etapes", f"Personnes à chaque étape : {trade}", steps_table(chain)),
