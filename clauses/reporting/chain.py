@@ -132,7 +132,7 @@ def chain_steps(events: list[ChainEvent], facts: pd.DataFrame) -> list[ChainStep
              ChainStep("attended", len(_people(entry, "attended")), entry_ids)]
     if "poec" in kinds:
         selected = _people(entry, "selected") | _people(poec, "poec")
-        steps += [ChainStep("selected", len(selected), tuple(sorted({*entry_ids, *poec_ids}))),
+        steps += [ChainStep("selected", len(selected), (*entry_ids, *(i for i in poec_ids if i not in entry_ids))),
                   ChainStep("poec", len(_people(poec, "poec")), poec_ids),
                   ChainStep("completed", len(_people(poec, "completed")), poec_ids)]
     if "recruitment" in kinds:

@@ -76,7 +76,7 @@ def chain_chart(chain: Chain, labels: dict[str, str]) -> bytes:
     shown = dict.fromkeys(STEP_KIND[s.stage] for s in steps)
     handles = [patches.Patch(color=STEP_COLOURS[k], label=legend[k]) for k in shown]
     ax.legend(handles=handles, loc="lower right", fontsize=8)
-    ax.set_xlabel("Nombre de personnes")
+    ax.set_xlabel("Nombre de personnes (entre parenthèses : part des invités)" if first else "Nombre de personnes")
     ax.set_title(f"Chaîne jusqu'à l'emploi : {labels.get(chain.trade_key, chain.trade_key)}")
     ax.set_xlim(0, max(values + [1]) * 1.25)
     ax.grid(axis="x", alpha=0.3)
