@@ -222,3 +222,15 @@ def test_no_chain_says_so(db, config):
     assert "Aucune chaîne d'événements liés" in html
     assert isinstance(report.conversion["chain"]["met_employer_to_hired"]["reason"], str)
     assert pd.isna(report.conversion["chain"]["met_employer_to_hired"]["observed"])
+
+
+def test_the_markdown_summary_gives_the_chain_in_one_line(db, config, chain_ids):
+    from flows.report_outcomes import markdown_summary
+
+    with db.transaction() as session:
+        report = build_report(session, config, now=NOW)
+    text = markdown_summary(report)
+    assert "## La chaîne jusqu'à l'emploi : Maçon" in text
+    assert ("6 invités → 4 présents → 4 retenus → 4 en POEC → 3 formation terminée → "
+            "3 ont rencontré un employeur → 3 embauchés") in text
+    assert "Prénom-a" not in text
