@@ -54,6 +54,11 @@ def markdown_summary(report: OutcomeReport) -> str:
         d = report.conversion["details"][name]
         observed = "—" if d["observed"] is None else f"{d['observed']:.1%}"
         lines.append(f"| {RATE_LABELS[name]} | {d['rate']:.1%} | {SOURCE_LABELS[d['source']]} | {observed} | {d['denominator']} |")
+    if report.chains:
+        chain = report.chains[0]
+        trade = report.trade_labels.get(chain.trade_key, chain.trade_key)
+        lines += ["", f"## La chaîne jusqu'à l'emploi : {trade}", "", chain.path(), "",
+                  " → ".join(f"{step.people} {step.label[0].lower()}{step.label[1:]}" for step in chain.steps)]
     lines += ["", *report.notes]
     lines.append("")
     lines.append("Rapport HTML nominatif (à la demande)." if report.include_names else "Aucune donnée personnelle.")

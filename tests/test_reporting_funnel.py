@@ -9,7 +9,7 @@ from clauses.reporting.facts import participation_facts
 from clauses.reporting.funnel import by_event, by_month, by_trade, hires_by_contract, overall
 from reporting_data import seed
 
-STAGE_COLUMNS = ["invited", "registered", "attended", "selected", "poec", "completed", "hired"]
+STAGE_COLUMNS = ["invited", "registered", "attended", "selected", "poec", "completed", "met_employer", "hired"]
 
 
 @pytest.fixture
@@ -30,14 +30,14 @@ def test_funnel_per_event_counts_every_stage_reached(db, config, seeded):
         facts = participation_facts(session, config)
     events = by_event(facts)
     d1 = _row(events, "event_id", seeded["events"]["d1"])
-    assert [int(d1[c]) for c in STAGE_COLUMNS] == [8, 5, 4, 2, 0, 0, 0]
+    assert [int(d1[c]) for c in STAGE_COLUMNS] == [8, 5, 4, 2, 0, 0, 0, 0]
     assert (int(d1["declined"]), int(d1["no_show"]), int(d1["excused"])) == (1, 1, 0)
     assert (int(d1["bounced"]), int(d1["unsubscribed"])) == (1, 1)
     assert d1["month"] == "2026-03"
     p1 = _row(events, "event_id", seeded["events"]["p1"])
-    assert [int(p1[c]) for c in STAGE_COLUMNS] == [2, 2, 2, 2, 2, 2, 1]
+    assert [int(p1[c]) for c in STAGE_COLUMNS] == [2, 2, 2, 2, 2, 2, 1, 1]
     d2 = _row(events, "event_id", seeded["events"]["d2"])
-    assert [int(d2[c]) for c in STAGE_COLUMNS] == [3, 1, 1, 1, 1, 1, 1]
+    assert [int(d2[c]) for c in STAGE_COLUMNS] == [3, 1, 1, 1, 1, 1, 1, 1]
     assert (int(d2["excused"]), int(d2["unsubscribed"])) == (1, 1)  # unsubscribe from an email event
 
 
@@ -45,14 +45,14 @@ def test_funnel_per_trade_month_and_overall_counts_people_once(db, config, seede
     with db.transaction() as session:
         facts = participation_facts(session, config)
     trades = by_trade(facts)
-    assert [int(_row(trades, "trade_key", "macon")[c]) for c in STAGE_COLUMNS] == [8, 5, 4, 2, 2, 2, 1]
-    assert [int(_row(trades, "trade_key", "peintre")[c]) for c in STAGE_COLUMNS] == [3, 1, 1, 1, 1, 1, 1]
+    assert [int(_row(trades, "trade_key", "macon")[c]) for c in STAGE_COLUMNS] == [8, 5, 4, 2, 2, 2, 1, 1]
+    assert [int(_row(trades, "trade_key", "peintre")[c]) for c in STAGE_COLUMNS] == [3, 1, 1, 1, 1, 1, 1, 1]
     months = by_month(facts)
     assert list(months["month"]) == ["2026-03", "2026-04"]
-    assert [int(_row(months, "month", "2026-03")[c]) for c in STAGE_COLUMNS] == [10, 6, 5, 3, 1, 1, 1]
-    assert [int(_row(months, "month", "2026-04")[c]) for c in STAGE_COLUMNS] == [2, 2, 2, 2, 2, 2, 1]
+    assert [int(_row(months, "month", "2026-03")[c]) for c in STAGE_COLUMNS] == [10, 6, 5, 3, 1, 1, 1, 1]
+    assert [int(_row(months, "month", "2026-04")[c]) for c in STAGE_COLUMNS] == [2, 2, 2, 2, 2, 2, 1, 1]
     totals = overall(facts)
-    assert [totals[c] for c in STAGE_COLUMNS] == [10, 6, 5, 3, 3, 3, 2]
+    assert [totals[c] for c in STAGE_COLUMNS] == [10, 6, 5, 3, 3, 3, 2, 2]
     assert (totals["bounced"], totals["unsubscribed"]) == (1, 2)
     hires = hires_by_contract(facts)
     assert sorted(zip(hires["trade_key"], hires["contract_type"], hires["hired"])) == [

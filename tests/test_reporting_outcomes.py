@@ -179,11 +179,13 @@ def test_report_files_html_csv_xlsx_without_names(db, config, seeded, tmp_path):
     for n in range(1, 11):
         assert f"Nom{n}" not in everything and f"personne{n}@" not in everything
     trades_csv = Path(files["csv:entonnoir-metiers"]).read_text(encoding="utf-8-sig").splitlines()
-    assert trades_csv[0].startswith("Métier;Invités;Inscrits;Présents")
-    assert trades_csv[1].startswith("Maçon;8;5;4;2;2;2;1")
+    assert trades_csv[0].startswith("Métier;Invités;Inscrits;Présents;Retenus;En POEC;Formation terminée;"
+                                    "Ont rencontré un employeur;Embauchés;")
+    assert trades_csv[1].startswith("Maçon;8;5;4;2;2;2;1;1;")  # the hire counts as having met an employer
     book = openpyxl.load_workbook(files["xlsx"])
-    assert book.sheetnames == ["Par événement", "Par métier", "Par mois", "Embauches par contrat", "Heures couvertes",
-                               "Taux de conversion", "Messagerie", "Réponses", "Entreprises titulaires"]
+    assert book.sheetnames == ["Par événement", "Par métier", "Par mois", "Chaînes par métier", "Embauches par contrat",
+                               "Heures couvertes", "Taux de conversion", "Rencontres employeurs", "Messagerie",
+                               "Réponses", "Entreprises titulaires"]
     for sheet in book.worksheets:
         for row in sheet.iter_rows(values_only=True):
             assert not any(isinstance(v, str) and v.startswith("Nom") and v[3:].isdigit() for v in row)

@@ -50,7 +50,8 @@ def run_report(args: argparse.Namespace) -> Summary:
     totals = out["totals"]
     lines = [
         "invités {invited}, présents {attended}, retenus {selected}, POEC {poec}, formation terminée {completed}, "
-        "embauchés {hired} ; adresses invalides {bounced}, désinscrits {unsubscribed}".format(**totals),
+        "ont rencontré un employeur {met_employer}, embauchés {hired} ; adresses invalides {bounced}, "
+        "désinscrits {unsubscribed}".format(**totals),
         "taux de conversion :",
         *(
             f"  {RATE_LABELS.get(name, name)} : {french.percent(value)}, "

@@ -1,5 +1,6 @@
-"""Charts of the outcome report, in French (matplotlib, Agg): the funnel and the hours covered by
-placements against the need, per trade. Each function returns PNG bytes."""
+"""Charts of the outcome report, in French (matplotlib, Agg): the funnel, the chain of one trade
+from discovery to hire, and the hours covered by placements against the need, per trade. Each
+function returns PNG bytes."""
 
 from __future__ import annotations
 
@@ -8,13 +9,21 @@ import io
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.patches as patches  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from babel.numbers import format_decimal  # noqa: E402
 
+from clauses.french import EVENT_KIND_LABELS  # noqa: E402
+from clauses.reporting.chain import Chain  # noqa: E402
 from clauses.reporting.facts import STAGES  # noqa: E402
 from clauses.reporting.funnel import LABELS  # noqa: E402
+
+# The step of the chain each stage belongs to, and its colour.
+STEP_KIND = {"invited": "discovery", "attended": "discovery", "selected": "discovery", "poec": "poec",
+             "completed": "poec", "met_employer": "recruitment", "hired": "hired"}
+STEP_COLOURS = {"discovery": "#4299e1", "poec": "#dd6b20", "recruitment": "#38a169", "hired": "#22543d"}
 
 
 def _png(fig) -> bytes:
@@ -42,6 +51,34 @@ def funnel_chart(totals: dict[str, int]) -> bytes:
     ax.set_xlabel("Nombre de personnes")
     ax.set_title("Parcours des candidats : de l'invitation à l'embauche")
     ax.set_xlim(0, max(values + [1]) * 1.15)
+    ax.grid(axis="x", alpha=0.3)
+    return _png(fig)
+
+
+def chain_chart(chain: Chain, labels: dict[str, str]) -> bytes:
+    """One trade's chain: a horizontal bar per step (people), coloured by the step of the chain,
+    with the share of the people invited."""
+    steps = chain.steps
+    fig, ax = plt.subplots(figsize=(9, 0.9 + 0.45 * len(steps)))
+    values = [s.people for s in steps]
+    y = np.arange(len(steps))[::-1]
+    colours = [STEP_COLOURS[STEP_KIND[s.stage]] for s in steps]
+    bars = ax.barh(y, values, color=colours)
+    ax.set_yticks(y, [s.label for s in steps])
+    first = values[0] if values and values[0] else None
+    for bar, value in zip(bars, values):
+        share = f" ({format_decimal(100 * value / first, format='#,##0', locale='fr_FR')} %)" if first else ""
+        ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {_number(value)}{share}", va="center", fontsize=9)
+    kinds = {e.id: e.kind for e in chain.events}
+    entry = " / ".join(dict.fromkeys(EVENT_KIND_LABELS.get(kinds[i], kinds[i]) for i in steps[0].events))
+    legend = {"discovery": entry, "poec": EVENT_KIND_LABELS["poec"],
+              "recruitment": EVENT_KIND_LABELS["recruitment"], "hired": "Embauche"}
+    shown = dict.fromkeys(STEP_KIND[s.stage] for s in steps)
+    handles = [patches.Patch(color=STEP_COLOURS[k], label=legend[k]) for k in shown]
+    ax.legend(handles=handles, loc="lower right", fontsize=8)
+    ax.set_xlabel("Nombre de personnes (entre parenthèses : part des invités)" if first else "Nombre de personnes")
+    ax.set_title(f"Chaîne jusqu'à l'emploi : {labels.get(chain.trade_key, chain.trade_key)}")
+    ax.set_xlim(0, max(values + [1]) * 1.25)
     ax.grid(axis="x", alpha=0.3)
     return _png(fig)
 

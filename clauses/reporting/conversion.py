@@ -5,7 +5,13 @@
   absent, excused or further). Invitations to events still to come say nothing about attendance.
 - Per event kind: a discovery (or an information session) gives invited → attended and
   attended → selected; a POEC cohort gives selected → completed (people who entered the cohort)
-  and completed → hired. The planner's four rates come from the discoveries and the cohorts.
+  and completed → hired; a recruitment event gives invited → attended. The planner's four rates
+  come from the discoveries and the cohorts. A cohort's completer hired at a recruitment event of
+  the trade (the hire recorded on that event rather than on the cohort) counts as hired, once.
+- The chain's last steps are observed too, for the report only (the planner does not read them):
+  completed → met an employer (completers of a trade's cohorts who attended one of its recruitment
+  events, in trades with a recruitment event held) and met an employer → hired (people who attended
+  a recruitment event and were hired in that trade, on any event).
 - Counted on people per trade (a person counts once per trade and kind, at their furthest stage),
   summed over trades; each rate gives its count basis (numerator, denominator, events) and a 95 %
   Wilson interval.
@@ -33,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from clauses import settings
 from clauses.config import Config
-from clauses.reporting.facts import STATUS_STAGE, aware, participation_facts
+from clauses.reporting.facts import STAGES, STATUS_STAGE, aware, participation_facts
 from clauses.reporting.funnel import counts
 
 # rate -> (event kind it is observed on, denominator stage, numerator stage)
@@ -47,20 +53,27 @@ RATES = {
 KIND_RATES = {
     "discovery": ("invited_to_attended", "attended_to_selected"),
     "information_session": ("invited_to_attended", "attended_to_selected"),
-    "recruitment": ("invited_to_attended", "attended_to_selected"),
+    "recruitment": ("invited_to_attended",),
     "poec": ("selected_to_completed", "completed_to_hired"),
 }
 # French: (singular, plural, held in the singular, held in the plural)
 KIND_FR = {
     "discovery": ("découverte métiers", "découvertes métiers", "tenue", "tenues"),
     "information_session": ("réunion d'information", "réunions d'information", "tenue", "tenues"),
-    "recruitment": ("événement de recrutement", "événements de recrutement", "tenu", "tenus"),
+    "recruitment": ("rencontre de recrutement", "rencontres de recrutement", "tenue", "tenues"),
     "poec": ("cohorte POEC", "cohortes POEC", "tenue", "tenues"),
 }
 STAGE_FR = {
     "invited": ("invité", "invités"), "attended": ("présent", "présents"), "selected": ("retenu", "retenus"),
     "poec": ("entré en POEC", "entrés en POEC"), "completed": ("ayant terminé la formation",) * 2,
+    "met_employer": ("ayant rencontré un employeur",) * 2,
     "hired": ("embauché", "embauchés"),
+}
+# The chain's last steps, observed for the report (not read by the planner):
+# rate -> (kind of the events counted, denominator stage, numerator stage)
+CHAIN_RATES = {
+    "completed_to_met_employer": ("recruitment", "completed", "met_employer"),
+    "met_employer_to_hired": ("recruitment", "met_employer", "hired"),
 }
 # an event is answered for once one of its participations reached one of these
 ANSWERED = frozenset(s for s, stage in STATUS_STAGE.items() if stage >= STATUS_STAGE["attended"]) | {"no_show", "excused"}
@@ -162,12 +175,75 @@ def _detail(name: str, kind: str, stage_counts: dict, events: int, config: Confi
     }
 
 
+def _people(facts: pd.DataFrame, kind: str | None, stage: str) -> set[tuple[str, str]]:
+    """(trade, person) of the rows of ``kind`` (any kind: None) that reached ``stage``."""
+    if facts.empty:
+        return set()
+    rows = facts[facts["stage"] >= STAGES.index(stage)]
+    if kind is not None:
+        rows = rows[rows["event_kind"] == kind]
+    return set(zip(rows["trade_key"].astype(str), rows["person"]))
+
+
+def _with_recruitment_hires(facts: pd.DataFrame, of_kind: pd.DataFrame) -> pd.DataFrame:
+    """A cohort's completers hired at a recruitment event of their trade count as hired by the cohort."""
+    hired = _people(facts, "recruitment", "hired")
+    if of_kind.empty or not hired:
+        return of_kind
+    completed, hired_stage = STAGES.index("completed"), STAGES.index("hired")
+    keys = list(zip(of_kind["trade_key"].astype(str), of_kind["person"]))
+    later = [(stage >= completed and key in hired) for stage, key in zip(of_kind["stage"], keys)]
+    of_kind = of_kind.copy()
+    of_kind.loc[later, "stage"] = of_kind.loc[later, "stage"].clip(lower=hired_stage)
+    return of_kind
+
+
 def _kind_details(facts: pd.DataFrame, kind: str, names, config: Config) -> dict[str, dict]:
     of_kind = facts[facts["event_kind"] == kind] if not facts.empty else facts
+    if kind == "poec":
+        of_kind = _with_recruitment_hires(facts, of_kind)
     per_trade = counts(of_kind, ["trade_key"]) if not of_kind.empty else pd.DataFrame()
     totals = {s: int(per_trade[s].sum()) if not per_trade.empty else 0 for name in names for s in RATES[name][1:]}
     events = int(of_kind["event_id"].nunique()) if not of_kind.empty else 0
     return {name: _detail(name, kind, totals, events, config) for name in names}
+
+
+def chain_observations(facts: pd.DataFrame) -> dict[str, dict]:
+    """The chain's last steps (``CHAIN_RATES``) observed on ``facts`` (held events only), per
+    person and trade, summed over trades: observed rate, numerator, denominator, Wilson interval,
+    recruitment events counted and a French sentence. Nothing configured replaces them."""
+    recruitment = facts[facts["event_kind"] == "recruitment"] if not facts.empty else facts
+    trades = set(recruitment["trade_key"].astype(str)) if not recruitment.empty else set()
+    met = _people(facts, "recruitment", "met_employer")
+    steps = {
+        "completed": {key for key in _people(facts, "poec", "completed") if key[0] in trades},
+        "met_employer": met,
+        "hired": _people(facts, None, "hired"),
+    }
+    events = int(recruitment["event_id"].nunique()) if not recruitment.empty else 0
+    out = {}
+    for name, (kind, den_stage, num_stage) in CHAIN_RATES.items():
+        den = steps[den_stage]
+        num = len(den & steps[num_stage])
+        observed = num / len(den) if den else None
+        interval = wilson_interval(num, len(den))
+        basis = _basis(kind, num_stage, num, den_stage, len(den), events)
+        if observed is None:
+            reason = f"rien à observer pour l'instant ({basis})"
+        else:
+            reason = (f"taux observé {_pct(observed)} ({basis} ; intervalle de confiance à 95 % : "
+                      f"{_pct(interval[0])} – {_pct(interval[1])}) ; la planification ne l'utilise pas")
+        out[name] = {
+            "observed": round(observed, 4) if observed is not None else None,
+            "numerator": num,
+            "denominator": len(den),
+            "confidence_low": round(interval[0], 4) if interval else None,
+            "confidence_high": round(interval[1], 4) if interval else None,
+            "events": events,
+            "event_kind": kind,
+            "reason": reason,
+        }
+    return out
 
 
 def conversion_from_facts(
@@ -192,6 +268,7 @@ def conversion_from_facts(
     return {
         **{name: value["rate"] for name, value in details.items()},
         "details": details,
+        "chain": chain_observations(facts),
         "per_kind": per_kind,
         "per_trade": per_trade,
         "held_events": sorted(int(e) for e in facts["event_id"].unique()) if not facts.empty else [],

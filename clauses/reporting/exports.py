@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 
 from clauses.exports import write_csv, write_xlsx_book
 from clauses.reporting import charts
@@ -18,9 +19,11 @@ SHEET_NAMES = {
     "reponses-candidats": "Réponses",
     "entonnoir-metiers": "Par métier",
     "entonnoir-mois": "Par mois",
+    "chaines-metiers": "Chaînes par métier",
     "embauches-contrats": "Embauches par contrat",
     "heures-couvertes": "Heures couvertes",
     "taux-conversion": "Taux de conversion",
+    "rencontres-employeurs": "Rencontres employeurs",
     "evenements-messagerie": "Messagerie",
     "entreprises": "Entreprises titulaires",
 }
@@ -48,5 +51,8 @@ def write_report_files(report: OutcomeReport, folder: Path) -> dict[str, str]:
     companies = report.companies if report.companies is not None else pd.DataFrame()
     (folder / f"entreprises-{stamp}.png").write_bytes(charts.companies_chart(companies))
     files["png:entreprises"] = folder / f"entreprises-{stamp}.png"
+    if report.chains:
+        (folder / f"chaine-{stamp}.png").write_bytes(charts.chain_chart(report.chains[0], report.trade_labels))
+        files["png:chaine"] = folder / f"chaine-{stamp}.png"
     files["conversion"] = write_conversion_rates(report.conversion, folder / FILE_NAME)
     return {k: str(v) for k, v in files.items()}

@@ -5,12 +5,15 @@ unsubscribes. Live participations and the anonymous outcomes kept for deleted ca
 
 Funnel stages, in order (a person counts at every stage up to the furthest one reached):
 
-    invited → registered → attended → selected → poec → completed → hired
+    invited → registered → attended → selected → poec → completed → met_employer → hired
 
 - the furthest stage comes from the participation's current status and every status in its
   transitions: registered 1, attended 2, interested 3 (selected), enrolled 4 (POEC), completed 5,
-  hired 6; invited, declined, excused and no_show are stage 0 (invited);
+  hired 7; invited, declined, excused and no_show are stage 0 (invited);
 - attending (or more) an event of kind ``poec`` is reaching the POEC stage;
+- attending (or more) an event of kind ``recruitment`` is reaching the "met an employer" stage 6
+  (the person met the trade's employers at a recruitment event); a hire, wherever it is recorded,
+  counts at every stage before it, this one included;
 - everyone with a participation counts as invited (a walk-in recorded straight as "attended" too).
 """
 
@@ -33,7 +36,7 @@ from clauses.storage.retention import AnonymousParticipation
 
 PARIS = ZoneInfo("Europe/Paris")
 
-STAGES = ("invited", "registered", "attended", "selected", "poec", "completed", "hired")
+STAGES = ("invited", "registered", "attended", "selected", "poec", "completed", "met_employer", "hired")
 STATUS_STAGE = {
     "invited": 0,
     "declined": 0,
@@ -44,8 +47,10 @@ STATUS_STAGE = {
     "interested": 3,
     "enrolled": 4,
     "completed": 5,
-    "hired": 6,
+    "hired": 7,
 }
+# Stages an event's kind gives to whoever attended it (or went further).
+KIND_STAGE = {"poec": STAGES.index("poec"), "recruitment": STAGES.index("met_employer")}
 SIDE_OUTCOMES = ("declined", "no_show", "excused")
 
 FACT_COLUMNS = [
@@ -85,8 +90,8 @@ def paris_date(moment: dt.datetime | None) -> dt.date | None:
 
 def furthest_stage(reached: set[str], event_kind: str) -> int:
     stage = max((STATUS_STAGE.get(s, 0) for s in reached), default=0)
-    if event_kind == "poec" and stage >= STATUS_STAGE["attended"]:
-        stage = max(stage, STATUS_STAGE["enrolled"])
+    if event_kind in KIND_STAGE and stage >= STATUS_STAGE["attended"]:
+        stage = max(stage, KIND_STAGE[event_kind])
     return stage
 
 

@@ -20,6 +20,7 @@ LABELS = {
     "selected": "Retenus",
     "poec": "En POEC",
     "completed": "Formation terminée",
+    "met_employer": "Ont rencontré un employeur",
     "hired": "Embauchés",
     "declined": "Ont décliné",
     "no_show": "Absents",

@@ -13,11 +13,13 @@ from babel.numbers import format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from clauses import french, settings
+from clauses.french import EVENT_KIND_LABELS
 from clauses.reporting import charts
+from clauses.reporting.chain import STATUS_LABELS, steps_table
 from clauses.reporting.report import OutcomeReport, french_day, tables
 
 PERCENT_COLUMNS = {
-    "Part des réponses",
+    "Part des réponses", "Part de l'étape précédente",
     "Part du besoin couverte", "Taux retenu pour la planification", "Taux observé", "Taux configuré",
     "Intervalle de confiance à 95 % (bas)", "Intervalle de confiance à 95 % (haut)",
 }
@@ -72,11 +74,31 @@ def _data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
+def _section(stem: str, title: str, frame: pd.DataFrame) -> dict:
+    return {"stem": stem, "title": title, "columns": list(frame.columns), "rows": frame.to_dict("records")}
+
+
+def _main_chain(report: OutcomeReport) -> dict | None:
+    """The chain with the most hires, in full: its events in order, its steps, its chart."""
+    if not report.chains:
+        return None
+    chain = report.chains[0]
+    trade = report.trade_labels.get(chain.trade_key, chain.trade_key)
+    return {
+        "trade": trade,
+        "events": [
+            {"kind": EVENT_KIND_LABELS.get(e.kind, e.kind), "id": e.id, "when": e.when(),
+             "status": STATUS_LABELS.get(e.status, e.status)}
+            for e in chain.events
+        ],
+        "steps": _section("chaine-etapes", f"Personnes à chaque étape : {trade}", steps_table(chain)),
+        "chart": _data_uri(charts.chain_chart(chain, report.trade_labels)),
+        "others": len(report.chains) - 1,
+    }
+
+
 def render_html(report: OutcomeReport, templates_dir: str | None = None) -> str:
-    sections = [
-        {"stem": stem, "title": title, "columns": list(frame.columns), "rows": frame.to_dict("records")}
-        for stem, (title, frame) in tables(report).items()
-    ]
+    sections = [_section(stem, title, frame) for stem, (title, frame) in tables(report).items()]
     by_stem = {s["stem"]: s for s in sections}
     snapshot = report.coverage.snapshot
     values = {
@@ -90,6 +112,7 @@ def render_html(report: OutcomeReport, templates_dir: str | None = None) -> str:
         "coverage_chart": _data_uri(charts.coverage_chart(report.coverage.table, report.trade_labels)),
         "companies_chart": _data_uri(charts.companies_chart(report.companies if report.companies is not None else pd.DataFrame())),
         "sections": by_stem,
+        "chain": _main_chain(report),
         "notes": report.notes,
         "snapshot": (
             {

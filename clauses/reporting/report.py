@@ -19,10 +19,10 @@ from clauses.config import Config
 from clauses.reporting import funnel
 from clauses.reporting.answers import CHANNEL_LABELS, CHANNELS, answer_counts
 from clauses.reporting.answers import LABELS as answer_labels
-from clauses.reporting.conversion import RATES, conversion_from_facts, held_events
+from clauses.reporting.chain import Chain, chains_table, trade_chains
 from clauses.reporting.companies import COLUMNS as COMPANY_COLUMNS
 from clauses.reporting.companies import company_hours
-from clauses.reporting.conversion import RATES, conversion_from_facts
+from clauses.reporting.conversion import CHAIN_RATES, RATES, conversion_from_facts, held_events
 from clauses.reporting.coverage import Coverage, hours_coverage, latest_need
 from clauses.reporting.facts import PARIS, STAGES, participation_facts
 from clauses.storage.candidates import Candidate
@@ -35,6 +35,8 @@ RATE_LABELS = {
     "attended_to_selected": "Présents → retenus",
     "selected_to_completed": "Entrés en POEC → formation terminée",
     "completed_to_hired": "Formation terminée → embauchés",
+    "completed_to_met_employer": "Formation terminée → ont rencontré un employeur",
+    "met_employer_to_hired": "Ont rencontré un employeur → embauchés",
 }
 SOURCE_LABELS = {"observed": "observé", "configuration": "configuration"}
 EMAIL_EVENT_LABELS = {
@@ -70,6 +72,9 @@ class OutcomeReport:
     # Candidates' answers and their channels (``clauses.reporting.answers``).
     answers: dict = field(default_factory=dict)
     companies: pd.DataFrame | None = None  # clauses.reporting.companies.company_hours
+    # The chains of linked events with their people per step, the most hires first
+    # (``clauses.reporting.chain``).
+    chains: list[Chain] = field(default_factory=list)
 
     def summary(self) -> dict:
         """Counts only: safe for logs, artifacts and the command line."""
@@ -77,7 +82,9 @@ class OutcomeReport:
             "generated_at": self.generated_at.isoformat(),
             "events": int(len(self.by_event)),
             "totals": self.totals,
-        "answers": self.answers,
+            "answers": self.answers,
+            "chains": [{"trade_key": c.trade_key, "events": [e.id for e in c.events],
+                        "steps": {s.stage: s.people for s in c.steps}} for c in self.chains],
             "conversion": {name: self.conversion[name] for name in RATES},
             "conversion_sources": {name: self.conversion["details"][name]["source"] for name in RATES},
             "snapshot": {k: str(v) for k, v in (self.coverage.snapshot or {}).items()} or None,
@@ -150,6 +157,7 @@ def build_report(
         notes=list(coverage.notes),
         answers=answer_counts(session),
         companies=company_hours(session, include_names=include_names),
+        chains=trade_chains(session, facts),
     )
     if facts.empty:
         report.notes.insert(0, "Aucune participation enregistrée pour l'instant : les tableaux sont vides.")
@@ -212,6 +220,24 @@ def tables(report: OutcomeReport) -> dict[str, tuple[str, pd.DataFrame]]:
             for name, d in details.items()
         ]
     )
+    chain_rates = pd.DataFrame(
+        [
+            {
+                "Taux": RATE_LABELS[name],
+                "Taux observé": d["observed"],
+                "Personnes (numérateur)": d["numerator"],
+                "Personnes (dénominateur)": d["denominator"],
+                "Rencontres de recrutement tenues": d["events"],
+                "Intervalle de confiance à 95 % (bas)": d["confidence_low"],
+                "Intervalle de confiance à 95 % (haut)": d["confidence_high"],
+                "Pourquoi": d["reason"],
+            }
+            for name, d in report.conversion.get("chain", {}).items() if name in CHAIN_RATES
+        ],
+        columns=["Taux", "Taux observé", "Personnes (numérateur)", "Personnes (dénominateur)",
+                 "Rencontres de recrutement tenues", "Intervalle de confiance à 95 % (bas)",
+                 "Intervalle de confiance à 95 % (haut)", "Pourquoi"],
+    )
     emails = pd.DataFrame(
         {
             "Événement de messagerie": report.email_events["type"].map(lambda t: EMAIL_EVENT_LABELS.get(t, t)),
@@ -244,9 +270,11 @@ def tables(report: OutcomeReport) -> dict[str, tuple[str, pd.DataFrame]]:
         "entonnoir-evenements": ("Parcours par événement", events),
         "entonnoir-metiers": ("Parcours par métier", trades),
         "entonnoir-mois": ("Parcours par mois", months),
+        "chaines-metiers": ("Chaînes jusqu'à l'emploi, par métier", chains_table(report.chains, labels)),
         "embauches-contrats": ("Embauches par type de contrat", hires),
         "heures-couvertes": ("Heures d'insertion couvertes par les embauches", coverage),
         "taux-conversion": ("Taux de conversion pour la prochaine planification", conversion),
+        "rencontres-employeurs": ("Après la formation : rencontres avec les employeurs (observé)", chain_rates),
         "evenements-messagerie": ("Événements de messagerie", emails),
         "reponses-candidats": ("Réponses des candidats aux invitations", replies),
         "entreprises": ("Heures d'insertion par entreprise titulaire", companies),
