@@ -37,7 +37,7 @@ from clauses.storage.planning import Event
 
 CALENDAR_METHOD = {INVITATION: "REQUEST", CANCELLATION: "CANCEL"}
 SUBJECTS = {
-    INVITATION: "Rencontre de recrutement : {title}, le {date}",
+    INVITATION: "Invitation : {title}, le {date}",
     "update": "Changement : {title}, le {date}",
     CANCELLATION: "Annulation : {title} du {date}",
 }
