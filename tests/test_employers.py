@@ -171,3 +171,175 @@ def test_ledger_sends_once_honours_unsubscribes_and_updates_on_a_move(db, config
         assert update["subject"].startswith("Changement : rencontre de recrutement pour le métier de maçon, le mardi 2 mars 2027")
         calendar = next(c["value"] for c in update["content"] if c["type"].startswith("text/calendar"))
         assert "SEQUENCE:1" in calendar
+
+
+def test_bounces_and_unsubscribes_reported_by_sendgrid_stop_invitations(db, config, world, tmp_path):
+    from clauses.inbound import email_events as ee
+    from inbound_helpers import Signer, sg_event
+
+    with db.transaction() as s:
+        select_employers(s, config, now=emp.NOW)
+        ids = dict(s.execute(select(Message.company_id, Message.public_id)).all())
+    signer = Signer()
+    events = [
+        sg_event("bounce", "ev-1", email=f"recrutement{world['charlie']}@example.org", message=ids[world["charlie"]],
+                 type="bounce", reason="550 unknown"),
+        sg_event("unsubscribe", "ev-2", email=f"recrutement{world['alpha']}@example.org", message=ids[world["alpha"]]),
+    ]
+    outcome = ee.ingest_envelope_file(db, signer.write(tmp_path / "batch.json", events), signer.public_key)
+    assert outcome.accepted and outcome.counts.effects == {"employer_email_bounced": 1, "employer_opted_out": 1}
+    with db.transaction() as s:
+        contacts = {c.company_id: (c.email_status, c.opted_out) for c in s.scalars(select(CompanyContact))}
+    assert contacts == {world["charlie"]: ("bounced", False), world["alpha"]: ("valid", True)}
+    report = send_pending(db, config, FileTransport(tmp_path / "outbox"))
+    assert (report.sent, report.skipped) == (0, 2)
+    with db.transaction() as s:
+        member = s.scalar(select(Company).where(Company.identifier == MEMBER_MACON))
+        emp.contact(s, member)
+        [selection] = select_employers(s, config, now=emp.NOW)
+    # Both places stay taken (invited, no answer): the member waits; nobody is invited twice.
+    assert [d.outcome for d in selection.decisions] == ["already", "no_contact", "already", "waiting"]
+
+
+def _employer_links(outbox, public_id) -> tuple[str, str, str]:
+    message = _eml(outbox, public_id)
+    text = message.get_body(("plain",)).get_content()
+    yes = re.search(r"^Nous venons : (\S+)\r?$", text, re.M).group(1)
+    no = re.search(r"^Nous ne pourrons pas venir : (\S+)\r?$", text, re.M).group(1)
+    return yes, no, message["List-Unsubscribe"].strip("<>")
+
+
+def _press(url: str) -> str:
+    from web_helpers import form_of
+
+    status, page, _ = request(url)
+    assert status == 200, page
+    form = form_of(page)
+    assert len(form.buttons) == 1, form.buttons
+    status, page, _ = request(url, form.fields)
+    assert status == 200, page
+    return page
+
+
+def _employer_status(db, event_id, company_id):
+    with db.transaction() as s:
+        return s.scalar(select(EmployerParticipation.status).where(
+            EmployerParticipation.event_id == event_id, EmployerParticipation.company_id == company_id))
+
+
+def test_employers_answer_on_the_web_yes_counts_against_employer_capacity(db, config, tmp_path, monkeypatch):
+    outbox = tmp_path / "outbox"
+    server = start_web(config, db, outbox, monkeypatch)
+    try:
+        start = dt.datetime.now(data.PARIS).replace(hour=9, minute=0, second=0, microsecond=0) + dt.timedelta(days=20)
+        with db.transaction() as s:
+            plan = data.reference(s, config)
+            event = emp.recruitment(s, plan, start=start, employer_capacity=2)
+            firms = [emp.company(s, f"Entreprise Test {n} SAS") for n in range(3)]
+            for n, firm in enumerate(firms):
+                emp.lot(s, [firm], hours=900 - n * 100, start=start.date(), end=start.date() + dt.timedelta(days=200))
+                emp.contact(s, firm)
+            select_employers(s, config, now=dt.datetime.now(dt.timezone.utc))
+            event_id = event.id
+        send_pending(db, config, FileTransport(outbox))
+        with db.transaction() as s:
+            sent = dict(s.execute(select(Message.company_id, Message.public_id)).all())
+        first, second = firms[0].id, firms[1].id
+        assert set(sent) == {first, second}  # two places: the third company waits
+        yes1, no1, unsubscribe1 = _employer_links(outbox, sent[first])
+        yes2, _, _ = _employer_links(outbox, sent[second])
+        # A GET only shows (mail gateways open links): nothing changes.
+        status, page, headers = request(yes1)
+        assert status == 200 and "Nous venons" in page and 'lang="fr"' in page and headers["Cache-Control"] == "no-store"
+        assert _employer_status(db, event_id, first) == "invited"
+        assert request(yes1, {"csrf": "forged"})[0] == 403
+        assert "nous vous attendons" in _press(yes1) and _employer_status(db, event_id, first) == "registered"
+        # The capacity falls to one: the second company's "yes" puts it on the waiting list.
+        with db.transaction() as s:
+            s.get(Event, event_id).employer_capacity = 1
+        assert "liste d’attente" in _press(yes2) and _employer_status(db, event_id, second) == "waitlisted"
+        assert "vous ne venez pas" in _press(no1) and _employer_status(db, event_id, first) == "declined"
+        # Unsubscribe (RFC 8058 one-click POST): no more invitations to that address.
+        assert request(unsubscribe1, {"List-Unsubscribe": "One-Click"})[0] == 200
+        with db.transaction() as s:
+            assert s.scalar(select(CompanyContact.opted_out).where(CompanyContact.company_id == first)) is True
+        # A candidate's answer page does not take an employer's token, and the other way round.
+        token = yes1.split("/entreprise/")[1].split("/")[0]
+        assert request(f"{server.url}/r/{token}/oui")[0] == 404
+    finally:
+        server.stop()
+
+
+def test_recruitment_event_invites_its_completers_first_then_the_trades_ready_people(db, config):
+    start = emp.EVENT_START
+    with db.transaction() as s:
+        plan = data.reference(s, config)
+        event = emp.recruitment(s, plan, capacity=3)
+        cohort = data.event(s, plan, start=start - dt.timedelta(weeks=14), kind="poec", hours=400)
+        cohort.hiring_event_id = event.id
+        earlier = data.event(s, plan, start=start - dt.timedelta(weeks=60), kind="poec", hours=400)
+        people = {name: data.candidate(s, n, qpv=(name == "ready_qpv")).id for n, name in enumerate(
+            ["own_a", "own_b", "ready_qpv", "ready", "hired", "only_interested", "other_trade"], start=1)}
+        for name in ("own_a", "own_b"):
+            s.add(Participation(candidate_id=people[name], event_id=cohort.id, status="completed"))
+        for name in ("ready_qpv", "ready", "hired"):
+            s.add(Participation(candidate_id=people[name], event_id=earlier.id, status="completed"))
+        s.add(Participation(candidate_id=people["hired"], event_id=cohort.id, status="hired"))
+        s.get(Candidate, people["other_trade"]).trades = ["peintre"]
+        s.flush()
+        [selection] = select_invitations(s, config, now=emp.NOW, event_ids=[event.id])
+        kinds = set(s.scalars(select(Message.kind).where(Message.event_id == event.id)))
+    # Capacity 3 candidates: the two completers of its cohort, then the QPV resident who trained earlier.
+    assert selection.target == 3
+    assert selection.invited == [people["own_a"], people["own_b"], people["ready_qpv"]]
+    assert kinds == {"invitation"}
+
+
+def test_recruitment_and_information_session_invitations_read_right(db, config, tmp_path):
+    with db.transaction() as s:
+        plan = data.reference(s, config)
+        event = emp.recruitment(s, plan, capacity=2)
+        cohort = data.event(s, plan, start=emp.EVENT_START - dt.timedelta(weeks=14), kind="poec", hours=400)
+        cohort.hiring_event_id = event.id
+        person = data.candidate(s, 1)
+        s.add(Participation(candidate_id=person.id, event_id=cohort.id, status="completed"))
+        session_event = data.event(s, plan, start=emp.EVENT_START, kind="information_session", capacity=4)
+        data.candidate(s, 2)  # interested in the trade, not trained yet: for the information session
+        s.flush()
+        select_invitations(s, config, now=emp.NOW)
+        ids = dict(s.execute(select(Message.event_id, Message.public_id)).all())
+    send_pending(db, config, FileTransport(tmp_path))
+    recruitment_text = _eml(tmp_path, ids[event.id]).get_body(("plain",)).get_content()
+    assert "Nous vous invitons à une rencontre de recrutement organisée par GEIQ BTP 63 le lundi 1er mars 2027 à 9 h 00." in recruitment_text
+    assert "Vous y rencontrerez les entreprises qui recrutent sur les chantiers de la Métropole : venez avec votre CV." in recruitment_text
+    info = _eml(tmp_path, ids[session_event.id])
+    assert info["Subject"] == "Invitation : réunion d'information sur le métier de maçon, le lundi 1er mars 2027 à 9 h 00"
+    assert "Vous y découvrirez le métier, la formation proposée" in info.get_body(("plain",)).get_content()
+
+
+def test_contacts_import_is_atomic_names_rows_and_prints_no_address(db, config, tmp_path, capsys, world):
+    bad = tmp_path / "contacts.csv"
+    bad.write_text("SIRET;Courriel;Contact\n"
+                   f"{MEMBER_MACON};geiq-membre@example.org;Dominique Exemple\n"
+                   "12345678900000;inconnue@example.org;\n"
+                   f"{MEMBER_MACON};autre@example.org;\n"
+                   f"{MEMBER_OTHER};pas-une-adresse;\n", encoding="utf-8")
+    assert main(["entreprises", "contacts", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "contacts.csv, ligne 3, colonne « SIRET » : entreprise inconnue (SIRET 12345678900000)" in err
+    assert "ligne 4, colonne « SIRET » : entreprise déjà donnée ligne 2" in err
+    assert "ligne 5, colonne « Courriel » : adresse e-mail invalide (forme attendue : nom@domaine.fr)" in err
+    with db.transaction() as s:
+        assert s.scalar(select(CompanyContact).where(CompanyContact.email == "geiq-membre@example.org")) is None
+    good = tmp_path / "contacts-ok.csv"
+    good.write_text("SIRET;Entreprise;Courriel;Contact\n"
+                    f"{MEMBER_MACON};;geiq-membre@example.org;Dominique Exemple\n"
+                    f";Béton Bravo SARL;bravo@example.org;\n", encoding="utf-8")
+    assert main(["entreprises", "contacts", str(good)]) == 0
+    out = capsys.readouterr().out
+    assert "2 ligne(s) lue(s) : 2 adresse(s) ajoutée(s), 0 modifiée(s), 0 inchangée(s)" in out
+    assert "@" not in out and "Dominique" not in out
+    with db.transaction() as s:
+        [selection] = select_employers(s, config, now=emp.NOW)
+    assert _outcomes(selection) == [("Charpente Charlie SAS", "invited"), ("Béton Bravo SARL", "invited"),
+                                    ("Maçonnerie Alpha SAS", "waiting"), ("Bâtisseurs Fictifs du Puy SARL", "waiting")]

@@ -102,8 +102,8 @@ def import_contacts(session: Session, config: Config, path: Path | str) -> Conta
         else:
             try:
                 email = validate_email(raw_email, check_deliverability=False).normalized.lower()
-            except EmailNotValidError as exc:
-                check.flag_position(pos, "email", f"adresse e-mail invalide : {exc}")
+            except EmailNotValidError:
+                check.flag_position(pos, "email", "adresse e-mail invalide (forme attendue : nom@domaine.fr)")
         if person and _UNSAFE.search(person):
             check.flag_position(pos, "contact_name", "caractère interdit dans un nom (saut de ligne, « < » ou « > ») : "
                                                      "corrigez la cellule")
