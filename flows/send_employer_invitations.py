@@ -17,6 +17,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from clauses import french
+from clauses.messages.employer import hours_fr
 from clauses.outreach.employers import EMPLOYER_KINDS, REASONS_FR, SOURCE_FR, select_employers
 from clauses.outreach.jobs import batches
 from clauses.storage import Database
@@ -34,7 +35,8 @@ def choose_employers(event_ids: list[int] | None = None, *, now: dt.datetime | N
         with database.transaction() as session:
             selections = select_employers(session, config, now=now, event_ids=event_ids,
                                           transport=config.messaging.transport)
-            events = [s.as_dict() for s in selections]
+            events = [{**s.as_dict(), "trade": config.find_trade(s.trade_key).label if config.find_trade(s.trade_key) else s.trade_key}
+                      for s in selections]
     finally:
         database.dispose()
     planned = sum(1 for e in events for d in e["decisions"] if d["outcome"] == "invited")
@@ -52,11 +54,11 @@ def event_lines(events: list[dict]) -> list[str]:
     for event in events:
         start = dt.datetime.fromisoformat(event["start"])
         invited = [d for d in event["decisions"] if d["outcome"] in ("invited", "already")]
-        lines.append(f"Rencontre de recrutement n° {event['event_id']} ({event['trade_key']}, {french.when_short(start)}) : "
+        lines.append(f"Rencontre de recrutement n° {event['event_id']} ({event.get('trade', event['trade_key'])}, {french.when_short(start)}) : "
                      f"{len(invited)} entreprise(s) invitée(s) sur {event['capacity']} place(s) employeurs, "
                      f"{event['lots']} lot(s) servi(s)")
         for d in event["decisions"]:
-            owed = f", {d['owed_hours']:g} h dues" if d["owed_hours"] else ""
+            owed = f", {hours_fr(d['owed_hours'])} dues" if d["owed_hours"] else ""
             state = OUTCOME_FR.get(d["outcome"], d["outcome"])
             if d["outcome"] == "already" and d["status"]:
                 state += f" ({STATUS_FR.get(d['status'], d['status'])})"

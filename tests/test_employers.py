@@ -124,13 +124,13 @@ def test_employer_email_lists_lots_hours_french_date_and_escapes(db, config, wor
     text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     html = message.get_body(("html",)).get_content()
     assert text.startswith("Bonjour Camille Exemple,")
-    assert "le lundi 1er mars 2027 à 9 h 00, avec GEIQ BTP 63" in text
+    assert "pour le métier de maçon, le lundi 1er mars 2027 à 9 h 00, avec GEIQ BTP 63" in text
     assert "jusqu’à 12 personnes attendues" in text
     thousand = hours_fr(1000)  # "1 000 h" with French (non-breaking) spaces
     assert thousand.replace("\u202f", " ").replace("\u00a0", " ") == "1 000 h"
-    assert re.search(rf"^- Lot 02 – Maçonnerie – Opération \d+ \(Clermont-Ferrand\) : {thousand} d’insertion, dont "
+    assert re.search(rf"^- Lot 02 – Maçonnerie \(chantier : Opération \d+, Clermont-Ferrand\) : {thousand} d’insertion, dont "
                      rf"{thousand} restant à réaliser ; travaux du 1er février 2027 au 31 décembre 2027$", text, re.M)
-    assert f"- Lot 03 – Murets – Opération" in text and f"{hours_fr(500)} d’insertion" in text
+    assert "- Lot 03 – Murets (chantier : Opération" in text and f"{hours_fr(500)} d’insertion" in text
     assert f"Au total, {hours_fr(1500)} restent à réaliser" in text
     assert text.startswith("Bonjour Camille Exemple,\n\nNous organisons une rencontre de recrutement pour le métier de maçon")
     assert "Lot 01" not in text  # Alpha's lot is not Charlie's
