@@ -343,3 +343,32 @@ def test_contacts_import_is_atomic_names_rows_and_prints_no_address(db, config, 
         [selection] = select_employers(s, config, now=emp.NOW)
     assert _outcomes(selection) == [("Charpente Charlie SAS", "invited"), ("Béton Bravo SARL", "invited"),
                                     ("Maçonnerie Alpha SAS", "waiting"), ("Bâtisseurs Fictifs du Puy SARL", "waiting")]
+
+
+def test_a_cancelled_event_tells_the_invited_companies_and_names_stay_out_of_listings(db, config, world, tmp_path):
+    from clauses.planning.approval import cancel_event
+
+    with db.transaction() as s:
+        person = emp.company(s, "Jean Exemple", "11122233300005", person_like=True)
+        emp.lot(s, [person], hours=5000)  # owes the most: first in line
+        emp.contact(s, person)
+        [selection] = select_employers(s, config, now=emp.NOW)
+    assert selection.decisions[0].label == "SIRET 11122233300005" and selection.decisions[0].outcome == "invited"
+    assert "Jean Exemple" not in str(selection.as_dict())
+    outbox = tmp_path / "outbox"
+    assert send_pending(db, config, FileTransport(outbox)).sent == 2
+    with db.transaction() as s:
+        cancel_event(s, world["event"])
+    for _ in range(2):
+        with db.transaction() as s:
+            assert select_employers(s, config, now=emp.NOW) == []  # no open event left to invite to
+    report = send_pending(db, config, FileTransport(outbox))
+    assert report.by_kind == {"employer_cancellation": 2}
+    with db.transaction() as s:
+        public_id = s.scalar(select(Message.public_id).where(Message.kind == "employer_cancellation",
+                                                             Message.company_id == world["charlie"]))
+    message = _eml(outbox, public_id)
+    assert message["Subject"] == "Annulation : rencontre de recrutement pour le métier de maçon du lundi 1er mars 2027 à 9 h 00"
+    calendar = next(p for p in message.walk() if p.get_content_type() == "text/calendar").get_content()
+    assert "METHOD:CANCEL" in calendar and "STATUS:CANCELLED" in calendar and "SEQUENCE:1" in calendar
+    assert "est annulée" in message.get_body(("plain",)).get_content()
