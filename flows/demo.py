@@ -30,6 +30,7 @@ from flows.plan_events import export_task, plan_events
 from flows.record_attendance import record_attendance
 from flows.report_outcomes import report_outcomes
 from flows.send_followups import send_followups
+from flows.send_employer_invitations import send_employer_invitations
 from flows.send_invitations import send_invitations
 
 
@@ -46,6 +47,27 @@ def attendance_sheet(folder: Path, today: dt.date) -> Path:
         event_ids = seed_history(session, config, today)
     with database.transaction() as session:
         return write_attendance_sheet(session, event_ids, folder)
+
+
+@task(name="coordinators give the employers' contact addresses", cache_policy=NO_CACHE)
+def employer_contacts(folder: Path) -> dict:
+    from clauses.ingest.company_contacts import import_contacts
+    from clauses.sample.pipeline import write_employer_contacts
+
+    database = Database()
+    try:
+        with database.transaction() as session:
+            return import_contacts(session, load_config(), write_employer_contacts(folder)).as_dict()
+    finally:
+        database.dispose()
+
+
+def employers_step(result: dict) -> dict:
+    """The employers' step of the demo, said in French when the plan has no recruitment event."""
+    if not result["events"]:
+        result["note_fr"] = ("aucune rencontre de recrutement approuvée à venir dans le plan : aucune entreprise "
+                             "invitée (clauses entreprises inviter les invitera dès qu'une rencontre sera approuvée)")
+    return result
 
 
 @task(name="candidates answer through the web service", cache_policy=NO_CACHE)
@@ -78,6 +100,10 @@ def demo(folder: str | None = None) -> dict:
         approve(plan["plan_id"])
         plan["exports"] = export_task()  # what partners receive: the approved plan (CSV, XLSX, iCalendar)
     steps["send_invitations"] = send_invitations()
+    steps["employer_contacts"] = employer_contacts(sample_dir)
+    steps["send_employer_invitations"] = employers_step(send_employer_invitations())
+    if "note_fr" in steps["send_employer_invitations"]:
+        logger.info("employers: %s", steps["send_employer_invitations"]["note_fr"])
     sheet = attendance_sheet(sample_dir, dt.date.today())
     steps["record_attendance"] = record_attendance(path=str(sheet))
     steps["send_followups"] = send_followups()

@@ -21,6 +21,7 @@ KIND_LABELS_FR = {
     "invitation": "invitations", "reminder": "rappels", "update": "changements", "cancellation": "annulations",
     "thanks": "remerciements", "missed_you": "« nous vous attendions »", "poec_offer": "propositions de POEC",
     "outcome_request": "demandes de nouvelles après POEC", "held_by_cap": "reportés (plafond hebdomadaire)",
+    "employer_invitation": "invitations d'employeurs", "employer_cancellation": "annulations envoyées aux employeurs",
 }
 
 

@@ -10,7 +10,7 @@ from flows.deployments import declared_deployments, load_flow, runner_deployment
 
 SCHEDULED = {
     "ingest_pipeline", "forecast_labour_needs", "plan_events", "send_invitations", "send_followups",
-    "ingest_email_events", "report_outcomes", "apply_retention", "take_in_replies",
+    "ingest_email_events", "report_outcomes", "apply_retention", "take_in_replies", "send_employer_invitations",
 }
 ON_DEMAND = {"import_candidates", "record_attendance"}
 

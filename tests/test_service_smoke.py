@@ -94,7 +94,7 @@ def test_every_deployment_runs_through_a_process_worker(prefect_server, db, tmp_
 
     prefect(env, "work-pool", "create", "clauses-process", "--type", "process")
     out = prefect(env, "--no-prompt", "deploy", "--all")
-    assert out.count("successfully created") == 11
+    assert out.count("successfully created") == 12
 
     worker = subprocess.Popen(
         [PREFECT, "worker", "start", "--pool", "clauses-process", "--limit", "1"],
@@ -110,6 +110,7 @@ def test_every_deployment_runs_through_a_process_worker(prefect_server, db, tmp_
             plan_id = session.scalar(select(Plan.id).where(Plan.status == "draft"))
             approve_plan(session, plan_id, by="test")
         run_deployment(env, "send_invitations/working-days")
+        run_deployment(env, "send_employer_invitations/working-days")
         config = load_config()
         with db.transaction() as session:
             event_ids = seed_history(session, config, dt.date.today())

@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "clauses.cli.replies",
     "clauses.cli.messages",
     "clauses.cli.outreach",
+    "clauses.cli.employers",
     "clauses.cli.report",
     "clauses.cli.demo",
     "clauses.cli.service",

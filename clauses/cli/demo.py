@@ -61,6 +61,13 @@ def describe(steps: dict) -> list[str]:
             lines.append(f"  export pour les partenaires ({name}) : {path}")
     invitations = steps.get("send_invitations", {})
     lines.append(f"invitations : {_total(invitations, 'planned')} prévues, {_count(invitations, 'sent')} envoyées")
+    employers = steps.get("send_employer_invitations", {})
+    if isinstance(employers, dict):
+        if employers.get("note_fr"):
+            lines.append(f"employeurs : {employers['note_fr']}")
+        else:
+            lines.append(f"employeurs : {_total(employers, 'planned')} invitation(s) d'entreprises aux rencontres de "
+                         f"recrutement, {_count(employers, 'sent')} envoyée(s) (détail : clauses entreprises inviter)")
     attendance = steps.get("record_attendance", {})
     if isinstance(attendance, dict):
         lines.append(f"feuille de présence : {attendance.get('lines')} lignes")

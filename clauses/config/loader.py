@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from clauses import settings
 from clauses.config.base import ConfigError, load_yaml_model
 from clauses.config.decp import DecpSettings
+from clauses.config.employers import EmployerSettings
 from clauses.config.forecast import ForecastSettings
 from clauses.config.messaging import Messaging
 from clauses.config.outreach import OutreachSettings
@@ -33,6 +34,7 @@ SECTIONS: dict[str, tuple[str, type[BaseModel]]] = {
     "reporting.yaml": ("reporting", ReportingSettings),
     "retention.yaml": ("retention", RetentionSettings),
     "decp.yaml": ("decp", DecpSettings),
+    "employers.yaml": ("employers", EmployerSettings),
 }
 
 
@@ -50,6 +52,7 @@ class Config(BaseModel):
     reporting: ReportingSettings
     retention: RetentionSettings
     decp: DecpSettings
+    employers: EmployerSettings
 
     @property
     def trades(self) -> list[Trade]:
@@ -94,6 +97,12 @@ def _check_references(config: Config) -> None:
             if trade not in trade_keys:
                 problems.append(
                     f"{config.directory / 'partners.yaml'} : partners[{i}].trades : métier inconnu {trade!r} (métiers de trades.yaml : {', '.join(sorted(trade_keys))})"
+                )
+    for i, member in enumerate(config.employers.geiq_members):
+        for trade in member.trades:
+            if trade not in trade_keys:
+                problems.append(
+                    f"{config.directory / 'employers.yaml'} : geiq_members[{i}].trades : métier inconnu {trade!r} (métiers de trades.yaml : {', '.join(sorted(trade_keys))})"
                 )
     if problems:
         raise ConfigError("configuration invalide :\n  " + "\n  ".join(problems))

@@ -478,6 +478,37 @@ def _may_resubscribe(session: Session, candidate: Candidate, at: dt.datetime) ->
     return any(t == "group_unsubscribe" and _utc(when) == opted_out_at for t, when in rows)
 
 
+def _employer_messages(session: Session, public_ids: list[str]) -> dict[str, int]:
+    """Public id → company, for the messages sent to employers (recruitment events)."""
+    found: dict[str, int] = {}
+    for chunk in _chunks(sorted(public_ids)):
+        found.update(dict(session.execute(select(Message.public_id, Message.company_id).where(
+            Message.public_id.in_(chunk), Message.company_id.is_not(None))).all()))
+    return found
+
+
+def _apply_employer_effect(session: Session, company_id: int, event: WebhookEvent) -> str:
+    """A bounce or an unsubscribe of a company's contact address: no more invitations to it (a new
+    address given with ``clauses entreprises contacts`` clears a bounce)."""
+    from clauses.storage.employers import CompanyContact
+
+    kind = _effect_kind(event)
+    contact = session.scalar(select(CompanyContact).where(CompanyContact.company_id == company_id))
+    if kind not in ("bounce", "opt_out") or contact is None:
+        return "stored"
+    if kind == "bounce":
+        if event.email and contact.email.strip().lower() != event.email:
+            return "stale_address"
+        if contact.email_status == "bounced":
+            return "unchanged"
+        contact.email_status = "bounced"
+        return "employer_email_bounced"
+    if contact.opted_out:
+        return "unchanged"
+    contact.opted_out, contact.opted_out_at = True, event.occurred_at
+    return "employer_opted_out"
+
+
 def _apply_effect(session: Session, candidate: Candidate, event: WebhookEvent) -> str:
     kind = _effect_kind(event)
     if kind is None:
@@ -534,6 +565,7 @@ def apply_events(session: Session, events: Sequence[WebhookEvent]) -> ApplyCount
     wanted: set[int] = {c for _, c in messages.values() if c is not None}
     wanted.update(c for ids in by_email.values() for c in ids)
     candidates = _load_candidates(session, wanted)
+    employers = _employer_messages(session, [p for p, (_, c) in messages.items() if c is None])
     processed: list[str] = []
     pending: list[dict] = []  # rows of email_events, inserted in bulk
     received_at = utcnow()
@@ -571,6 +603,8 @@ def apply_events(session: Session, events: Sequence[WebhookEvent]) -> ApplyCount
         if event.type == "group_resubscribe":
             write_pending()  # the opt-in rule reads the batch's earlier events
         effects = [_apply_effect(session, candidates[c], event) for c in candidate_ids if c in candidates]
+        if message_id is not None and not candidate_ids and event.message_public_id in employers:
+            effects = [_apply_employer_effect(session, employers[event.message_public_id], event)]
         effect = next((e for e in effects if e not in ("unchanged", "stored")), effects[0] if effects else "no_candidate")
         if event.type == "processed" and event.message_public_id in messages:
             processed.append(event.message_public_id)

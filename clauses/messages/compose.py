@@ -122,6 +122,11 @@ def compose(session: Session, config: Config, message_ids: list[int], *, now: dt
     now = now or utcnow()
     refs = References.load(session)
     messages = list(session.scalars(select(Message).where(Message.id.in_(message_ids))))
+    employers = [m for m in messages if m.company_id is not None and m.candidate_id is None]
+    if employers:  # messages to companies (recruitment events): their own composer
+        from clauses.messages.employer import compose_employers
+
+        messages = [m for m in messages if m not in employers]
     candidates = {c.id: c for c in session.scalars(select(Candidate).where(Candidate.id.in_({m.candidate_id for m in messages if m.candidate_id})))}
     events = {e.id: e for e in session.scalars(select(Event).where(Event.id.in_({m.event_id for m in messages if m.event_id})))}
     opted = trade_opt_outs(session, candidates)
@@ -136,6 +141,8 @@ def compose(session: Session, config: Config, message_ids: list[int], *, now: dt
     next_cache: dict[tuple, Event | None] = {}
     poec_hours = {trade.key: trade.poec.hours for trade in config.trades if trade.poec is not None}
     out: dict[int, Outgoing | str] = {}
+    if employers:
+        out.update(compose_employers(session, config, employers, refs, now=now, contact=contact))
     base_url = links.public_url(config)
     tokens = links.mint(session, [m.id for m in messages if _composable(m, candidates, events, opted)])
     for message in messages:

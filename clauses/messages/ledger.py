@@ -1,6 +1,6 @@
 """The message ledger: every email has a row before it leaves, so each leaves exactly once.
 
-A message is keyed by ``idempotency_key`` = kind, event, candidate and event version (the event's
+A message is keyed by ``idempotency_key`` = kind, event, recipient and event version (the event's
 SEQUENCE for invitations, updates and cancellations; 0 for kinds sent once per participation). A row
 is created "pending" when the message is decided (selection, follow-ups); creating it again is a
 no-op. Each message goes:
@@ -13,6 +13,12 @@ The claim is an ``UPDATE … WHERE state = 'pending'`` committed *before* the ca
 that the candidate can still be contacted (consent, not opted out, email not bounced, not opted out
 of the message's trade): a message to someone who unsubscribed in the meantime becomes "failed" and
 is never produced.
+
+**Recipients.** A message goes to a candidate (``candidate_id``) or to an employer (``company_id``:
+a company invited to a recruitment event, at the address coordinators gave for it,
+``clauses.storage.employers.CompanyContact``). Both follow the same protocol; an employer's key reads
+``employer_invitation:e12:k7:v0`` (k: the company), and its claim checks that the company's contact
+has not unsubscribed and that its address has not bounced.
 
 **Groups** (``dispatch.send_messages``; a commit per message would cost more than the message). The
 sender claims a *group* of up to ``dispatch.GROUP_SIZE`` (20) messages in one commit, hands them to
@@ -64,12 +70,13 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, exists, func, insert, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from clauses.storage.answers import TradeOptOut
 from clauses.storage.base import utcnow
 from clauses.storage.candidates import Candidate
+from clauses.storage.employers import CompanyContact
 from clauses.storage.outreach import Message
 from clauses.storage.planning import Event
 
@@ -79,7 +86,10 @@ ESSENTIAL_KINDS = frozenset({"update", "cancellation"})
 _CHUNK = 500
 
 
-def idempotency_key(*, kind: str, event_id: int | None, candidate_id: int, version: int = 0) -> str:
+def idempotency_key(*, kind: str, event_id: int | None, candidate_id: int | None, version: int = 0,
+                    company_id: int | None = None) -> str:
+    if company_id is not None:
+        return f"{kind}:e{event_id or 0}:k{company_id}:v{version}"
     return f"{kind}:e{event_id or 0}:c{candidate_id}:v{version}"
 
 
@@ -90,14 +100,16 @@ def new_public_id() -> str:
 
 @dataclass(frozen=True)
 class Planned:
-    candidate_id: int
+    candidate_id: int | None
     event_id: int | None
     kind: str
     version: int = 0
+    company_id: int | None = None  # an employer's message (``candidate_id`` None)
 
     @property
     def key(self) -> str:
-        return idempotency_key(kind=self.kind, event_id=self.event_id, candidate_id=self.candidate_id, version=self.version)
+        return idempotency_key(kind=self.kind, event_id=self.event_id, candidate_id=self.candidate_id,
+                               version=self.version, company_id=self.company_id)
 
 
 def enqueue(session: Session, planned: Iterable[Planned], *, transport: str, now: dt.datetime | None = None) -> int:
@@ -117,6 +129,7 @@ def enqueue(session: Session, planned: Iterable[Planned], *, transport: str, now
             "idempotency_key": key,
             "public_id": new_public_id(),
             "candidate_id": item.candidate_id,
+            "company_id": item.company_id,
             "event_id": item.event_id,
             "kind": item.kind,
             "event_sequence": item.version,
@@ -144,8 +157,18 @@ def _no_trade_opt_out(messages, events, opt_outs):
     )
 
 
+def _employer_contactable(messages):
+    """The message goes to a company whose contact has not unsubscribed and whose address works."""
+    contacts = CompanyContact.__table__
+    return and_(messages.c.candidate_id.is_(None), exists().where(
+        contacts.c.company_id == messages.c.company_id,
+        contacts.c.opted_out.is_(False),
+        contacts.c.email_status == "valid",
+    ))
+
+
 def _contactable():
-    return and_(exists().where(
+    return or_(and_(exists().where(
         and_(
             Candidate.id == Message.candidate_id,
             Candidate.consent_date.is_not(None),
@@ -154,7 +177,8 @@ def _contactable():
             Candidate.email_status == "valid",
             Candidate.anonymised_at.is_(None),
         )
-    ), _no_trade_opt_out(Message.__table__, Event.__table__, TradeOptOut.__table__))
+    ), _no_trade_opt_out(Message.__table__, Event.__table__, TradeOptOut.__table__)),
+        _employer_contactable(Message.__table__))
 
 
 def claim(session: Session, message_id: int, *, transport: str, now: dt.datetime | None = None) -> str:
@@ -202,7 +226,8 @@ def _claim_statements():
     no_opt_out = _no_trade_opt_out(messages, Event.__table__, TradeOptOut.__table__)
     claim = (
         update(messages)
-        .where(messages.c.id.in_(ids), messages.c.state == "pending", contactable, no_opt_out)
+        .where(messages.c.id.in_(ids), messages.c.state == "pending",
+               or_(and_(contactable, no_opt_out), _employer_contactable(messages)))
         .values(state="sending", attempts=messages.c.attempts + 1, sending_at=bindparam("now"),
                 transport=bindparam("transport"), updated_at=bindparam("now"))
         .returning(messages.c.id)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.header import Header
 from email.policy import EmailPolicy
 from email.utils import format_datetime, make_msgid
 
@@ -66,6 +67,12 @@ class _Policy(EmailPolicy):
     def _fold(self, name, value, refold_binary=False):
         if name.lower() in _VERBATIM:
             return f"{name}: {value}{self.linesep}"
+        if name.lower() == "subject" and not str(value).isascii():
+            # The standard folder can cut a word between an ASCII piece and an encoded word
+            # ("… 1er ma" / "=?utf-8?q?rs_2027?="): mail clients then show "ma rs". Whole encoded
+            # words, cut between characters, read back exactly (RFC 2047: the space between two
+            # encoded words is not part of the text).
+            return f"{name}: {Header(str(value), 'utf-8', header_name=name).encode(linesep=self.linesep)}{self.linesep}"
         return super()._fold(name, value, refold_binary)
 
 

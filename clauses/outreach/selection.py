@@ -1,7 +1,8 @@
 """Who is invited to an event, and how many.
 
-Events: approved (``approved_at`` set), scheduled or moved (not cancelled, not held), a discovery or
-information session, starting at least ``outreach.min_days_before_event`` days ahead. Earlier events
+Events: approved (``approved_at`` set), scheduled or moved (not cancelled, not held), a discovery,
+an information session or a recruitment event (whose invitees are the people ready for a job of its
+trade, completers of its cohorts first: ``clauses.outreach.recruitment``), starting at least ``outreach.min_days_before_event`` days ahead. Earlier events
 are served first.
 
 How many: ``event.target_invitations`` when the plan set it, else ``ceil(capacity ÷ rate)`` with the
@@ -41,6 +42,7 @@ from sqlalchemy.orm import Session
 from clauses.config import Config
 from clauses.messages import ledger
 from clauses.outreach.participation import record_invitations
+from clauses.outreach.recruitment import RECRUITMENT, ready_groups, recruitment_target
 from clauses.storage.base import utcnow
 from clauses.storage.candidates import Candidate
 from clauses.storage.outreach import Message, Participation
@@ -64,6 +66,8 @@ class EventSelection:
 
 
 def invitation_target(event: Event, config: Config) -> int:
+    if event.kind == RECRUITMENT:
+        return recruitment_target(event)
     if event.target_invitations and event.target_invitations > 0:
         return event.target_invitations
     rate = config.outreach.invited_to_attended or config.planning.conversion.invited_to_attended
@@ -111,7 +115,7 @@ def eligible_events(session: Session, config: Config, *, now: dt.datetime, event
         .where(
             Event.approved_at.is_not(None),
             Event.status.in_(("scheduled", "moved")),
-            Event.kind.in_(INVITABLE_KINDS),
+            Event.kind.in_((*INVITABLE_KINDS, RECRUITMENT)),
             Event.start >= earliest,
         )
         .order_by(Event.start, Event.id)
@@ -183,6 +187,8 @@ def select_invitations(
 
     table = {normalise_key(k): v for k, v in config.outreach.priority.eligibility.items()}
     scores = {c.id: priority_score(c, config, table) for c in contactable}
+    ready = ready_groups(session, [e for e in events if e.kind == RECRUITMENT], now=now)
+    reachable = {c.id: c for c in contactable}
     selections: list[EventSelection] = []
     planned: list[ledger.Planned] = []
     for event in events:
@@ -193,14 +199,20 @@ def select_invitations(
         room = target - already
         if room <= 0:
             continue
-        pool = [
-            c for c in by_trade.get(event.trade_key, [])
-            if c.id not in in_event[event.id]
-            and c.id not in engaged[event.trade_key]
-            and open_invite[event.trade_key].get(c.id, event.id) == event.id
-            and week[c.id] < cap
-        ]
-        pool.sort(key=lambda c: (-scores[c.id], invitations_count[c.id], c.id))
+        if event.kind == RECRUITMENT:
+            # Ready people of the trade (trained, not hired), the event's own completers first.
+            own, others, blocked = ready[event.id]
+            pool = [reachable[i] for i in sorted(own | others, key=lambda i: (i not in own, -scores.get(i, 0.0), i))
+                    if i in reachable and i not in in_event[event.id] and i not in blocked and week[i] < cap]
+        else:
+            pool = [
+                c for c in by_trade.get(event.trade_key, [])
+                if c.id not in in_event[event.id]
+                and c.id not in engaged[event.trade_key]
+                and open_invite[event.trade_key].get(c.id, event.id) == event.id
+                and week[c.id] < cap
+            ]
+            pool.sort(key=lambda c: (-scores[c.id], invitations_count[c.id], c.id))
         for candidate in pool[:room]:
             in_event[event.id].add(candidate.id)
             open_invite[event.trade_key][candidate.id] = event.id

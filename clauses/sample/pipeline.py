@@ -102,8 +102,24 @@ REFERENCE_DATE = dt.date(2026, 11, 1)
 HEADER = [
     "Identifiant opération", "Opération", "Maître d'ouvrage", "Commune", "Identifiant lot", "Lot", "Métier",
     "Montant HT", "Date de début", "Durée (mois)", "Statut", "Heures d'insertion", "Heures réalisées",
-    "Taux d'insertion", "Probabilité d'attribution",
+    "Taux d'insertion", "Probabilité d'attribution", "Entreprise", "SIRET",
 ]
+# The awardees of the lots already awarded: FICTITIOUS companies (invented names, SIRETs well formed
+# but not attributed: 999… numbers), a few per trade, assigned in turn (no random draw: the rest of
+# the sample is unchanged). Their contacts, for the demo: ``employer_contacts_rows``.
+SAMPLE_COMPANIES = {
+    "macon": [("Maçonnerie Exemple Auvergne SAS", "99901100000000"), ("Bâtisseurs Fictifs du Puy SARL", "99900100000010")],
+    "macon_vrd": [("Voirie Imaginaire 63 SAS", "99901200000009"), ("Exemple Réseaux et Voirie SAS", "99900200000019")],
+    "coffreur": [("Béton Fictif Clermont SARL", "99901300000008")],
+    "canalisateur": [("Canalisations Exemple Dômes SAS", "99901400000007")],
+    "conducteur_engins": [("Terrassements Fictifs Limagne SAS", "99901500000006")],
+    "electricien": [("Électricité Exemple Arverne SARL", "99901600000005")],
+    "plombier": [("Plomberie Chauffage Fictive SAS", "99901700000004")],
+    "facadier": [("Façades Imaginaires Auvergne SARL", "99901800000003")],
+    "plaquiste": [("Second Œuvre Imaginaire SAS", "99900300000018")],
+    "peintre": [("Peinture Exemple Volcans SARL", "99901900000002")],
+}
+AWARDED = ("attribué", "en cours", "terminé")
 TRADE_LABELS = {
     "macon": "Maçon", "macon_vrd": "F1702", "coffreur": "Coffreur", "canalisateur": "F1705",
     "conducteur_engins": "Conducteur d'engins", "solier": "Solier-moquettiste", "etancheur": "F1613",
@@ -158,11 +174,15 @@ def pipeline_rows(seed: int = 63) -> list[list[str]]:
             probability = ""
             if status == "prévu":
                 probability = f"{int(rng.choice([50, 60, 70, 80]))} %"
+            company, siret = "", ""
+            if status in AWARDED and trade in SAMPLE_COMPANIES:
+                choices = SAMPLE_COMPANIES[trade]
+                company, siret = choices[len(rows) % len(choices)]
             rows.append(
                 [
                     op_id, name, authority, commune, f"{op_id}-L{number:02d}", f"Lot {number:02d} – {label}",
                     TRADE_LABELS[trade], _french_amount(amount), start.strftime("%d/%m/%Y"), str(duration),
-                    status, given_hours, delivered, rate, probability,
+                    status, given_hours, delivered, rate, probability, company, siret,
                 ]
             )
     return rows
@@ -177,4 +197,29 @@ def write_pipeline(folder: Path, seed: int = 63) -> Path:
         writer = csv.writer(handle, delimiter=";")
         writer.writerow(HEADER)
         writer.writerows(pipeline_rows(seed))
+    return path
+
+
+def employer_contacts_rows() -> list[list[str]]:
+    """Contact addresses of the sample companies (fictitious ``example.org`` mailboxes), as a
+    coordinator gives them to ``clauses entreprises contacts``. One company is left without an
+    address on purpose: the invitation job lists it as not invited, and why."""
+    rows = []
+    for companies in SAMPLE_COMPANIES.values():
+        for name, siret in companies:
+            if siret == "99901300000008":  # Béton Fictif Clermont SARL: no address given yet
+                continue
+            rows.append([siret, name, f"recrutement-{siret[-6:]}@example.org", ""])
+    return rows
+
+
+def write_employer_contacts(folder: Path) -> Path:
+    import csv
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "contacts-entreprises.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(["SIRET", "Entreprise", "Courriel", "Contact"])
+        writer.writerows(employer_contacts_rows())
     return path

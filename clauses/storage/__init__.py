@@ -8,6 +8,7 @@ from clauses.storage.base import Base
 from clauses.storage.candidates import Candidate, CandidateIdentity
 from clauses.storage.companies import Company, LotCompany
 from clauses.storage.database import Database, upgrade_schema
+from clauses.storage.employers import CompanyContact, EmployerParticipation
 from clauses.storage.forecast import ForecastRow, ForecastSnapshot
 from clauses.storage.imports import ImportRun
 from clauses.storage.outreach import (
@@ -30,6 +31,8 @@ __all__ = [
     "CandidateIdentity",
     "Company",
     "LotCompany",
+    "CompanyContact",
+    "EmployerParticipation",
     "Database",
     "EVENT_KINDS",
     "EVENT_STATUSES",

@@ -71,6 +71,9 @@ class Message(Timestamps, Base):
     # Opaque id sent in custom_args and echoed by SendGrid's events (no personal data).
     public_id: Mapped[str] = mapped_column(String(40), unique=True)
     candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id", ondelete="SET NULL"), index=True)
+    # A message to an employer (``employer_invitation``): the company, whose contact address it goes
+    # to (migration 0011); ``candidate_id`` is then empty.
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     event_sequence: Mapped[int] = mapped_column(default=0)

@@ -2,6 +2,8 @@
 
     GET/POST /r/{token}/oui|non          candidates' answers (clauses.web.answers)
     GET/POST /desinscription/{token}     unsubscribe, RFC 8058 one-click POST included
+    GET/POST /entreprise/{token}/oui|non employers' answers to a recruitment event (clauses.web.employers)
+    GET/POST /entreprise/desinscription/{token}  an employer's unsubscribe
     GET      /calendrier/{token}.ics     partners' calendar feeds (clauses.web.feeds)
     POST     /sendgrid/events            SendGrid's signed Event Webhook (clauses.web.webhooks)
     POST     /inbound/parse/{secret}     SendGrid Inbound Parse (replies, iTIP REPLY)
@@ -27,7 +29,7 @@ from clauses.errors import ClausesError
 from clauses.messages import links
 from clauses.messages.compose import contact_of
 from clauses.storage.database import Database
-from clauses.web import answers, feeds, webhooks
+from clauses.web import answers, employers, feeds, webhooks
 from clauses.web.pages import notice
 
 log = logging.getLogger(__name__)
@@ -93,6 +95,7 @@ def create_app(
     state.send_offers = _offer_sender(state, transport) if send_offers else (lambda event_id: None)
 
     app.include_router(answers.router)
+    app.include_router(employers.router)
     app.include_router(feeds.router)
     app.include_router(webhooks.event_webhook_router(hook.path))
     app.include_router(webhooks.inbound_parse_router())
