@@ -118,8 +118,8 @@ def shared_resources(options: Options) -> SharedResources:
 
     cohort_usage: dict[CohortOption, Usage] = {}
     for trade_key, cohorts in options.cohorts.items():
-        duration = problem.trade(trade_key).poec.duration_weeks
         for option in cohorts:
+            duration = problem.trade(trade_key).poec.duration_weeks
             usage: Usage = [(("team", option.week), 1)]
             for week in range(option.week, option.week + duration):
                 partner_rows(option.partner_key, week)
