@@ -204,8 +204,8 @@ def test_plan_show_prints_what_a_coordinator_reads(db, config, capsys):
     out = capsys.readouterr().out
     assert out.startswith(f"Plan n° {plan_id} : brouillon\n")
     for event_id, start, kind in shown:
-        kind_fr = "Découverte métiers" if kind == "discovery" else "POEC"
-        assert f"n° {event_id} · {french.datetime_listed(start)} · {kind_fr} Maçon" in out
+        # maçon's chain: information session, discovery, POEC, recruitment event
+        assert f"n° {event_id} · {french.datetime_listed(start)} · {french.EVENT_KIND_LABELS[kind]} Maçon" in out
     partner = {p.key: p.name for p in config.partners}[first.partner_key]
     venue = {v.key: v.name for _, v in config.venues()}[first.venue_key]
     assert f"partenaire : {partner} · lieu : {venue}" in out

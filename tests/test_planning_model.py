@@ -31,14 +31,18 @@ def trade(key="macon", **poec) -> Trade:
     )
 
 
-def partner(key="cfa", capacity=2, trades=(), venue_capacity=20, weekdays=None, venue_weekdays=None, blackouts=()) -> Partner:
-    venue = {"key": f"{key}_salle", "name": "Salle", "address": "1 rue", "commune": "Clermont-Ferrand",
-             "capacity": venue_capacity}
-    if venue_weekdays:
-        venue["weekdays"] = venue_weekdays
+def partner(key="cfa", capacity=2, trades=(), venue_capacity=20, weekdays=None, venue_weekdays=None, blackouts=(),
+            venues=1, kinds=("poec", "discovery")) -> Partner:
+    rooms = []
+    for number in range(venues):
+        venue = {"key": f"{key}_salle" + (f"_{number + 1}" if number else ""), "name": f"Salle {number + 1}",
+                 "address": "1 rue", "commune": "Clermont-Ferrand", "capacity": venue_capacity}
+        if venue_weekdays:
+            venue["weekdays"] = venue_weekdays
+        rooms.append(Venue(**venue))
     data = {"key": key, "name": key.upper(), "kind": "training_centre", "trades": list(trades),
-            "event_kinds": ["poec", "discovery"], "concurrent_capacity": capacity,
-            "venues": [Venue(**venue)], "blackouts": [Blackout(**b) for b in blackouts]}
+            "event_kinds": list(kinds), "concurrent_capacity": capacity,
+            "venues": rooms, "blackouts": [Blackout(**b) for b in blackouts]}
     if weekdays:
         data["weekdays"] = weekdays
     return Partner(**data)
@@ -148,9 +152,11 @@ def test_min_size_is_respected_for_a_small_need(settings):
 @pytest.mark.parametrize("capacity, expected", [(1, 4), (2, 8)])
 def test_partner_capacity_limits_overlapping_cohorts(settings, capacity, expected):
     # 4 hires per trade at week 7: only cohorts starting in week 3 are in time; each gives 4.
+    # Two rooms: a cohort occupies its venue (one cohort per venue at a time).
     trades = [trade(), trade("peintre")]
     need = [("macon", 7, 4), ("peintre", 7, 4)]
-    result = solve(problem(settings, need, trades=trades, partners=[partner(capacity=capacity)]), time_limit=10)
+    result = solve(problem(settings, need, trades=trades, partners=[partner(capacity=capacity, venues=2)]),
+                   time_limit=10)
     assert result.on_time == expected
     assert sum(c.reasons.get("capacity", 0) for c in result.coverage) == 8 - expected
 
@@ -160,7 +166,8 @@ def test_team_events_per_week(settings, max_events, expected):
     # Two cohorts in week 3 need two discoveries in week 0: four events in two weeks.
     trades = [trade(), trade("peintre")]
     need = [("macon", 7, 4), ("peintre", 7, 4)]
-    result = solve(problem(settings, need, trades=trades, max_events_per_week=max_events), time_limit=10)
+    result = solve(problem(settings, need, trades=trades, partners=[partner(venues=2)], max_events_per_week=max_events),
+                   time_limit=10)
     assert result.on_time == expected
     for week in {e.week for e in result.events}:
         assert sum(e.week == week for e in result.events) <= max_events

@@ -49,7 +49,7 @@ def test_draft_approve_move_cancel_and_replan(db, config):
         events = list(plan.events)
         assert events and all(e.sequence == 0 and e.uid.endswith("@clauses.clermont-metropole") for e in events)
         assert all(e.approved_at is None and not usable_for_invitations(e) for e in events)
-        assert {e.kind for e in events} == {"poec", "discovery"}
+        assert {e.kind for e in events} == {"information_session", "discovery", "poec", "recruitment"}  # maçon: the whole chain
         plan_id = plan.id
     with db.transaction() as session:
         approve_plan(session, plan_id, by="coordinatrice")

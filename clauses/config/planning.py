@@ -75,6 +75,8 @@ class EventTimes(StrictModel):
     discovery_start: str = Field(default="09:00", pattern=r"^\d\d:\d\d$")
     poec_start: str = Field(default="09:00", pattern=r"^\d\d:\d\d$")
     poec_end: str = Field(default="17:00", pattern=r"^\d\d:\d\d$")
+    information_session_start: str = Field(default="09:30", pattern=r"^\d\d:\d\d$")
+    recruitment_start: str = Field(default="14:00", pattern=r"^\d\d:\d\d$")
 
 
 class ObjectiveWeights(StrictModel):

@@ -65,11 +65,18 @@ class Trade(StrictModel):
     loading_curve: LoadingCurve
     cpv_prefixes: list[str] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
-    poec: PoecParameters
+    # None: the trade has no POEC; its discoveries' ready candidates go to recruitment events.
+    poec: PoecParameters | None = None
     discovery: DiscoveryParameters
     # Optional first step of the chain; the last step (recruitment) has project defaults.
     information_session: InformationSessionParameters | None = None
     recruitment: RecruitmentParameters = Field(default_factory=RecruitmentParameters)
+
+    @model_validator(mode="after")
+    def _chain(self) -> "Trade":
+        if self.information_session is not None and self.poec is None:
+            raise ValueError("information_session précède la sélection d'une POEC : ce métier n'a pas de poec")
+        return self
 
 
 class InferenceRules(StrictModel):

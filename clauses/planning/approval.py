@@ -56,6 +56,11 @@ def approve_plan(
                 event.plan = plan
     plan.status = "approved"
     plan.decided_at, plan.decided_by, plan.decision_note = now, by, note
+    # Kept discoveries the plan uses for its new cohorts now recruit for them.
+    for kept_id, cohort_id in ((plan.parameters or {}).get("kept_links") or {}).items():
+        kept, cohort = session.get(Event, int(kept_id)), session.get(Event, cohort_id)
+        if kept is not None and cohort is not None and cohort.plan_id == plan.id:
+            kept.recruits_for = cohort
     for event in plan.events:
         if event.status != "cancelled" and event.approved_at is None:
             event.approved_at = now

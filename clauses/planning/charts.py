@@ -1,5 +1,6 @@
-"""A Gantt chart of a plan, in French: one row per trade, POEC cohorts as bars, discoveries as
-markers, kept (already approved) events hatched."""
+"""A Gantt chart of a plan, in French: one row per trade, POEC cohorts as bars; information
+sessions, discoveries and recruitment events as markers of their own colour; a thin line joins each
+cohort to its recruitment event (the chain to a job); kept (already approved) events hatched."""
 
 from __future__ import annotations
 
@@ -13,7 +14,13 @@ import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 from babel.dates import format_date  # noqa: E402
 
+from clauses.french import EVENT_KIND_LABELS  # noqa: E402
 from clauses.planning.result import PARIS, PlanResult  # noqa: E402
+
+# Each step of the chain its colour; one-day steps as markers (above the bar: before the cohort,
+# below: after it).
+COLOURS = {"information_session": "#805ad5", "discovery": "#dd6b20", "poec": "#2b6cb0", "recruitment": "#2f855a"}
+MARKERS = {"information_session": ("o", 0.32), "discovery": ("v", 0.32), "recruitment": ("*", -0.32)}
 
 
 # 12 inches at 100 dpi: 1,200 pixels wide, readable in the Prefect UI, and small enough to travel
@@ -22,23 +29,29 @@ DPI = 100
 
 
 def gantt(
-    result: PlanResult, labels: dict[str, str], path: Path, *, title: str = "Plan des découvertes métiers et POEC",
+    result: PlanResult, labels: dict[str, str], path: Path, *, title: str = "Plan : réunions d'information, découvertes métiers, POEC et recrutement",
     dpi: int = DPI,
 ) -> Path:
     trades = sorted({e.trade_key for e in result.events} | {c.trade_key for c in result.coverage})
     fig, ax = plt.subplots(figsize=(12, 0.5 * max(len(trades), 3) + 1.8), dpi=dpi)
     rows = {t: i for i, t in enumerate(trades)}
-    for event in result.events:
+    for index, event in enumerate(result.events):
         y = rows[event.trade_key]
         start = event.start.astimezone(PARIS)
         end = event.end.astimezone(PARIS)
         if event.kind == "poec":
             ax.barh(
                 y, (end - start).total_seconds() / 86400, left=mdates.date2num(start), height=0.5,
-                color="#2b6cb0", hatch="//" if event.fixed_event_id else None, edgecolor="white",
+                color=COLOURS["poec"], hatch="//" if event.fixed_event_id else None, edgecolor="white",
             )
         else:
-            ax.plot(mdates.date2num(start), y + 0.32, marker="v", color="#dd6b20", markersize=6, linestyle="none")
+            marker, offset = MARKERS.get(event.kind, ("v", 0.32))
+            ax.plot(mdates.date2num(start), y + offset, marker=marker, color=COLOURS.get(event.kind, "#dd6b20"),
+                    markersize=6, linestyle="none")
+        if event.hiring is not None and 0 <= event.hiring < len(result.events):
+            meets = result.events[event.hiring].start.astimezone(PARIS)
+            ax.plot([mdates.date2num(end), mdates.date2num(meets)], [y, y - 0.32], color=COLOURS["recruitment"],
+                    linewidth=0.8, alpha=0.7)
     ax.set_yticks(range(len(trades)))
     ax.set_yticklabels([labels.get(t, t) for t in trades])
     ax.invert_yaxis()
@@ -56,8 +69,12 @@ def gantt(
 
     ax.legend(
         handles=[
-            Patch(color="#2b6cb0", label="Cohorte POEC"),
-            Line2D([], [], marker="v", color="#dd6b20", linestyle="none", label="Découverte métier"),
+            Line2D([], [], marker=MARKERS["information_session"][0], color=COLOURS["information_session"],
+                   linestyle="none", label=EVENT_KIND_LABELS["information_session"]),
+            Line2D([], [], marker="v", color=COLOURS["discovery"], linestyle="none", label="Découverte métier"),
+            Patch(color=COLOURS["poec"], label="Cohorte POEC"),
+            Line2D([], [], marker=MARKERS["recruitment"][0], color=COLOURS["recruitment"], linestyle="-",
+                   label=EVENT_KIND_LABELS["recruitment"]),
         ],
         loc="lower right",
         fontsize=8,

@@ -258,7 +258,7 @@ def lead_time_warnings(config: Config, event: Event) -> tuple[list[str], list[st
     """Discoveries must be held the trade's lead time before the cohort they recruit for
     (``poec.lead_weeks_after_discovery`` in config/trades.yaml, counted in weeks as the planner does)."""
     if event.kind == "poec":
-        pairs = [(d, event) for d in event.recruited_by if d.status != "cancelled"]
+        pairs = [(d, event) for d in event.recruited_by if d.kind == "discovery" and d.status != "cancelled"]
     elif event.kind == "discovery" and event.recruits_for is not None and event.recruits_for.status != "cancelled":
         pairs = [(event, event.recruits_for)]
     else:

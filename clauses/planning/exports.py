@@ -25,8 +25,9 @@ STATUS_FR = {"scheduled": "prévu", "moved": "déplacé", "cancelled": "annulé"
 COLUMNS = [
     "N° événement", "Type", "Métier", "Partenaire", "Lieu", "Adresse", "Date de début", "Heure de début",
     "Date de fin", "Heure de fin", "Places", "Invitations prévues", "Statut", "Recrute pour l'événement n°",
-    "Version", "Identifiant calendrier (UID)",
+    "Rencontre de recrutement n°", "Entreprises accueillies", "Version", "Identifiant calendrier (UID)",
 ]
+LINK_COLUMNS = ("Recrute pour l'événement n°", "Rencontre de recrutement n°", "Entreprises accueillies")
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -57,10 +58,12 @@ def table(config: Config, events: list[Event]) -> pd.DataFrame:
             event.id, EVENT_KIND_LABELS.get(event.kind, event.kind), trade, partner, venue or "à préciser", address,
             french.date_short(start), french.time_of_day(start), french.date_short(end), french.time_of_day(end),
             event.capacity, event.target_invitations, STATUS_FR.get(event.status, event.status),
-            event.recruits_for.id if event.recruits_for is not None else None, event.sequence, event.uid,
+            event.recruits_for.id if event.recruits_for is not None else None,
+            event.hiring_event_id, event.employer_capacity, event.sequence, event.uid,
         ])
     frame = pd.DataFrame(rows, columns=COLUMNS)
-    frame["Recrute pour l'événement n°"] = frame["Recrute pour l'événement n°"].astype("Int64")
+    for column in LINK_COLUMNS:
+        frame[column] = frame[column].astype("Int64")
     return frame
 
 
@@ -69,7 +72,7 @@ def to_csv(config: Config, events: list[Event]) -> str:
     return csv_text(table(config, events))
 
 
-def to_ics(config: Config, events: list[Event], *, name: str = "Plan des découvertes et POEC") -> bytes:
+def to_ics(config: Config, events: list[Event], *, name: str = "Plan des événements : réunions d'information, découvertes, POEC, recrutement") -> bytes:
     """An iCalendar feed. DTSTAMP is the event's last change, so the same data gives the same bytes."""
     calendar = Calendar.new(
         prodid="-//Clermont Auvergne Métropole//clauses//FR", name=name, uid=f"plan@{UID_DOMAIN}"
@@ -89,6 +92,13 @@ def to_ics(config: Config, events: list[Event], *, name: str = "Plan des découv
             description += (
                 f"\nRecrute pour la POEC « {trade} » qui commence le {french.date_long(event.recruits_for.start)}."
             )
+        if event.hiring_event is not None:
+            description += (
+                f"\nLes candidats rencontrent les entreprises le {french.date_long(event.hiring_event.start)} "
+                f"(rencontre de recrutement n° {event.hiring_event.id})."
+            )
+        if event.kind == "recruitment" and event.employer_capacity:
+            description += f"\nEntreprises accueillies : {event.employer_capacity}."
         vevent = IcsEvent.new(
             uid=event.uid,
             stamp=_aware(event.updated_at or event.created_at).astimezone(dt.timezone.utc),

@@ -29,10 +29,15 @@ from ortools.sat.python import cp_model
 from clauses.planning.problem import (
     CohortOption,
     DiscoveryOption,
+    FixedEvent,
     Options,
     PlanningProblem,
+    Slot,
+    direct_hire_rate,
+    direct_hires,
     fraction,
     hires_from,
+    ready_rate,
 )
 from clauses.planning.resources import shared_resources
 from clauses.planning.result import PlanResult, materialise
@@ -57,8 +62,8 @@ class _Built:
 
     model: cp_model.CpModel
     cohort_vars: list[tuple[CohortOption, cp_model.IntVar, cp_model.IntVar]] = field(default_factory=list)
-    discovery_vars: list[tuple[DiscoveryOption, cp_model.IntVar, int]] = field(default_factory=list)
-    hire_vars: list[tuple[CohortOption, cp_model.IntVar]] = field(default_factory=list)
+    discovery_vars: list[tuple[DiscoveryOption, cp_model.IntVar, int | None]] = field(default_factory=list)
+    hire_vars: list[tuple[CohortOption | DiscoveryOption, cp_model.IntVar]] = field(default_factory=list)
     served_vars: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
     running_vars: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)  # served so far
     late_vars: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
@@ -68,6 +73,8 @@ class _Built:
     late: list = field(default_factory=list)  # people short, per trade and week
     events: list = field(default_factory=list)  # events started
     warnings: list[str] = field(default_factory=list)
+    kept_vars: list[tuple[FixedEvent, cp_model.IntVar, int]] = field(default_factory=list)  # kept discovery → cohort week
+    recruitment_vars: list[tuple[Slot, cp_model.IntVar]] = field(default_factory=list)  # events held per slot
 
 
 @dataclass
@@ -144,11 +151,15 @@ def solve(
         values = second_values
     status = "OPTIMAL" if all(level.status == "OPTIMAL" for level in levels) else "FEASIBLE"
     value = lambda var: values[var.index]  # noqa: E731
-    chosen_cohorts = [(opt, value(n)) for opt, c, n in built.cohort_vars if value(c)]
+    chosen_cohorts = [
+        (opt, size) for opt, c, n in built.cohort_vars if value(c) for size in split(value(n), value(c))
+    ]
     chosen_discoveries = [(opt, value(d), cw) for opt, d, cw in built.discovery_vars if value(d) > 0]
+    kept = [(fixed, cw) for fixed, z, cw in built.kept_vars if value(z)]
     result = materialise(
         problem, options, chosen_cohorts, chosen_discoveries, status=status, objective=coverage.objective,
         bound=coverage.bound, gap=coverage.gap, solve_seconds=time.perf_counter() - began, warnings=warnings,
+        kept_discoveries=kept,
     )
     result.stats = {
         "build_seconds": round(build_seconds, 3),
@@ -156,6 +167,11 @@ def solve(
         "levels": [level.as_dict() for level in levels],
     }
     return result
+
+
+def split(trainees: int, count: int) -> list[int]:
+    """``trainees`` shared as evenly as possible among ``count`` cohorts started together."""
+    return [trainees // count + (1 if i < trainees % count else 0) for i in range(count)]
 
 
 def coverage_model(problem: PlanningProblem, options: Options, hint: PlanResult | None = None) -> cp_model.CpModel:
@@ -182,6 +198,9 @@ def _build(problem: PlanningProblem, options: Options) -> _Built:
     weeks = problem.weeks
     y = fraction(rates.hires_per_trainee)
     a = fraction(rates.attended_to_selected)
+    done = fraction(rates.selected_to_completed)
+    ready = ready_rate(rates)
+    direct = direct_hire_rate(rates)
 
     shared = shared_resources(options)
     usage: dict[tuple, list] = defaultdict(list)  # row -> terms
@@ -194,7 +213,9 @@ def _build(problem: PlanningProblem, options: Options) -> _Built:
         )
 
     cohort_vars: list[tuple[CohortOption, cp_model.IntVar, cp_model.IntVar]] = []
-    discovery_vars: list[tuple[DiscoveryOption, cp_model.IntVar, int]] = []
+    discovery_vars: list[tuple[DiscoveryOption, cp_model.IntVar, int | None]] = []
+    kept_vars: list[tuple[FixedEvent, cp_model.IntVar, int]] = []
+    recruitment_vars: list[tuple[Slot, cp_model.IntVar]] = []
     served_terms: list = []
     late_terms: list = []
     # (trade, week) -> variable, to start the search from a hint
@@ -202,18 +223,21 @@ def _build(problem: PlanningProblem, options: Options) -> _Built:
     running_vars: dict[tuple[str, int], cp_model.IntVar] = {}
     late_vars: dict[tuple[str, int], cp_model.IntVar] = {}
     cum_vars: dict[tuple[str, int], cp_model.IntVar] = {}
-    hire_vars: list[tuple[CohortOption, cp_model.IntVar]] = []
+    hire_vars: list[tuple[object, cp_model.IntVar]] = []
 
     for trade_key in sorted(problem.need):
         series = problem.need[trade_key]
         trade = problem.trade(trade_key)
         arrivals: dict[int, list] = defaultdict(list)
         starts: dict[int, list] = defaultdict(list)
+        # Recruitment event -> (candidates it must receive, as terms; their denominator).
+        sent: dict[Slot, list] = defaultdict(list)
         for option in options.cohorts.get(trade_key, []):
-            tag = f"{trade_key}_{option.partner_key}_{option.week}"
-            c = model.new_bool_var(f"c_{tag}")
-            n = model.new_int_var(0, option.max_size, f"n_{tag}")
-            h = model.new_int_var(0, hires_from(option.max_size, rates), f"h_{tag}")
+            tag = f"{trade_key}_{option.partner_key}_{option.venue_key}_{option.week}"
+            most = option.max_size * option.max_count
+            c = model.new_int_var(0, option.max_count, f"c_{tag}")  # cohorts started
+            n = model.new_int_var(0, most, f"n_{tag}")  # their trainees
+            h = model.new_int_var(0, hires_from(most, rates), f"h_{tag}")
             model.add(n >= trade.poec.min_size * c)
             model.add(n <= option.max_size * c)
             model.add(y.denominator * h <= y.numerator * n)
@@ -222,9 +246,45 @@ def _build(problem: PlanningProblem, options: Options) -> _Built:
             arrivals[option.arrival_week].append(h)
             starts[option.week].append(n)
             events_cost.append(c)
+            if option.information is not None:
+                events_cost.append(c)
+            if option.recruitment is not None:
+                sent[option.recruitment].append(done.numerator * n)  # completers × done.denominator
             for row, units in shared.cohort_usage[option]:
                 usage[row].append(units * c)
-        # Discoveries recruit the cohorts starting ``lead`` weeks (plus the window) later.
+        if trade.poec is None:
+            # Discovery → recruitment event: its ready candidates meet employers there.
+            for week, found in sorted(options.discoveries.get(trade_key, {}).items()):
+                for option in found:
+                    tag = f"{trade_key}_{option.venue_key}_{week}"
+                    d = model.new_int_var(0, len(option.days), f"d_{tag}")
+                    h = model.new_int_var(0, direct_hires(option.seats * len(option.days), rates), f"h_{tag}")
+                    model.add(direct.denominator * h <= direct.numerator * option.seats * d)
+                    discovery_vars.append((option, d, None))
+                    hire_vars.append((option, h))
+                    arrivals[option.arrival_week].append(h)
+                    events_cost.append(d)
+                    if option.recruitment is not None:
+                        sent[option.recruitment].append(ready.numerator * option.seats * d)
+                    for row, units in shared.discovery_usage[option]:
+                        usage[row].append(units * d)
+        denominator = ready.denominator if trade.poec is None else done.denominator
+        # Recruitment events: candidates sent ≤ candidate capacity × events held.
+        capacity = trade.recruitment.candidate_capacity
+        for slot in sorted(sent, key=lambda s: s.week):
+            most = sum(
+                o.max_size * o.max_count for o in options.cohorts.get(trade_key, []) if o.recruitment == slot
+            ) or sum(o.seats * len(o.days) for opts in options.discoveries.get(trade_key, {}).values() for o in opts
+                     if o.recruitment == slot)
+            r = model.new_int_var(0, max(1, -(-most // capacity)), f"r_{trade_key}_{slot.week}")
+            model.add(sum(sent[slot]) <= denominator * capacity * r)
+            recruitment_vars.append((slot, r))
+            events_cost.append(r)
+            for row, units in shared.slot_usage[slot]:
+                usage[row].append(units * r)
+        # Discoveries recruit the cohorts starting ``lead`` weeks (plus the window) later; a kept
+        # discovery that recruits for no kept cohort recruits for one of them.
+        kept_for: dict[int, list] = defaultdict(list)
         for cohort_week in sorted(starts):
             seats_terms = []
             for disc_week in options.discovery_weeks_for(trade_key, cohort_week):
@@ -235,8 +295,15 @@ def _build(problem: PlanningProblem, options: Options) -> _Built:
                     events_cost.append(d)
                     for row, units in shared.discovery_usage[option]:
                         usage[row].append(units * d)
+                for index, fixed in enumerate(options.kept_discoveries.get(trade_key, {}).get(disc_week, [])):
+                    z = model.new_bool_var(f"k_{trade_key}_{disc_week}_{index}_{cohort_week}")
+                    kept_vars.append((fixed, z, cohort_week))
+                    kept_for[id(fixed)].append(z)
+                    seats_terms.append(fixed.capacity * z)
             # trainees <= attended_to_selected * seats
             model.add(a.denominator * sum(starts[cohort_week]) <= a.numerator * sum(seats_terms))
+        for terms in kept_for.values():
+            model.add(sum(terms) <= 1)  # a kept discovery recruits for one cohort week
         # Cumulative trained people, on-time service and lateness.
         total_need = sum(series)
         cum_need = 0
@@ -274,33 +341,55 @@ def _build(problem: PlanningProblem, options: Options) -> _Built:
 
     return _Built(
         model, cohort_vars, discovery_vars, hire_vars, served_vars, running_vars, late_vars, cum_vars,
-        fixed_arrivals, served_terms, late_terms, events_cost, warnings,
+        fixed_arrivals, served_terms, late_terms, events_cost, warnings, kept_vars=kept_vars,
+        recruitment_vars=recruitment_vars,
     )
 
 
 def _add_hint(built: _Built, problem: PlanningProblem, hint: PlanResult) -> None:
     """Start the search from another plan (the greedy one): a good first solution, same answer."""
     model = built.model
-    sizes = {
-        (e.trade_key, e.partner_key, e.week): e.capacity
-        for e in hint.events
-        if e.kind == "poec" and e.fixed_event_id is None
-    }
+    rates = problem.rates
+    sizes: dict[tuple, int] = defaultdict(int)
+    counts_c: dict[tuple, int] = defaultdict(int)
+    for e in hint.events:
+        if e.kind == "poec" and e.fixed_event_id is None:
+            sizes[(e.trade_key, e.partner_key, e.venue_key, e.week)] += e.capacity
+            counts_c[(e.trade_key, e.partner_key, e.venue_key, e.week)] += 1
     cohort_weeks = {i: e.week for i, e in enumerate(hint.events) if e.kind == "poec"}
     counts: dict[tuple, int] = defaultdict(int)
+    kept_weeks: dict[int, int] = {}
     for e in hint.events:
-        if e.kind == "discovery" and e.fixed_event_id is None and e.cohort is not None:
+        if e.kind != "discovery":
+            continue
+        if e.fixed_event_id is not None:
+            if e.cohort is not None:
+                kept_weeks[e.fixed_event_id] = cohort_weeks[e.cohort]
+        elif e.cohort is not None:
             counts[(e.trade_key, e.venue_key, e.week, cohort_weeks[e.cohort])] += 1
+        else:
+            counts[(e.trade_key, e.venue_key, e.week, None)] += 1
+    recruitment = defaultdict(int)
+    for e in hint.events:
+        if e.kind == "recruitment" and e.fixed_event_id is None:
+            recruitment[(e.trade_key, e.week)] += 1
     for option, c, n in built.cohort_vars:
-        size = sizes.get((option.trade_key, option.partner_key, option.week), 0)
-        model.add_hint(c, 1 if size else 0)
-        model.add_hint(n, size)
+        key = (option.trade_key, option.partner_key, option.venue_key, option.week)
+        model.add_hint(c, counts_c.get(key, 0))
+        model.add_hint(n, sizes.get(key, 0))
     for option, d, cohort_week in built.discovery_vars:
         model.add_hint(d, counts.get((option.trade_key, option.venue_key, option.week, cohort_week), 0))
+    for fixed, z, cohort_week in built.kept_vars:
+        model.add_hint(z, 1 if kept_weeks.get(fixed.event_id) == cohort_week else 0)
+    for slot, r in built.recruitment_vars:
+        model.add_hint(r, recruitment.get((slot.trade_key, slot.week), 0))
     arrivals: dict[tuple[str, int], int] = defaultdict(int)
     for option, h in built.hire_vars:
-        size = sizes.get((option.trade_key, option.partner_key, option.week), 0)
-        hires = hires_from(size, problem.rates)
+        if isinstance(option, CohortOption):
+            hires = hires_from(sizes.get((option.trade_key, option.partner_key, option.venue_key, option.week), 0), rates)
+        else:
+            held = counts.get((option.trade_key, option.venue_key, option.week, None), 0)
+            hires = direct_hires(option.seats * held, rates)
         model.add_hint(h, hires)
         arrivals[(option.trade_key, option.arrival_week)] += hires
     for trade_key, series in problem.need.items():

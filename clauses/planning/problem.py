@@ -4,6 +4,14 @@
 every cohort that could start in a week (partner, venue, dates, size limit) and every discovery
 that could be held in a week (partner, venue, days, seats), with the calendars already applied.
 ``evaluate`` scores any set of cohort arrivals against the need the same way for every planner.
+
+The chain to a job, per trade as configured: information session (optional) → discovery → POEC
+cohort → recruitment event. The one-day steps around a cohort are placed with it, as ``Slot``s: its
+information session the trade's lead before its selection, its recruitment event in the first week
+of the trade's window after it ends where a host has a day (several cohorts of a trade whose window
+opens the same week share the events of that week). Its hires count from the week after the
+recruitment event. A trade without POEC goes from discovery to recruitment event: the discovery's
+ready candidates (attended × selected) meet employers there.
 """
 
 from __future__ import annotations
@@ -39,6 +47,9 @@ class FixedEvent:
     last_day: dt.date
     capacity: int
     event_id: int | None = None
+    # For a discovery or an information session: the event it recruits for (a kept discovery that
+    # recruits for no kept cohort recruits for the new plan's cohorts).
+    recruits_for_event_id: int | None = None
 
 
 @dataclass
@@ -62,6 +73,19 @@ class PlanningProblem:
 
 
 @dataclass(frozen=True)
+class Slot:
+    """A one-day step of the chain (information session, recruitment event): its host, venue, week
+    and the days it may take there."""
+
+    kind: str  # information_session / recruitment
+    trade_key: str
+    partner_key: str
+    venue_key: str
+    week: int
+    days: tuple[dt.date, ...]
+
+
+@dataclass(frozen=True)
 class CohortOption:
     trade_key: str
     partner_key: str
@@ -69,8 +93,12 @@ class CohortOption:
     week: int
     first_day: dt.date
     last_day: dt.date
-    arrival_week: int  # the week its trainees can start on a site
-    max_size: int
+    arrival_week: int  # the week its trainees can start on a site (after its recruitment event)
+    max_size: int  # trainees of one cohort
+    # Cohorts of this trade the partner may start that week at once (1 at a venue: it is occupied).
+    max_count: int = 1
+    information: Slot | None = None  # its information session, if the trade has one
+    recruitment: Slot | None = None  # its recruitment event (None: no host, hires at the end)
 
 
 @dataclass(frozen=True)
@@ -81,6 +109,10 @@ class DiscoveryOption:
     week: int
     days: tuple[dt.date, ...]
     seats: int
+    # A trade without POEC: the recruitment event its ready candidates go to, and the week they
+    # can start on a site.
+    recruitment: Slot | None = None
+    arrival_week: int | None = None
 
 
 def _serves(partner: Partner, trade_key: str, kind: str) -> bool:
@@ -97,6 +129,32 @@ def hires_from(trainees: int, rates: Rates) -> int:
     return (trainees * y.numerator) // y.denominator
 
 
+def ready_rate(rates: Rates) -> Fraction:
+    """A trade without POEC: candidates ready for a job per discovery seat (attended × selected)."""
+    return fraction(rates.attended_to_selected)
+
+
+def direct_hire_rate(rates: Rates) -> Fraction:
+    """A trade without POEC: hires per discovery seat (ready candidates × completed to hired)."""
+    return ready_rate(rates) * fraction(rates.completed_to_hired)
+
+
+def direct_hires(seats: int, rates: Rates) -> int:
+    """Expected hires from ``seats`` discovery seats of a trade without POEC (rounded down)."""
+    r = direct_hire_rate(rates)
+    return (seats * r.numerator) // r.denominator
+
+
+def completers(trainees: int, rates: Rates) -> Fraction:
+    """Expected completers of a cohort: the candidates it sends to its recruitment event."""
+    return trainees * fraction(rates.selected_to_completed)
+
+
+def recruitment_events_needed(candidates: Fraction, capacity: int) -> int:
+    """Recruitment events to receive ``candidates`` (each receives ``capacity``)."""
+    return math.ceil(candidates / capacity) if candidates > 0 else 0
+
+
 class Options:
     """Everything a planner may choose from, calendars applied."""
 
@@ -109,59 +167,151 @@ class Options:
         self.discoveries: dict[str, dict[int, list[DiscoveryOption]]] = {}
         self.cohorts: dict[str, list[CohortOption]] = {}
         self.no_partner: dict[str, str] = {}
+        self.warnings: list[str] = []
+        self._slots: dict[tuple[str, str, int], Slot | None] = {}
+        # Kept discoveries that recruit for no kept cohort: their seats recruit for new cohorts.
+        kept_cohorts = {f.event_id for f in problem.fixed if f.kind == "poec" and f.event_id is not None}
+        self.kept_discoveries: dict[str, dict[int, list[FixedEvent]]] = defaultdict(lambda: defaultdict(list))
+        for fixed in problem.fixed:
+            if fixed.kind == "discovery" and fixed.recruits_for_event_id not in kept_cohorts:
+                week = cal.week_of(fixed.first_day)
+                if 0 <= week < weeks:
+                    self.kept_discoveries[fixed.trade_key][week].append(fixed)
         for trade in sorted(problem.trades, key=lambda t: t.key):
             if trade.key not in problem.need:
                 continue
             poec_partners = [p for p in problem.partners if _serves(p, trade.key, "poec")]
             disc_partners = [p for p in problem.partners if _serves(p, trade.key, "discovery") and p.venues]
-            if not poec_partners or not disc_partners:
-                self.no_partner[trade.key] = "poec" if not poec_partners else "discovery"
+            if (trade.poec is not None and not poec_partners) or not disc_partners:
+                self.no_partner[trade.key] = "discovery" if not disc_partners else "poec"
                 continue
+            if not self._hosts("recruitment", trade.key):
+                self.warnings.append(
+                    f"aucun partenaire n'organise de rencontre de recrutement pour « {trade.label} » : "
+                    "embauches comptées dès la fin de la POEC"
+                    if trade.poec is not None else
+                    f"aucun partenaire n'organise de rencontre de recrutement pour « {trade.label} » : "
+                    "embauches comptées dès la découverte"
+                )
+            if trade.information_session is not None and not self._hosts("information_session", trade.key):
+                self.warnings.append(
+                    f"aucun partenaire n'organise de réunion d'information pour « {trade.label} » : "
+                    "cohortes sans réunion d'information"
+                )
             by_week: dict[int, list[DiscoveryOption]] = {}
             for week in range(weeks):
                 found = []
                 for partner in disc_partners:
                     for venue in partner.venues:
-                        days = cal.discovery_days(week, partner, venue)
-                        if problem.earliest_day is not None:
-                            days = [d for d in days if d >= problem.earliest_day]
+                        days = self._new_event_days(week, partner, venue)
                         if days:
                             seats = min(trade.discovery.capacity, venue.capacity)
-                            found.append(
-                                DiscoveryOption(trade.key, partner.key, venue.key, week, tuple(days), seats)
-                            )
+                            option = DiscoveryOption(trade.key, partner.key, venue.key, week, tuple(days), seats)
+                            if trade.poec is None:
+                                slot = self._after(trade.key, week)
+                                if slot is False:
+                                    continue
+                                arrival = week + 1 if slot is None else slot.week + 1
+                                option = DiscoveryOption(
+                                    trade.key, partner.key, venue.key, week, tuple(days), seats, slot, arrival
+                                )
+                            found.append(option)
                 if found:
                     by_week[week] = found
             self.discoveries[trade.key] = by_week
+            if trade.poec is None:
+                self.cohorts[trade.key] = []
+                continue
             lead = trade.poec.lead_weeks_after_discovery
             duration = trade.poec.duration_weeks
+            kept = self.kept_discoveries.get(trade.key, {})
             cohorts = []
             for week in range(weeks - duration):
-                if not any(week - lead - k in by_week for k in range(1, window + 1)):
+                if not any(week - lead - k in by_week or week - lead - k in kept for k in range(1, window + 1)):
                     continue
+                recruitment = self._after(trade.key, week + duration - 1)
+                if recruitment is False:
+                    continue
+                arrival = week + duration if recruitment is None else recruitment.week + 1
+                information = None
+                if trade.information_session is not None and self._hosts("information_session", trade.key):
+                    information = self._information(trade, week - lead)
+                    if information is None:
+                        continue
                 for partner in poec_partners:
-                    venue = self._cohort_venue(partner, trade)
-                    if partner.venues and venue is None:
-                        continue
-                    days = cal.cohort_days(week, duration, partner, venue)
-                    if days is None:
-                        continue
-                    size = trade.poec.max_size if venue is None else min(trade.poec.max_size, venue.capacity)
-                    cohorts.append(
-                        CohortOption(
-                            trade.key, partner.key, venue.key if venue else None, week,
-                            days[0], days[1], week + duration, size,
+                    for venue in self._cohort_venues(partner, trade):
+                        days = cal.cohort_days(week, duration, partner, venue)
+                        if days is None:
+                            continue
+                        size = trade.poec.max_size if venue is None else min(trade.poec.max_size, venue.capacity)
+                        cohorts.append(
+                            CohortOption(
+                                trade.key, partner.key, venue.key if venue else None, week,
+                                days[0], days[1], arrival, size,
+                                max_count=1 if venue is not None else partner.concurrent_capacity,
+                                information=information, recruitment=recruitment,
+                            )
                         )
-                    )
             self.cohorts[trade.key] = cohorts
 
-    @staticmethod
-    def _cohort_venue(partner: Partner, trade: Trade) -> Venue | None:
-        """The partner's first venue large enough for a minimal cohort; None if it has no venue."""
-        for venue in partner.venues:
-            if venue.capacity >= trade.poec.min_size:
-                return venue
+    def _new_event_days(self, week: int, partner: Partner, venue: Venue) -> list[dt.date]:
+        """Days a new one-day event (discovery, information session, recruitment) can take: not
+        before ``earliest_day``, when its invitations could not leave in time."""
+        days = self.calendar.discovery_days(week, partner, venue)
+        if self.problem.earliest_day is not None:
+            days = [d for d in days if d >= self.problem.earliest_day]
+        return days
+
+    def _hosts(self, kind: str, trade_key: str) -> list[Partner]:
+        return [p for p in self.problem.partners if _serves(p, trade_key, kind) and p.venues]
+
+    def slot(self, kind: str, trade_key: str, week: int) -> Slot | None:
+        """The first host and venue (configuration order) that can hold ``kind`` in ``week``."""
+        key = (kind, trade_key, week)
+        if key not in self._slots:
+            found = None
+            if 0 <= week < self.problem.weeks:
+                for partner in self._hosts(kind, trade_key):
+                    for venue in partner.venues:
+                        days = self._new_event_days(week, partner, venue)
+                        if days:
+                            found = Slot(kind, trade_key, partner.key, venue.key, week, tuple(days))
+                            break
+                    if found:
+                        break
+            self._slots[key] = found
+        return self._slots[key]
+
+    def _after(self, trade_key: str, last_week: int) -> Slot | None | bool:
+        """The recruitment event after a step ending in ``last_week``: the first week of the trade's
+        window with a host day, before the horizon's last week (None: the trade has no host at
+        all; False: no day in the window)."""
+        if not self._hosts("recruitment", trade_key):
+            return None
+        window = self.problem.trade(trade_key).recruitment.window_weeks_after_cohort
+        for week in range(last_week + 1, min(last_week + 2 + window, self.problem.weeks - 1)):
+            found = self.slot("recruitment", trade_key, week)
+            if found is not None:
+                return found
+        return False
+
+    def _information(self, trade: Trade, selection_week: int) -> Slot | None:
+        """The information session of a cohort whose selection is in ``selection_week``: the
+        trade's lead before it, or up to two weeks earlier when no host has a day then."""
+        target = selection_week - trade.information_session.weeks_before_selection
+        for week in (target, target - 1, target - 2):
+            found = self.slot("information_session", trade.key, week)
+            if found is not None:
+                return found
         return None
+
+    @staticmethod
+    def _cohort_venues(partner: Partner, trade: Trade) -> list[Venue | None]:
+        """Venues of the partner large enough for a minimal cohort; [None] if it lists no venue
+        (then only its ``concurrent_capacity`` limits it)."""
+        if not partner.venues:
+            return [None]
+        return [venue for venue in partner.venues if venue.capacity >= trade.poec.min_size]
 
     def discovery_weeks_for(self, trade_key: str, cohort_week: int) -> list[int]:
         trade = self.problem.trade(trade_key)
@@ -170,6 +320,10 @@ class Options:
         return [cohort_week - lead - k for k in range(1, window + 1) if cohort_week - lead - k >= 0]
 
     def earliest_arrival(self, trade_key: str) -> int | None:
+        if self.problem.trade(trade_key).poec is None:
+            found = [o.arrival_week for by_week in [self.discoveries.get(trade_key, {})] for opts in by_week.values()
+                     for o in opts]
+            return min(found, default=None)
         cohorts = self.cohorts.get(trade_key) or []
         return min((c.arrival_week for c in cohorts), default=None)
 

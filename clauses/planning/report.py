@@ -9,7 +9,7 @@ from babel.dates import format_date
 from babel.numbers import format_percent
 
 from clauses.planning.result import PARIS, PlanResult
-from clauses.planning.store import recruitment_links
+from clauses.planning.store import hiring_links, recruitment_links
 from clauses.french import EVENT_KIND_LABELS
 
 STATUS_FR = {"OPTIMAL": "optimal", "FEASIBLE": "réalisable, non prouvé optimal", "GREEDY": "heuristique gloutonne"}
@@ -62,8 +62,9 @@ def markdown(
         f"- Besoin : {result.need} personnes ; formées à temps : {result.on_time} "
         f"({format_percent(result.coverage_ratio, '#,##0 %', locale='fr_FR')}) ; "
         f"au mieux atteignable compte tenu des délais : {result.upper_bound}",
-        f"- Événements proposés : {result.counts().get('poec', 0)} cohortes POEC, "
-        f"{result.counts().get('discovery', 0)} découvertes métiers",
+        f"- Événements proposés : {result.counts().get('information_session', 0)} réunions d'information, "
+        f"{result.counts().get('discovery', 0)} découvertes métiers, {result.counts().get('poec', 0)} cohortes POEC, "
+        f"{result.counts().get('recruitment', 0)} rencontres de recrutement",
         f"- Taux de conversion : {result.rates.get('summary_fr', 'taux configurés')}",
         *(f"  - {reason}" for reason in result.rates.get("reasons", ())),
         "",
@@ -90,9 +91,11 @@ def markdown(
     kept_links = kept_links or {}
     lines += [
         "", "## Événements", "",
-        "| N° | Type | Métier | Partenaire | Lieu | Début | Fin | Places | Invitations visées | Recrute pour |",
-        "|---:|---|---|---|---|---|---|---:|---:|---|",
+        "| N° | Type | Métier | Partenaire | Lieu | Début | Fin | Places | Invitations visées | Recrute pour "
+        "| Rencontre de recrutement |",
+        "|---:|---|---|---|---|---|---|---:|---:|---|---|",
     ]
+    hiring = hiring_links(result)
     for index, e in enumerate(result.events):
         kept = " (maintenu)" if e.fixed_event_id else ""
         recruits = "–"
@@ -101,10 +104,16 @@ def markdown(
         elif e.fixed_event_id in kept_links:
             recruits = _cohorts_label([kept_links[e.fixed_event_id]])
         venue = venues.get(e.venue_key, e.venue_key) if e.venue_key else "à préciser"
+        meets = "–"
+        if index in hiring:
+            target = hiring[index]
+            meets = (f"n° {ids[target]} du {_d(result.events[target].start)}" if ids[target] is not None
+                     else f"le {_d(result.events[target].start)}")
+        places = f"{e.capacity}" + (f" (+ {e.employer_capacity} entreprises)" if e.employer_capacity else "")
         lines.append(
             f"| {ids[index] if ids[index] is not None else '–'} | {EVENT_KIND_LABELS.get(e.kind, e.kind)}{kept} | "
             f"{labels.get(e.trade_key, e.trade_key)} | {partners.get(e.partner_key, e.partner_key)} | {venue} | "
-            f"{_d(e.start)} | {_d(e.end)} | {e.capacity} | {e.target_invitations or '–'} | {recruits} |"
+            f"{_d(e.start)} | {_d(e.end)} | {places} | {e.target_invitations or '–'} | {recruits} | {meets} |"
         )
     return "\n".join(lines) + "\n"
 

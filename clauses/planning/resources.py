@@ -3,11 +3,16 @@
 Rows, per week:
 - ``("cohorts", partner, week)``: cohorts a partner runs at once (its ``concurrent_capacity``);
 - ``("partner_days", partner, week)``: a partner's day slots (capacity × working days): a cohort
-  takes its trainer every working day of the week, a discovery one day;
-- ``("venue", venue, week)``: one discovery per venue and day;
+  takes its trainer every working day of the week, a one-day event (discovery, information
+  session, recruitment event) one day;
+- ``("venue", venue, week)``: one one-day event per venue and day the calendars allow;
+- ``("venue_days", venue, week)``: the venue's day slots (its open days): a cohort held there
+  occupies all of them for its length, a one-day event one;
 - ``("team", week)``: events the facilitators' team starts in a week.
-Events kept as they are (approved, announced) are taken off the capacities first. The CP-SAT model
-adds one constraint per row; the Lagrangian bound prices the rows.
+A cohort's usage includes its information session; recruitment events are used per ``Slot`` (the
+cohorts of a trade whose window opens the same week share them). Events kept as they are
+(approved, announced) are taken off the capacities first. The CP-SAT model adds one constraint per
+row; the Lagrangian bound prices the rows.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from clauses.planning.problem import CohortOption, DiscoveryOption, Options, hires_from
+from clauses.planning.calendar import WEEKDAYS
+from clauses.planning.problem import CohortOption, DiscoveryOption, Options, Slot, hires_from
 from clauses.planning.result import _fixed_arrival
 
 Row = tuple
@@ -29,6 +35,7 @@ class SharedResources:
     discovery_usage: dict[DiscoveryOption, Usage]
     fixed_arrivals: dict[str, dict[int, int]]  # trade -> week -> hires from kept cohorts
     overbooked_weeks: list[int] = field(default_factory=list)  # kept events alone exceed the team limit
+    slot_usage: dict[Slot, Usage] = field(default_factory=dict)  # one recruitment event (or session)
 
 
 def shared_resources(options: Options) -> SharedResources:
@@ -37,10 +44,19 @@ def shared_resources(options: Options) -> SharedResources:
     weeks = problem.weeks
     partners = {p.key: p for p in problem.partners}
     venues = {v.key: (p, v) for p in problem.partners for v in p.venues}
+
+    def venue_days(venue_key: str, week: int) -> int:
+        partner, venue = venues[venue_key]
+        return sum(
+            1 for day in cal.days_of_week(week)
+            if WEEKDAYS[day.weekday()] in venue.weekdays and not any(b.start <= day <= b.end for b in venue.blackouts)
+        )
+
     # Kept events: what they already take.
     kept_cohorts: dict[tuple[str, int], int] = defaultdict(int)
     kept_days: dict[tuple[str, int], int] = defaultdict(int)
     kept_venue: dict[tuple[str, int], int] = defaultdict(int)
+    kept_venue_days: dict[tuple[str, int], int] = defaultdict(int)
     kept_team: dict[int, int] = defaultdict(int)
     fixed_arrivals: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for fixed in problem.fixed:
@@ -52,11 +68,14 @@ def shared_resources(options: Options) -> SharedResources:
                 kept_cohorts[(fixed.partner_key, week)] += 1
                 if fixed.partner_key in partners:
                     kept_days[(fixed.partner_key, week)] += len(cal.partner_days(week, partners[fixed.partner_key]))
+                if fixed.venue_key in venues:
+                    kept_venue_days[(fixed.venue_key, week)] += venue_days(fixed.venue_key, week)
             fixed_arrivals[fixed.trade_key][_fixed_arrival(problem, fixed)] += hires_from(fixed.capacity, problem.rates)
         else:
             kept_days[(fixed.partner_key, first_week)] += 1
             if fixed.venue_key:
                 kept_venue[(fixed.venue_key, first_week)] += 1
+                kept_venue_days[(fixed.venue_key, first_week)] += 1
 
     capacity: dict[Row, int] = {}
 
@@ -70,34 +89,63 @@ def shared_resources(options: Options) -> SharedResources:
             partner.concurrent_capacity * days - kept_days[(partner_key, week)], 0
         )
 
+    def venue_days_row(venue_key: str, week: int) -> tuple[Row, int]:
+        """The venue's day-slots row, and how many slots it has (before kept events)."""
+        row = ("venue_days", venue_key, week)
+        days = venue_days(venue_key, week)
+        if row not in capacity:
+            capacity[row] = max(days - kept_venue_days[(venue_key, week)], 0)
+        return row, days
+
+    def one_day(partner_key: str, venue_key: str, week: int) -> Usage:
+        """A one-day event at a venue: the team, a partner day, a venue day."""
+        partner_rows(partner_key, week)
+        partner, venue = venues[venue_key]
+        if ("venue", venue_key, week) not in capacity:
+            days = len(cal.discovery_days(week, partner, venue))
+            capacity[("venue", venue_key, week)] = max(days - kept_venue[(venue_key, week)], 0)
+        row, _ = venue_days_row(venue_key, week)
+        return [(("team", week), 1), (("partner_days", partner_key, week), 1), (("venue", venue_key, week), 1), (row, 1)]
+
     limit = problem.settings.max_events_per_week
     overbooked = sorted(w for w, n in kept_team.items() if n > limit)
+    slot_usage: dict[Slot, Usage] = {}
+
+    def slot(s: Slot) -> Usage:
+        if s not in slot_usage:
+            slot_usage[s] = one_day(s.partner_key, s.venue_key, s.week)
+        return slot_usage[s]
+
     cohort_usage: dict[CohortOption, Usage] = {}
     for trade_key, cohorts in options.cohorts.items():
-        duration = problem.trade(trade_key).poec.duration_weeks
         for option in cohorts:
+            duration = problem.trade(trade_key).poec.duration_weeks
             usage: Usage = [(("team", option.week), 1)]
             for week in range(option.week, option.week + duration):
                 partner_rows(option.partner_key, week)
                 days = len(cal.partner_days(week, partners[option.partner_key]))
                 usage += [(("cohorts", option.partner_key, week), 1), (("partner_days", option.partner_key, week), days)]
+                if option.venue_key is not None:
+                    row, slots = venue_days_row(option.venue_key, week)
+                    if slots:
+                        usage.append((row, slots))  # the cohort occupies the venue all week
+            if option.information is not None:
+                usage += slot(option.information)
+            if option.recruitment is not None:
+                slot(option.recruitment)
             cohort_usage[option] = usage
     discovery_usage: dict[DiscoveryOption, Usage] = {}
     for by_week in options.discoveries.values():
         for week, found in by_week.items():
             for option in found:
-                partner_rows(option.partner_key, week)
-                partner, venue = venues[option.venue_key]
-                days = len(cal.discovery_days(week, partner, venue))
-                capacity[("venue", option.venue_key, week)] = max(days - kept_venue[(option.venue_key, week)], 0)
-                discovery_usage[option] = [
-                    (("team", week), 1), (("partner_days", option.partner_key, week), 1), (("venue", option.venue_key, week), 1)
-                ]
-    for usage in list(cohort_usage.values()) + list(discovery_usage.values()):
+                discovery_usage[option] = one_day(option.partner_key, option.venue_key, week)
+                if option.recruitment is not None:
+                    slot(option.recruitment)
+    for usage in list(cohort_usage.values()) + list(discovery_usage.values()) + list(slot_usage.values()):
         for row, _ in usage:
             if row[0] == "team":
                 capacity[row] = max(limit - kept_team[row[1]], 0)
     return SharedResources(
-        capacity, cohort_usage, discovery_usage, {k: dict(v) for k, v in fixed_arrivals.items()}, overbooked
+        capacity, cohort_usage, discovery_usage, {k: dict(v) for k, v in fixed_arrivals.items()}, overbooked,
+        slot_usage,
     )
-

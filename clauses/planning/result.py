@@ -1,8 +1,10 @@
 """What a planner returns: dated events, coverage per trade, and why need stays uncovered.
 
 Planners choose weeks; ``materialise`` turns those choices into dated events (the day inside the
-week from partner and venue weekdays, blackouts and holidays, earliest first: deterministic) and
-scores the result with the same ``evaluate`` for every planner."""
+week from partner and venue weekdays, blackouts and holidays, earliest first: deterministic), adds
+the chain's one-day steps around each cohort (its information session, its recruitment event,
+shared by the cohorts of a trade whose window opens the same week, as many as the candidates
+need), links them, and scores the result with the same ``evaluate`` for every planner."""
 
 from __future__ import annotations
 
@@ -18,8 +20,13 @@ from clauses.planning.problem import (
     FixedEvent,
     Options,
     PlanningProblem,
+    Slot,
+    completers,
+    direct_hires,
     evaluate,
     hires_from,
+    ready_rate,
+    recruitment_events_needed,
 )
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -33,7 +40,7 @@ def local_datetime(day: dt.date, hhmm: str) -> dt.datetime:
 
 @dataclass
 class PlannedEvent:
-    kind: str  # discovery / poec
+    kind: str  # information_session / discovery / poec / recruitment (``EVENT_KINDS``)
     trade_key: str
     partner_key: str
     venue_key: str | None
@@ -42,8 +49,12 @@ class PlannedEvent:
     end: dt.datetime
     capacity: int
     target_invitations: int
-    cohort: int | None = None  # for a discovery: index (in the plan's events) of the cohort it feeds
+    cohort: int | None = None  # for a discovery or information session: index (in the plan's events) of the cohort it feeds
     fixed_event_id: int | None = None
+    # For a cohort (or a discovery of a trade without POEC): index of the recruitment event where
+    # its candidates meet employers.
+    hiring: int | None = None
+    employer_capacity: int | None = None  # for a recruitment event: companies it can receive
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -133,11 +144,69 @@ def _fixed_arrival(problem: PlanningProblem, fixed: FixedEvent) -> int:
     return (monday_of(fixed.last_day) - problem.start).days // 7 + 1
 
 
+class _Days:
+    """Which day of its week each one-day event takes: the first of its allowed days where its
+    venue is free and its partner has a slot (cohorts running take theirs), earliest first."""
+
+    def __init__(self, problem: PlanningProblem, options: Options, cohorts: list[tuple[CohortOption, int]],
+                 warnings: list[str]) -> None:
+        self.cal = options.calendar
+        self.partners = {p.key: p for p in problem.partners}
+        self.warnings = warnings
+        self.active: dict[tuple[str, int], int] = defaultdict(int)
+        self.venue_days_used: set[tuple[str, dt.date]] = set()
+        self.partner_day_use: dict[tuple[str, dt.date], int] = defaultdict(int)
+        for option, _ in cohorts:
+            duration = problem.trade(option.trade_key).poec.duration_weeks
+            for week in range(option.week, option.week + duration):
+                self.active[(option.partner_key, week)] += 1
+        for fixed in problem.fixed:
+            if fixed.kind == "poec":
+                for week in range(self.cal.week_of(fixed.first_day), self.cal.week_of(fixed.last_day) + 1):
+                    self.active[(fixed.partner_key, week)] += 1
+            else:
+                if fixed.venue_key:
+                    self.venue_days_used.add((fixed.venue_key, fixed.first_day))
+                self.partner_day_use[(fixed.partner_key, fixed.first_day)] += 1
+
+    def take(self, kind: str, trade_key: str, partner_key: str, venue_key: str, week: int,
+             days: tuple[dt.date, ...]) -> dt.date:
+        partner = self.partners[partner_key]
+        slots = partner.concurrent_capacity - self.active[(partner.key, week)]
+        day = next(
+            (d for d in days if (venue_key, d) not in self.venue_days_used and self.partner_day_use[(partner.key, d)] < slots),
+            None,
+        )
+        if day is None:
+            day = next((d for d in days if (venue_key, d) not in self.venue_days_used), days[0])
+            self.warnings.append(
+                f"{KIND_FR.get(kind, kind)} {trade_key} semaine du {self.cal.week_monday(week)} : "
+                "aucun jour libre pour le partenaire, jour partagé"
+            )
+        self.venue_days_used.add((venue_key, day))
+        self.partner_day_use[(partner.key, day)] += 1
+        return day
+
+
+KIND_FR = {"discovery": "découverte", "information_session": "réunion d'information", "recruitment": "rencontre de recrutement"}
+
+
+def _one_day(problem: PlanningProblem, days: _Days, kind: str, slot_like, *, hours: float, hhmm: str,
+             capacity: int, target: int, **links) -> PlannedEvent:
+    day = days.take(kind, slot_like.trade_key, slot_like.partner_key, slot_like.venue_key, slot_like.week, slot_like.days)
+    start = local_datetime(day, hhmm)
+    return PlannedEvent(
+        kind=kind, trade_key=slot_like.trade_key, partner_key=slot_like.partner_key, venue_key=slot_like.venue_key,
+        week=slot_like.week, start=start, end=start + dt.timedelta(hours=hours), capacity=capacity,
+        target_invitations=target, **links,
+    )
+
+
 def materialise(
     problem: PlanningProblem,
     options: Options,
     cohorts: list[tuple[CohortOption, int]],
-    discoveries: list[tuple[DiscoveryOption, int, int]],
+    discoveries: list[tuple[DiscoveryOption, int, int | None]],
     *,
     status: str,
     objective: float | None,
@@ -145,35 +214,28 @@ def materialise(
     gap: float | None,
     solve_seconds: float,
     warnings: list[str] | None = None,
+    kept_discoveries: list[tuple[FixedEvent, int]] | None = None,
 ) -> PlanResult:
-    """``cohorts``: (option, trainees); ``discoveries``: (option, count, cohort week)."""
+    """``cohorts``: (option, trainees), one per cohort; ``discoveries``: (option, count, cohort
+    week; None for a trade without POEC); ``kept_discoveries``: (kept discovery, week of the new
+    cohorts it recruits for)."""
     settings = problem.settings
     rates = problem.rates
-    warnings = list(warnings or [])
+    warnings = list(options.warnings) + [w for w in (warnings or []) if w not in options.warnings]
     cal = options.calendar
-    partners = {p.key: p for p in problem.partners}
-
-    # Cohorts running per partner and week (chosen and fixed): they take a day slot every day.
-    active: dict[tuple[str, int], int] = defaultdict(int)
-    for option, _ in cohorts:
-        duration = problem.trade(option.trade_key).poec.duration_weeks
-        for week in range(option.week, option.week + duration):
-            active[(option.partner_key, week)] += 1
-    venue_days_used: set[tuple[str, dt.date]] = set()
-    partner_day_use: dict[tuple[str, dt.date], int] = defaultdict(int)
-    for fixed in problem.fixed:
-        if fixed.kind == "poec":
-            for week in range(cal.week_of(fixed.first_day), cal.week_of(fixed.last_day) + 1):
-                active[(fixed.partner_key, week)] += 1
-        else:
-            if fixed.venue_key:
-                venue_days_used.add((fixed.venue_key, fixed.first_day))
-            partner_day_use[(fixed.partner_key, fixed.first_day)] += 1
+    venues = {v.key: v for p in problem.partners for v in p.venues}
+    days = _Days(problem, options, cohorts, warnings)
 
     events: list[PlannedEvent] = []
     cohort_index: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for option, size in sorted(cohorts, key=lambda c: (c[0].week, c[0].trade_key, c[0].partner_key)):
+    # recruitment slot -> (event index of a cohort or discovery, candidates it sends)
+    sent: dict[Slot, list[tuple[int, object]]] = defaultdict(list)
+    option_of: dict[int, CohortOption] = {}
+    for option, size in sorted(cohorts, key=lambda c: (c[0].week, c[0].trade_key, c[0].partner_key, str(c[0].venue_key), -c[1])):
         cohort_index[(option.trade_key, option.week)].append(len(events))
+        option_of[len(events)] = option
+        if option.recruitment is not None:
+            sent[option.recruitment].append((len(events), completers(size, rates)))
         events.append(
             PlannedEvent(
                 kind="poec",
@@ -187,45 +249,46 @@ def materialise(
                 target_invitations=rates.selection_invitations(size),
             )
         )
+    # Information sessions: one per cohort, at the trade's lead before its selection.
+    for index, option in option_of.items():
+        if option.information is None:
+            continue
+        params = problem.trade(option.trade_key).information_session
+        seats = min(params.capacity, venues[option.information.venue_key].capacity)
+        events.append(_one_day(
+            problem, days, "information_session", option.information, hours=params.duration_hours,
+            hhmm=settings.times.information_session_start, capacity=seats,
+            target=rates.discovery_invitations(seats), cohort=index,
+        ))
     for option, count, cohort_week in sorted(
-        discoveries, key=lambda d: (d[0].week, d[0].trade_key, d[0].venue_key, d[2])
+        discoveries, key=lambda d: (d[0].week, d[0].trade_key, d[0].venue_key, -1 if d[2] is None else d[2])
     ):
-        partner = partners[option.partner_key]
-        duration = dt.timedelta(hours=problem.trade(option.trade_key).discovery.duration_hours)
-        feeds = cohort_index.get((option.trade_key, cohort_week), [None])[0]
+        hours = problem.trade(option.trade_key).discovery.duration_hours
+        feeds = None if cohort_week is None else cohort_index.get((option.trade_key, cohort_week), [None])[0]
         for _ in range(count):
-            slots = partner.concurrent_capacity - active[(partner.key, option.week)]
-            day = next(
-                (
-                    d
-                    for d in option.days
-                    if (option.venue_key, d) not in venue_days_used and partner_day_use[(partner.key, d)] < slots
-                ),
-                None,
-            )
-            if day is None:
-                day = next((d for d in option.days if (option.venue_key, d) not in venue_days_used), option.days[0])
-                warnings.append(
-                    f"découverte {option.trade_key} semaine du {cal.week_monday(option.week)} : "
-                    "aucun jour libre pour le partenaire, jour partagé"
-                )
-            venue_days_used.add((option.venue_key, day))
-            partner_day_use[(partner.key, day)] += 1
-            start = local_datetime(day, settings.times.discovery_start)
-            events.append(
-                PlannedEvent(
-                    kind="discovery",
-                    trade_key=option.trade_key,
-                    partner_key=option.partner_key,
-                    venue_key=option.venue_key,
-                    week=option.week,
-                    start=start,
-                    end=start + duration,
-                    capacity=option.seats,
-                    target_invitations=rates.discovery_invitations(option.seats),
-                    cohort=feeds,
-                )
-            )
+            if option.recruitment is not None:
+                sent[option.recruitment].append((len(events), option.seats * ready_rate(rates)))
+            events.append(_one_day(
+                problem, days, "discovery", option, hours=hours, hhmm=settings.times.discovery_start,
+                capacity=option.seats, target=rates.discovery_invitations(option.seats), cohort=feeds,
+            ))
+    # Recruitment events: as many as the candidates sent need; each cohort (or discovery) goes to one.
+    for slot in sorted(sent, key=lambda s: (s.week, s.trade_key)):
+        params = problem.trade(slot.trade_key).recruitment
+        total = sum(n for _, n in sent[slot])
+        count = recruitment_events_needed(total, params.candidate_capacity)
+        first = len(events)
+        seats = params.candidate_capacity
+        for _ in range(count):
+            events.append(_one_day(
+                problem, days, "recruitment", slot, hours=params.duration_hours,
+                hhmm=settings.times.recruitment_start, capacity=seats, target=0,
+                employer_capacity=params.employer_capacity,
+            ))
+        before = 0
+        for index, candidates in sent[slot]:
+            events[index].hiring = first + min(int(before // seats), max(count - 1, 0))
+            before += candidates
     for fixed in problem.fixed:
         events.append(
             PlannedEvent(
@@ -241,6 +304,11 @@ def materialise(
                 fixed_event_id=fixed.event_id,
             )
         )
+    for fixed, cohort_week in kept_discoveries or []:
+        feeds = cohort_index.get((fixed.trade_key, cohort_week))
+        planned = next((e for e in events if e.fixed_event_id is not None and e.fixed_event_id == fixed.event_id), None)
+        if feeds and planned is not None:
+            planned.cohort = feeds[0]
 
     coverage = []
     for trade_key in sorted(problem.need):
@@ -249,6 +317,9 @@ def materialise(
         for option, size in cohorts:
             if option.trade_key == trade_key:
                 arrivals[option.arrival_week] += hires_from(size, rates)
+        for option, count, cohort_week in discoveries:
+            if option.trade_key == trade_key and cohort_week is None and option.arrival_week is not None:
+                arrivals[option.arrival_week] += direct_hires(option.seats * count, rates)
         for fixed in problem.fixed:
             if fixed.kind == "poec" and fixed.trade_key == trade_key:
                 arrivals[_fixed_arrival(problem, fixed)] += hires_from(fixed.capacity, rates)

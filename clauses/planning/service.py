@@ -138,7 +138,8 @@ def write_plan_outputs(config: Config, plan: Plan, result: PlanResult, folder: P
         if flags:
             text += "\n## Invitations à surveiller (événements approuvés)\n\n" + "".join(f"- {f.message_fr}\n" for f in flags)
     md.write_text(text, encoding="utf-8")
-    png = gantt(result, trades, folder / f"plan-{plan.id}.png", title=f"Plan n° {plan.id} – découvertes métiers et POEC")
+    png = gantt(result, trades, folder / f"plan-{plan.id}.png",
+                title=f"Plan n° {plan.id} – de la réunion d'information à la rencontre de recrutement")
     return {"markdown": md, "gantt": png}
 
 

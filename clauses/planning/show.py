@@ -92,11 +92,25 @@ def event_lines(config: Config, event: Event, counts: Attendance) -> list[str]:
         f"{trades.get(event.trade_key, event.trade_key)}{status}"
     )
     places = f"{event.capacity} place{'s' if event.capacity > 1 else ''}"
+    if event.kind == "recruitment" and event.employer_capacity:
+        places = (f"{event.capacity} candidat{'s' if event.capacity > 1 else ''}, {event.employer_capacity} "
+                  f"entreprise{'s' if event.employer_capacity > 1 else ''}")
     detail = (
         f"    partenaire : {partners.get(event.partner_key, event.partner_key)} · lieu : {venue} · {places} · "
         f"invités {counts.invited}, inscrits {counts.registered}, présents {counts.present}"
     )
-    return [head, detail]
+    return [head, detail] + chain_lines(event)
+
+
+def chain_lines(event: Event) -> list[str]:
+    """The event's links in the chain: the cohort it recruits for, the recruitment event its
+    candidates go to."""
+    links = []
+    if event.recruits_for_event_id is not None:
+        links.append(f"recrute pour l'événement n° {event.recruits_for_event_id}")
+    if event.hiring_event_id is not None:
+        links.append(f"candidats reçus à la rencontre de recrutement n° {event.hiring_event_id}")
+    return [f"    {' · '.join(links)}"] if links else []
 
 
 def plan_lines(session: Session, config: Config, plan: Plan) -> tuple[list[str], list[dict]]:
@@ -113,6 +127,8 @@ def plan_lines(session: Session, config: Config, plan: Plan) -> tuple[list[str],
             "venue": event.venue_key, "start": event.start.isoformat(), "end": event.end.isoformat(),
             "capacity": event.capacity, "status": event.status, "sequence": event.sequence,
             "invited": seen.invited, "registered": seen.registered, "present": seen.present,
+            "recruits_for_event_id": event.recruits_for_event_id, "hiring_event_id": event.hiring_event_id,
+            "employer_capacity": event.employer_capacity,
         })
     if not events:
         lines.append("aucun événement")

@@ -56,6 +56,7 @@ def as_fixed(event: Event) -> FixedEvent:
         last_day=_local_date(event.end),
         capacity=event.capacity,
         event_id=event.id,
+        recruits_for_event_id=event.recruits_for_event_id,
     )
 
 
@@ -130,29 +131,53 @@ def save_draft(
             status="scheduled",
             uid=new_uid(),
             sequence=0,
+            employer_capacity=planned.employer_capacity,
         )
         rows[index] = row
     for index, cohort in recruitment_links(result).items():
         if index in rows and cohort in rows:
             rows[index].recruits_for = rows[cohort]
+    for index, hiring in hiring_links(result).items():
+        if index in rows and hiring in rows:
+            rows[index].hiring_event = rows[hiring]
     session.add_all(rows.values())
     session.flush()
+    # A kept discovery recruiting for a new cohort: said in the plan, linked when it is approved.
+    plan.parameters = {**plan.parameters, "kept_links": {
+        str(result.events[index].fixed_event_id): rows[cohort].id
+        for index, cohort in recruitment_links(result).items()
+        if index not in rows and cohort in rows and result.events[index].fixed_event_id is not None
+    }}
     return plan
 
 
 def recruitment_links(result: PlanResult) -> dict[int, int]:
-    """Discovery → the POEC cohort it recruits for, as indexes in ``result.events``.
+    """Discovery or information session → the POEC cohort it recruits for, as indexes in
+    ``result.events``.
 
-    Planners give each discovery the index of its cohort (``PlannedEvent.cohort``); a link that does
+    Planners give each such event the index of its cohort (``PlannedEvent.cohort``); a link that does
     not point at a cohort of the same trade is left out rather than stored wrong."""
     links: dict[int, int] = {}
     for index, planned in enumerate(result.events):
-        if planned.kind != "discovery" or planned.cohort is None:
+        if planned.kind not in ("discovery", "information_session") or planned.cohort is None:
             continue
         if 0 <= planned.cohort < len(result.events):
             cohort = result.events[planned.cohort]
             if cohort.kind == "poec" and cohort.trade_key == planned.trade_key:
                 links[index] = planned.cohort
+    return links
+
+
+def hiring_links(result: PlanResult) -> dict[int, int]:
+    """Cohort (or discovery of a trade without POEC) → the recruitment event where its candidates
+    meet employers, as indexes in ``result.events`` (same trade only)."""
+    links: dict[int, int] = {}
+    for index, planned in enumerate(result.events):
+        if planned.hiring is None or not 0 <= planned.hiring < len(result.events):
+            continue
+        event = result.events[planned.hiring]
+        if event.kind == "recruitment" and event.trade_key == planned.trade_key:
+            links[index] = planned.hiring
     return links
 
 

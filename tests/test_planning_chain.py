@@ -1,0 +1,178 @@
+"""The chain to a job (information session → discovery → POEC → recruitment event): each new
+constraint on a small instance where it changes the plan, for the solver and the greedy baseline."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from clauses.config.trades import Trade
+from clauses.planning.greedy import plan_greedy
+from clauses.planning.model import solve
+from clauses.planning.problem import FixedEvent, Options
+from clauses.planning.report import markdown
+from clauses.planning.result import PARIS
+from tests.test_planning_model import kinds, partner, problem, settings, trade  # noqa: F401  (fixture)
+
+GEIQ_CLOSED = {"start": dt.date(2026, 2, 23), "end": dt.date(2026, 3, 8)}  # weeks 7 and 8
+
+
+def chained(**fields) -> Trade:
+    """The tests' trade with other chain settings (``recruitment``, ``information_session``, ``poec``)."""
+    return Trade(**{**trade().model_dump(), **fields})
+
+
+def geiq(blackouts=(), kinds_=("recruitment",)):
+    return partner("geiq", capacity=1, kinds=kinds_, blackouts=blackouts)
+
+
+def both(instance):
+    """The solver's plan and the greedy one, on the same options."""
+    options = Options(instance)
+    return solve(instance, options, time_limit=10), plan_greedy(instance, options)
+
+
+def linked(result, event):
+    return result.events[event.hiring]
+
+
+def test_recruitment_event_follows_the_cohort_and_hires_count_from_it(settings):
+    instance = problem(settings, [("macon", 20, 3)], partners=[partner(), geiq()])
+    for result in both(instance):
+        assert result.on_time == 3
+        [cohort] = kinds(result, "poec")
+        [meeting] = kinds(result, "recruitment")
+        assert linked(result, cohort) is meeting
+        assert meeting.week == cohort.week + 4  # the week after its last week
+        assert meeting.partner_key == "geiq" and meeting.capacity == 20 and meeting.employer_capacity == 8
+        assert meeting.start.astimezone(PARIS).hour == 14
+        assert meeting.start > cohort.end
+
+
+def test_recruitment_window_pushes_hires_later_so_a_need_is_late(settings):
+    # Discovery week 0 → cohort weeks 3-6 → recruitment week 7 → hires from week 8: in time for week 9.
+    need = [("macon", 9, 3)]
+    free = problem(settings, need, partners=[partner(), geiq()])
+    assert all(r.on_time == 3 for r in both(free))
+    # The GEIQ is closed in weeks 7-8: the recruitment event moves to week 9, the hires come too late.
+    closed = problem(settings, need, partners=[partner(), geiq(blackouts=[GEIQ_CLOSED])])
+    best, greedy = both(closed)
+    assert best.on_time == greedy.on_time == 0
+    assert best.late == 3 and {e.week for e in kinds(best, "recruitment")} == {9}  # trained, hired late
+    # With no week of margin after the cohort (window 0), a cohort ending in week 6 cannot be placed.
+    strict = [chained(recruitment={"window_weeks_after_cohort": 0})]
+    options = Options(problem(settings, need, trades=strict, partners=[partner(), geiq(blackouts=[GEIQ_CLOSED])]))
+    assert not [o for o in options.cohorts["macon"] if o.week == 3]
+
+
+def test_recruitment_candidate_capacity_needs_a_second_event(settings):
+    # A cohort of 8 completers (all complete here) and events of 5 candidates: two events.
+    trades = [chained(recruitment={"candidate_capacity": 5})]
+    for result in both(problem(settings, [("macon", 20, 4)], trades=trades, partners=[partner(), geiq()])):
+        assert result.on_time == 4
+        assert [c.capacity for c in kinds(result, "poec")] == [8]
+        assert len(kinds(result, "recruitment")) == 2
+
+
+def test_venue_occupied_by_a_cohort_blocks_a_discovery(settings):
+    # The only discovery venue hosts a kept cohort for ten weeks; the new cohort runs elsewhere.
+    federation = partner("ffb", kinds=("poec",), venues=0)
+    kept = FixedEvent("poec", "macon", "cfa", "cfa_salle", dt.date(2026, 1, 5), dt.date(2026, 3, 13), 8, event_id=3)
+    elsewhere = FixedEvent("poec", "macon", "cfa", None, dt.date(2026, 1, 5), dt.date(2026, 3, 13), 8, event_id=3)
+    trades = [trade(), trade("peintre")]
+    partners = [partner(kinds=("poec", "discovery")), federation]
+    for fixed, expected in ((elsewhere, 3), (kept, 0)):
+        instance = problem(settings, [("peintre", 10, 3)], trades=trades, partners=partners, fixed=[fixed])
+        for result in both(instance):
+            assert result.on_time == expected
+            assert all(d.start.date() > dt.date(2026, 3, 13) for d in kinds(result, "discovery")) or expected
+
+
+@pytest.mark.parametrize("capacity, expected", [(1, 4), (2, 8)])
+def test_two_cohorts_same_partner_and_week_when_capacity_allows(settings, capacity, expected):
+    # 8 hires at week 7: only cohorts starting in week 3 are in time, at most 4 hires each.
+    federation = partner("ffb", capacity=capacity, kinds=("poec",), venues=0)
+    instance = problem(settings, [("macon", 7, 8)], partners=[partner(kinds=("discovery",)), federation])
+    for result in both(instance):
+        assert result.on_time == expected
+        in_time = [c for c in kinds(result, "poec") if c.week == 3]
+        assert len(in_time) == capacity and {c.partner_key for c in in_time} == {"ffb"}
+
+
+def test_kept_discovery_recruits_for_a_new_cohort(settings):
+    # No new discovery before week 3 (invitations could not leave in time): only the kept discovery
+    # of week 0 can recruit the week-3 cohort a need at week 7 requires.
+    kept = FixedEvent("discovery", "macon", "cfa", "cfa_salle", dt.date(2026, 1, 6), dt.date(2026, 1, 6), 12, event_id=9)
+    need = [("macon", 7, 3)]
+    without = problem(settings, need)
+    without.earliest_day = dt.date(2026, 1, 26)
+    assert all(r.on_time == 0 for r in both(without))
+    instance = problem(settings, need, fixed=[kept])
+    instance.earliest_day = dt.date(2026, 1, 26)
+    for result in both(instance):
+        assert result.on_time == 3
+        assert kinds(result, "discovery") == []
+        [cohort] = kinds(result, "poec")
+        [old] = [e for e in result.events if e.fixed_event_id == 9]
+        assert result.events[old.cohort] is cohort
+    # A kept discovery that already recruits for a kept cohort does not count twice.
+    busy = FixedEvent("discovery", "macon", "cfa", "cfa_salle", dt.date(2026, 1, 6), dt.date(2026, 1, 6), 12,
+                      event_id=9, recruits_for_event_id=10)
+    cohort = FixedEvent("poec", "macon", "cfa", None, dt.date(2026, 6, 1), dt.date(2026, 6, 26), 8, event_id=10)
+    taken = problem(settings, need, fixed=[busy, cohort])
+    taken.earliest_day = dt.date(2026, 1, 26)
+    assert solve(taken, time_limit=10).on_time == 0
+
+
+def test_information_session_placed_at_its_lead(settings):
+    informed = [chained(information_session={"weeks_before_selection": 3, "duration_hours": 2, "capacity": 25})]
+    agency = partner("ft", capacity=1, kinds=("information_session",))
+    instance = problem(settings, [("macon", 20, 3)], trades=informed, partners=[partner(), agency])
+    for result in both(instance):
+        assert result.on_time == 3
+        [cohort] = kinds(result, "poec")
+        [session] = kinds(result, "information_session")
+        [discovery] = kinds(result, "discovery")
+        # selection 2 weeks (the lead) before the cohort, the session 3 weeks before the selection
+        assert session.week == cohort.week - 5 < discovery.week
+        assert result.events[session.cohort] is cohort and session.partner_key == "ft"
+        assert session.capacity == 20 and session.start.astimezone(PARIS).strftime("%H:%M") == "09:30"
+    # A need at week 8 leaves no room for the session before the selection: nothing is in time.
+    assert solve(problem(settings, [("macon", 8, 3)], trades=informed, partners=[partner(), agency]),
+                 time_limit=10).on_time == 0
+    assert solve(problem(settings, [("macon", 8, 3)], partners=[partner(), agency]), time_limit=10).on_time == 3
+
+
+def test_trade_without_poec_goes_from_discovery_to_recruitment(settings):
+    direct = chained(poec=None)
+    instance = problem(settings, [("macon", 6, 2)], trades=[direct], partners=[partner(), geiq()])
+    for result in both(instance):
+        assert result.on_time == 2
+        assert kinds(result, "poec") == []
+        [discovery] = kinds(result, "discovery")
+        meeting = linked(result, discovery)
+        assert meeting.kind == "recruitment" and meeting.week == discovery.week + 1 and discovery.week <= 4
+        assert discovery.cohort is None
+    text = markdown(solve(instance, time_limit=10), {"macon": "Maçon"}, {"cfa": "CFA", "geiq": "GEIQ"})
+    assert "Rencontre de recrutement" in text and "0 cohortes POEC" in text
+
+
+def test_chain_stored_with_its_links(db, config):
+    from clauses.planning.service import run_planning
+    from clauses.storage.planning import Event
+
+    start = dt.date(2026, 1, 5)
+    frame = pd.DataFrame([("macon", start + dt.timedelta(weeks=40), 6.0)], columns=["trade_key", "week_start", "people"])
+    with db.transaction() as session:
+        plan, result = run_planning(session, config, frame, start=start, weeks=52, time_limit=10,
+                                    now=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+        events = {e.kind: [x for x in plan.events if x.kind == e.kind] for e in plan.events}
+        assert set(events) == {"information_session", "discovery", "poec", "recruitment"}
+        for cohort in events["poec"]:
+            assert cohort.hiring_event is not None and cohort.hiring_event.kind == "recruitment"
+            assert cohort.hiring_event.employer_capacity == config.trade("macon").recruitment.employer_capacity
+        for step in events["information_session"] + events["discovery"]:
+            assert step.recruits_for is not None and step.recruits_for.kind == "poec"
+        assert session.get(Event, events["recruitment"][0].id).capacity == config.trade("macon").recruitment.candidate_capacity
