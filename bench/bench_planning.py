@@ -130,7 +130,7 @@ def main() -> None:
     settings = config.planning.rolling
     rolling = Rolling(
         args.window_weeks or settings.window_weeks, args.step_weeks or settings.step_weeks,
-        args.window_limit or settings.window_time_limit_seconds,
+        args.window_limit or settings.window_time_limit_seconds, settings.firm_weeks,
     )
     limit = args.time_limit or config.planning.solver_time_limit_seconds
     weeks = round(args.years * 52)

@@ -100,11 +100,13 @@ class RollingSettings(StrictModel):
     window_weeks: int = Field(default=78, ge=8, le=260)
     step_weeks: int = Field(default=26, ge=1, le=260)
     window_time_limit_seconds: float = Field(default=5.0, gt=0)
+    # The need of the first firm_weeks weeks is planned first, alone, and kept (0: no such stage).
+    firm_weeks: int = Field(default=26, ge=0, le=260)
 
     @model_validator(mode="after")
     def _step_in_window(self) -> "RollingSettings":
-        if self.step_weeks > self.window_weeks:
-            raise ValueError("step_weeks must not exceed window_weeks")
+        if self.step_weeks > self.window_weeks or self.firm_weeks > self.window_weeks:
+            raise ValueError("step_weeks and firm_weeks must not exceed window_weeks")
         return self
 
 

@@ -5,6 +5,8 @@ The need far away is uncertain and replanned every week, and CP-SAT's search on 
 given). So a long plan is built window by window, through the planner's public interface only
 (``PlanningProblem``, ``Options``, ``solve``, ``plan_greedy``, ``materialise``):
 
+0. the need of the first ``firm_weeks`` weeks alone is solved whole, and its chains that train
+   people on time are kept: the near term is planned first, as well as it can be;
 1. the first ``window_weeks`` weeks are solved with the full model (the 1-year case, solved to
    or near its optimum within its limit);
 2. every chain that has started before the next window's first week — a cohort of a trade and
@@ -54,10 +56,13 @@ class Rolling:
     window_weeks: int = 52
     step_weeks: int = 26
     window_time_limit: float | None = None
+    firm_weeks: int = 26  # the need of these first weeks is planned first, alone (0: no such stage)
 
     def __post_init__(self) -> None:
         if not 0 < self.step_weeks <= self.window_weeks:
             raise ValueError("step_weeks must be in 1..window_weeks")
+        if not 0 <= self.firm_weeks <= self.window_weeks:
+            raise ValueError("firm_weeks must be in 0..window_weeks")
 
 
 @dataclasses.dataclass
@@ -121,6 +126,21 @@ def plan_rolling(
     carried: list[_Chain] = []  # planned by the last window but not kept: the next one starts from them
     windows: list[dict] = []
     deterministic = 0.0
+    if rolling.firm_weeks:
+        # The near term first: the need of the first weeks alone, solved whole (a small model, solved
+        # to its optimum), and its chains that train people on time kept as they are. A window of 78
+        # weeks otherwise trades a few near people for more far ones.
+        near = _window_problem(problem, 0, rolling.firm_weeks, [])
+        near_options = Options(near)
+        result = solve(near, near_options, time_limit=rolling.window_time_limit, hint=plan_greedy(near, near_options))
+        deterministic += result.stats.get("deterministic_seconds", 0.0)
+        windows.append({"first_week": 0, "weeks": near.weeks, "status": result.status, "on_time": result.on_time,
+                        "gap": None if result.gap is None else round(result.gap, 4),
+                        "deterministic_seconds": result.stats.get("deterministic_seconds", 0.0)})
+        chains = _on_time_only(problem, near, _chains(result, _Index(near_options), index, 0), near.weeks)
+        for chain in chains:
+            kept.append(chain)
+            kept_fixed += chain.as_fixed(-1 - len(kept_fixed))
     first = 0
     while True:
         end = min(first + rolling.window_weeks, problem.weeks)
