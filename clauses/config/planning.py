@@ -93,6 +93,25 @@ class ObjectiveWeights(StrictModel):
         return self
 
 
+class RollingSettings(StrictModel):
+    """How plans longer than ``window_weeks`` are built: a rolling horizon of whole-model solves
+    (``clauses/planning/horizon.py``): windows of ``window_weeks`` weeks, moving by ``step_weeks``,
+    each solved for ``window_time_limit_seconds`` deterministic seconds; a plan of at most
+    ``window_weeks`` weeks is solved whole (``solver_time_limit_seconds``)."""
+
+    window_weeks: int = Field(default=78, ge=8, le=260)
+    step_weeks: int = Field(default=26, ge=1, le=260)
+    window_time_limit_seconds: float = Field(default=5.0, gt=0)
+    # The need of the first firm_weeks weeks is planned first, alone, and kept (0: no such stage).
+    firm_weeks: int = Field(default=26, ge=0, le=260)
+
+    @model_validator(mode="after")
+    def _step_in_window(self) -> "RollingSettings":
+        if self.step_weeks > self.window_weeks or self.firm_weeks > self.window_weeks:
+            raise ValueError("step_weeks and firm_weeks must not exceed window_weeks")
+        return self
+
+
 class PlanningSettings(StrictModel):
     conversion: ConversionRates
     max_events_per_week: int = Field(gt=0)
@@ -105,3 +124,4 @@ class PlanningSettings(StrictModel):
     calendars: Calendars = Calendars()
     times: EventTimes = EventTimes()
     weights: ObjectiveWeights = ObjectiveWeights()
+    rolling: RollingSettings = RollingSettings()

@@ -16,7 +16,7 @@ from clauses.exports import write_table
 from clauses.planning.demand import NEED_COLUMNS, need_from_snapshot
 from clauses.planning.exports import table, to_ics
 from clauses.planning.greedy import plan_greedy
-from clauses.planning.model import solve
+from clauses.planning.horizon import Rolling, plan_rolling
 from clauses.planning.problem import Options
 from clauses.planning.report import markdown
 from clauses.planning.result import PARIS, PlanResult, local_datetime
@@ -79,7 +79,12 @@ def run_planning(
         raise ClausesError(f"le besoin cite des métiers inconnus : {', '.join(unknown)}")
     options = Options(problem)
     baseline = plan_greedy(problem, options)
-    result = solve(problem, options, time_limit=time_limit, hint=baseline)
+    # Beyond ``rolling.window_weeks`` a rolling horizon of window solves (see ``horizon.py``); up
+    # to it, the whole model in one solve.
+    settings = config.planning.rolling
+    rolling = Rolling(settings.window_weeks, settings.step_weeks, settings.window_time_limit_seconds,
+                      settings.firm_weeks)
+    result = plan_rolling(problem, options, rolling=rolling, greedy=baseline, time_limit=time_limit)
     parameters = {
         "start": problem.start.isoformat(),
         "weeks": problem.weeks,

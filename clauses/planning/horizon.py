@@ -1,0 +1,335 @@
+"""Plans over several years: a rolling horizon of whole-model solves.
+
+The need far away is uncertain and replanned every week, and CP-SAT's search on a whole 3- or
+5-year model stalls (at 5 years the tight bench instance came back as the greedy plan it was
+given). So a long plan is built window by window, through the planner's public interface only
+(``PlanningProblem``, ``Options``, ``solve``, ``plan_greedy``, ``materialise``):
+
+0. the need of the first ``firm_weeks`` weeks alone is solved whole, and its chains that train
+   people on time are kept: the near term is planned first, as well as it can be;
+1. the first ``window_weeks`` weeks are solved with the full model (the 1-year case, solved to
+   or near its optimum within its limit);
+2. every chain that has started before the next window's first week — a cohort of a trade and
+   the discoveries recruiting it (all the cohorts of one trade starting in one week, with their
+   discoveries) — is kept as it is: it becomes a ``FixedEvent`` for the later windows (it uses
+   their capacity; a cohort's hires count in their need);
+3. the window moves on by ``step_weeks`` weeks; the need it sees is what is left once the kept
+   cohorts that arrived before it have served the need before it (served in arrival order, as
+   ``evaluate`` does, so the windows' coverage adds up to the whole plan's);
+4. the last window keeps everything it plans.
+
+The near term is planned firm (the first window is the 1-year model) and the far term is planned
+well enough to warn early, with a cost that grows linearly with the horizon (one window solve per
+``step_weeks``). Every window is deterministic (one worker, deterministic limits), so the same
+input gives the same plan. The result is never worse than the greedy baseline on the whole
+horizon: if greedy covers more people on time, the greedy plan is returned (never seen on the
+bench). Plans no longer than ``window_weeks`` are solved whole.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import time
+from collections import defaultdict
+
+from clauses.planning.greedy import plan_greedy
+from clauses.planning.model import solve
+from clauses.planning.problem import (
+    CohortOption,
+    DiscoveryOption,
+    FixedEvent,
+    Options,
+    PlanningProblem,
+    evaluate,
+    hires_from,
+)
+from clauses.planning.result import PARIS, PlannedEvent, PlanResult, _fixed_arrival, materialise
+
+
+@dataclasses.dataclass(frozen=True)
+class Rolling:
+    """How a long plan is cut: windows of ``window_weeks`` moving by ``step_weeks``, each solved
+    for at most ``window_time_limit`` deterministic seconds (None: the solver's configured limit)."""
+
+    window_weeks: int = 52
+    step_weeks: int = 26
+    window_time_limit: float | None = None
+    firm_weeks: int = 26  # the need of these first weeks is planned first, alone (0: no such stage)
+
+    def __post_init__(self) -> None:
+        if not 0 < self.step_weeks <= self.window_weeks:
+            raise ValueError("step_weeks must be in 1..window_weeks")
+        if not 0 <= self.firm_weeks <= self.window_weeks:
+            raise ValueError("firm_weeks must be in 0..window_weeks")
+
+
+@dataclasses.dataclass
+class _Chain:
+    """One trade's cohorts starting in one week and the discoveries recruiting them, in the whole
+    problem's weeks and options."""
+
+    trade_key: str
+    cohort_week: int
+    cohorts: list[tuple[CohortOption, int]]  # (option, trainees)
+    discoveries: list[tuple[DiscoveryOption, list[dt.date]]]  # (option, days held)
+
+    @property
+    def first_week(self) -> int:
+        return min([o.week for o, _ in self.cohorts] + [o.week for o, _ in self.discoveries])
+
+    def as_fixed(self, first_id: int) -> list[FixedEvent]:
+        """The chain as events kept as they are (ids ``first_id``, ``first_id`` - 1, …: negative,
+        so that no stored event is mistaken for them)."""
+        events = [FixedEvent("poec", o.trade_key, o.partner_key, o.venue_key, o.first_day, o.last_day, size)
+                  for o, size in self.cohorts]
+        events += [FixedEvent("discovery", o.trade_key, o.partner_key, o.venue_key, day, day, o.seats)
+                   for o, days in self.discoveries for day in days]
+        return [dataclasses.replace(e, event_id=first_id - i) for i, e in enumerate(events)]
+
+
+class _Index:
+    """An ``Options``' cohorts by (trade, partner, week) and discoveries by (trade, venue, week)."""
+
+    def __init__(self, options: Options) -> None:
+        self.cohort = {(o.trade_key, o.partner_key, o.week): o for opts in options.cohorts.values() for o in opts}
+        self.discovery = {
+            (o.trade_key, o.venue_key, o.week): o
+            for by_week in options.discoveries.values() for found in by_week.values() for o in found
+        }
+
+
+def plan_rolling(
+    problem: PlanningProblem,
+    options: Options | None = None,
+    *,
+    rolling: Rolling = Rolling(),
+    greedy: PlanResult | None = None,
+    time_limit: float | None = None,
+) -> PlanResult:
+    """The plan of ``problem`` built window by window (see the module's docstring).
+
+    ``greedy``: the greedy plan of the whole problem, if already computed (the floor);
+    ``time_limit``: used for a plan short enough to be solved whole."""
+    began = time.perf_counter()
+    options = options or Options(problem)
+    greedy = greedy or plan_greedy(problem, options)
+    if problem.weeks <= rolling.window_weeks:
+        result = solve(problem, options, time_limit=time_limit, hint=greedy)
+        result.stats = {**result.stats, "method": "whole"}
+        return result
+
+    index = _Index(options)
+    kept: list[_Chain] = []
+    kept_fixed: list[FixedEvent] = []  # the kept chains, as events kept for the next windows
+    carried: list[_Chain] = []  # planned by the last window but not kept: the next one starts from them
+    windows: list[dict] = []
+    deterministic = 0.0
+    if rolling.firm_weeks:
+        # The near term first: the need of the first weeks alone, solved whole (a small model, solved
+        # to its optimum), and its chains that train people on time kept as they are. A window of 78
+        # weeks otherwise trades a few near people for more far ones.
+        near = _window_problem(problem, 0, rolling.firm_weeks, [])
+        near_options = Options(near)
+        result = solve(near, near_options, time_limit=rolling.window_time_limit, hint=plan_greedy(near, near_options))
+        deterministic += result.stats.get("deterministic_seconds", 0.0)
+        windows.append({"first_week": 0, "weeks": near.weeks, "status": result.status, "on_time": result.on_time,
+                        "gap": None if result.gap is None else round(result.gap, 4),
+                        "deterministic_seconds": result.stats.get("deterministic_seconds", 0.0)})
+        chains = _on_time_only(problem, near, _chains(result, _Index(near_options), index, 0), near.weeks)
+        for chain in chains:
+            kept.append(chain)
+            kept_fixed += chain.as_fixed(-1 - len(kept_fixed))
+    first = 0
+    while True:
+        end = min(first + rolling.window_weeks, problem.weeks)
+        last = end >= problem.weeks
+        window = _window_problem(problem, first, end, kept_fixed)
+        window_options = Options(window)
+        window_index = _Index(window_options)
+        hint = _warm_start(window, window_options, window_index, carried, first)
+        result = solve(window, window_options, time_limit=rolling.window_time_limit, hint=hint)
+        deterministic += result.stats.get("deterministic_seconds", 0.0)
+        windows.append({
+            "first_week": first, "weeks": end - first, "status": result.status, "on_time": result.on_time,
+            "hint_on_time": hint.on_time, "gap": None if result.gap is None else round(result.gap, 4),
+            "deterministic_seconds": result.stats.get("deterministic_seconds", 0.0),
+        })
+        carried = []
+        chains = _chains(result, window_index, index, first)
+        if not last:
+            chains = _on_time_only(problem, window, chains, first + rolling.step_weeks)
+        for chain in chains:
+            if last or chain.first_week < first + rolling.step_weeks:
+                kept.append(chain)
+                kept_fixed += chain.as_fixed(-1 - len(kept_fixed))
+            else:
+                carried.append(chain)
+        if last:
+            break
+        first += rolling.step_weeks
+
+    result = materialise(
+        problem, options,
+        [c for chain in kept for c in chain.cohorts],
+        [(o, len(days), chain.cohort_week) for chain in kept for o, days in chain.discoveries],
+        status="FEASIBLE", objective=None, bound=None, gap=None, solve_seconds=time.perf_counter() - began,
+    )
+    result.objective = float(result.on_time)
+    stats = {
+        "method": "rolling", "window_weeks": rolling.window_weeks, "step_weeks": rolling.step_weeks,
+        "deterministic_seconds": round(deterministic, 3), "windows": windows, "greedy_on_time": greedy.on_time,
+    }
+    if greedy.on_time > result.on_time:
+        greedy.stats = {**stats, "method": "greedy"}
+        greedy.solve_seconds = time.perf_counter() - began
+        return greedy
+    result.stats = stats
+    return result
+
+
+def _on_time_only(problem: PlanningProblem, window: PlanningProblem, chains: list[_Chain], step: int) -> list[_Chain]:
+    """``chains`` without those starting before week ``step`` that train nobody on time in the
+    window: the window's second level plans cohorts that only shorten lateness, and kept, they
+    would take capacity the next windows need to train people on time (latest chains first)."""
+    first = window.start
+    offset = (first - problem.start).days // 7
+    arrivals: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for event in window.fixed:
+        if event.kind == "poec":
+            arrivals[event.trade_key][_fixed_arrival(window, event)] += hires_from(event.capacity, problem.rates)
+    for chain in chains:
+        for option, size in chain.cohorts:
+            arrivals[chain.trade_key][option.arrival_week - offset] += hires_from(size, problem.rates)
+    dropped: set[int] = set()
+    for i in sorted(range(len(chains)), key=lambda i: -chains[i].cohort_week):
+        chain = chains[i]
+        if chain.first_week >= step:
+            continue
+        series = window.need.get(chain.trade_key, [])
+        trade = arrivals[chain.trade_key]
+        before = evaluate(series, trade).on_time
+        for option, size in chain.cohorts:
+            trade[option.arrival_week - offset] -= hires_from(size, problem.rates)
+        if evaluate(series, trade).on_time == before:
+            dropped.add(i)
+        else:
+            for option, size in chain.cohorts:
+                trade[option.arrival_week - offset] += hires_from(size, problem.rates)
+    return [chain for i, chain in enumerate(chains) if i not in dropped]
+
+
+def _window_problem(problem: PlanningProblem, first: int, end: int, kept: list[FixedEvent]) -> PlanningProblem:
+    """Weeks ``first`` to ``end`` (excluded) of ``problem``, with the kept events fixed and the need
+    left once the cohorts arrived before ``first`` have served the need before ``first``."""
+    fixed = [f if f.event_id is not None else dataclasses.replace(f, event_id=-10**9 - i)
+             for i, f in enumerate(problem.fixed)] + kept
+    arrivals: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for event in fixed:
+        if event.kind == "poec":
+            arrivals[event.trade_key][_fixed_arrival(problem, event)] += hires_from(event.capacity, problem.rates)
+    need = {}
+    for trade_key, series in problem.need.items():
+        before = {w: n for w, n in arrivals.get(trade_key, {}).items() if 0 <= w < first}
+        stock = sum(before.values()) - evaluate(series[:first], before).on_time if first else 0
+        rest = list(series[first:end])
+        for week, people in enumerate(rest):
+            served = min(stock, people)
+            rest[week] -= served
+            stock -= served
+        need[trade_key] = rest
+    return dataclasses.replace(
+        problem, start=problem.start + dt.timedelta(weeks=first), weeks=end - first, need=need, fixed=fixed,
+    )
+
+
+def _warm_start(
+    window: PlanningProblem, options: Options, index: _Index, carried: list[_Chain], first: int
+) -> PlanResult:
+    """Where the window's search starts: the chains the previous window planned and did not keep,
+    completed by the greedy plan around them, or the greedy plan alone if that covers more."""
+    alone = plan_greedy(window, options)
+    local = [c for c in (_localize(chain, index, first) for chain in carried) if c is not None]
+    if not local:
+        return alone
+    around = copy.copy(options)  # the same options, with the carried chains taking their capacity
+    held: list[FixedEvent] = []
+    for chain in local:
+        held += chain.as_fixed(-10**8 - len(held))
+    around.problem = dataclasses.replace(window, fixed=window.fixed + held)
+    filler = _chains(plan_greedy(around.problem, around), index, index, 0)
+    chains = local + filler
+    combined = materialise(
+        window, options,
+        [c for chain in chains for c in chain.cohorts],
+        [(o, len(days), chain.cohort_week) for chain in chains for o, days in chain.discoveries],
+        status="GREEDY", objective=None, bound=None, gap=None, solve_seconds=0.0,
+    )
+    return combined if combined.on_time >= alone.on_time else alone
+
+
+def _localize(chain: _Chain, index: _Index, first: int) -> _Chain | None:
+    """``chain`` in the window starting at week ``first`` (None if the window cannot hold it)."""
+    cohorts = [(index.cohort.get((o.trade_key, o.partner_key, o.week - first)), size) for o, size in chain.cohorts]
+    discoveries = [(index.discovery.get((o.trade_key, o.venue_key, o.week - first)), days)
+                   for o, days in chain.discoveries]
+    if any(o is None for o, _ in cohorts + discoveries):
+        return None
+    return _Chain(chain.trade_key, chain.cohort_week - first, cohorts, discoveries)
+
+
+def _chains(result: PlanResult, local: _Index, whole: _Index, first: int) -> list[_Chain]:
+    """The new events of a window's plan (``local`` options, the window starting at week ``first``)
+    as chains in the whole problem's options (``whole``). A discovery recruiting for no cohort is
+    left out."""
+    new: list[PlannedEvent] = [e for e in result.events if e.fixed_event_id is None]
+    chains: dict[tuple[str, int], _Chain] = {}
+    for event in new:
+        if event.kind == "poec":
+            option = _moved(local.cohort[(event.trade_key, event.partner_key, event.week)], whole, first)
+            chain = chains.setdefault((event.trade_key, event.week), _Chain(event.trade_key, event.week + first, [], []))
+            chain.cohorts.append((option, event.capacity))
+    days: dict[tuple[str, int], dict[DiscoveryOption, list[dt.date]]] = defaultdict(lambda: defaultdict(list))
+    for event in new:
+        if event.kind == "discovery" and event.cohort is not None:
+            cohort_week = result.events[event.cohort].week
+            if (event.trade_key, cohort_week) in chains:
+                option = local.discovery[(event.trade_key, event.venue_key, event.week)]
+                days[(event.trade_key, cohort_week)][option].append(event.start.astimezone(PARIS).date())
+    for key, by_option in days.items():
+        chains[key].discoveries += [(_moved(o, whole, first), sorted(d)) for o, d in by_option.items()]
+    return [chains[key] for key in sorted(chains, key=lambda k: (k[1], k[0]))]
+
+
+def _moved(option, whole: _Index, first: int):
+    """A window's option as the whole problem's option (the same partner, venue and days)."""
+    if isinstance(option, CohortOption):
+        found = whole.cohort.get((option.trade_key, option.partner_key, option.week + first))
+        return found or dataclasses.replace(option, week=option.week + first, arrival_week=option.arrival_week + first)
+    found = whole.discovery.get((option.trade_key, option.venue_key, option.week + first))
+    return found or dataclasses.replace(option, week=option.week + first)
+
+
+def overruns(options: Options, result: PlanResult) -> dict[tuple, tuple[int, int]]:
+    """The shared capacity rows (``resources.shared_resources``) that ``result``'s new events
+    exceed: row -> (used, capacity). Empty for a feasible plan; a check for tests and benches."""
+    from clauses.planning.resources import shared_resources
+
+    shared = shared_resources(options)
+    cohort_at = {(o.trade_key, o.partner_key, o.week): o for opts in options.cohorts.values() for o in opts}
+    discovery_at = {
+        (o.trade_key, o.venue_key, o.week): o
+        for by_week in options.discoveries.values() for found in by_week.values() for o in found
+    }
+    used: dict[tuple, int] = defaultdict(int)
+    for event in result.events:
+        if event.fixed_event_id is not None:
+            continue
+        if event.kind == "poec":
+            usage = shared.cohort_usage[cohort_at[(event.trade_key, event.partner_key, event.week)]]
+        else:
+            usage = shared.discovery_usage[discovery_at[(event.trade_key, event.venue_key, event.week)]]
+        for row, units in usage:
+            used[row] += units
+    return {row: (n, shared.capacity[row]) for row, n in sorted(used.items()) if n > shared.capacity[row]}
