@@ -20,8 +20,9 @@ def register(subparsers) -> None:
 
     parser = subparsers.add_parser(
         "plan",
-        help="planifier découvertes métiers et POEC ; approuver, rejeter, modifier ou afficher un plan",
-        description="Sans action : calcule un plan (brouillon) de découvertes métiers et de POEC à partir de "
+        help="planifier la chaîne (réunions d'information, découvertes métiers, POEC, rencontres de recrutement) ; approuver, rejeter, modifier ou afficher un plan",
+        description="Sans action : calcule un plan (brouillon) de réunions d'information, découvertes métiers, POEC et "
+        "rencontres de recrutement à partir de "
         "la dernière prévision. Les actions approve, reject, move, cancel et show servent ensuite au "
         "coordinateur.",
     )

@@ -32,6 +32,9 @@ class Venue(StrictModel):
     address: str
     commune: str
     capacity: int = Field(gt=0)
+    # Rooms (or workshops) where events run at the same time: a cohort occupies one for its whole
+    # length, a one-day event one for its day.
+    rooms: int = Field(default=1, gt=0)
     weekdays: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
     blackouts: list[Blackout] = Field(default_factory=list)
 

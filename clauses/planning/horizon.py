@@ -82,18 +82,25 @@ class _Chain:
     def as_fixed(self, first_id: int) -> list[FixedEvent]:
         """The chain as events kept as they are (ids ``first_id``, ``first_id`` - 1, …: negative,
         so that no stored event is mistaken for them)."""
-        events = [FixedEvent("poec", o.trade_key, o.partner_key, o.venue_key, o.first_day, o.last_day, size)
-                  for o, size in self.cohorts]
-        events += [FixedEvent("discovery", o.trade_key, o.partner_key, o.venue_key, day, day, o.seats)
-                   for o, days in self.discoveries for day in days]
-        return [dataclasses.replace(e, event_id=first_id - i) for i, e in enumerate(events)]
+        cohorts = [FixedEvent("poec", o.trade_key, o.partner_key, o.venue_key, o.first_day, o.last_day, size,
+                              event_id=first_id - i)
+                   for i, (o, size) in enumerate(self.cohorts)]
+        # The discoveries recruit for the chain's first cohort: kept, their seats are not offered
+        # again to the next windows' cohorts.
+        recruits_for = cohorts[0].event_id if cohorts else None
+        discoveries = [FixedEvent("discovery", o.trade_key, o.partner_key, o.venue_key, day, day, o.seats,
+                                  recruits_for_event_id=recruits_for)
+                       for o, days in self.discoveries for day in days]
+        return cohorts + [dataclasses.replace(e, event_id=first_id - len(cohorts) - i) for i, e in enumerate(discoveries)]
 
 
 class _Index:
-    """An ``Options``' cohorts by (trade, partner, week) and discoveries by (trade, venue, week)."""
+    """An ``Options``' cohorts by (trade, partner, venue, week) and discoveries by (trade, venue,
+    week)."""
 
     def __init__(self, options: Options) -> None:
-        self.cohort = {(o.trade_key, o.partner_key, o.week): o for opts in options.cohorts.values() for o in opts}
+        self.cohort = {(o.trade_key, o.partner_key, o.venue_key, o.week): o
+                       for opts in options.cohorts.values() for o in opts}
         self.discovery = {
             (o.trade_key, o.venue_key, o.week): o
             for by_week in options.discoveries.values() for found in by_week.values() for o in found
@@ -271,7 +278,8 @@ def _warm_start(
 
 def _localize(chain: _Chain, index: _Index, first: int) -> _Chain | None:
     """``chain`` in the window starting at week ``first`` (None if the window cannot hold it)."""
-    cohorts = [(index.cohort.get((o.trade_key, o.partner_key, o.week - first)), size) for o, size in chain.cohorts]
+    cohorts = [(index.cohort.get((o.trade_key, o.partner_key, o.venue_key, o.week - first)), size)
+               for o, size in chain.cohorts]
     discoveries = [(index.discovery.get((o.trade_key, o.venue_key, o.week - first)), days)
                    for o, days in chain.discoveries]
     if any(o is None for o, _ in cohorts + discoveries):
@@ -287,7 +295,7 @@ def _chains(result: PlanResult, local: _Index, whole: _Index, first: int) -> lis
     chains: dict[tuple[str, int], _Chain] = {}
     for event in new:
         if event.kind == "poec":
-            option = _moved(local.cohort[(event.trade_key, event.partner_key, event.week)], whole, first)
+            option = _moved(local.cohort[(event.trade_key, event.partner_key, event.venue_key, event.week)], whole, first)
             chain = chains.setdefault((event.trade_key, event.week), _Chain(event.trade_key, event.week + first, [], []))
             chain.cohorts.append((option, event.capacity))
     days: dict[tuple[str, int], dict[DiscoveryOption, list[dt.date]]] = defaultdict(lambda: defaultdict(list))
@@ -305,7 +313,7 @@ def _chains(result: PlanResult, local: _Index, whole: _Index, first: int) -> lis
 def _moved(option, whole: _Index, first: int):
     """A window's option as the whole problem's option (the same partner, venue and days)."""
     if isinstance(option, CohortOption):
-        found = whole.cohort.get((option.trade_key, option.partner_key, option.week + first))
+        found = whole.cohort.get((option.trade_key, option.partner_key, option.venue_key, option.week + first))
         return found or dataclasses.replace(option, week=option.week + first, arrival_week=option.arrival_week + first)
     found = whole.discovery.get((option.trade_key, option.venue_key, option.week + first))
     return found or dataclasses.replace(option, week=option.week + first)
@@ -317,19 +325,17 @@ def overruns(options: Options, result: PlanResult) -> dict[tuple, tuple[int, int
     from clauses.planning.resources import shared_resources
 
     shared = shared_resources(options)
-    cohort_at = {(o.trade_key, o.partner_key, o.week): o for opts in options.cohorts.values() for o in opts}
-    discovery_at = {
-        (o.trade_key, o.venue_key, o.week): o
-        for by_week in options.discoveries.values() for found in by_week.values() for o in found
-    }
+    index = _Index(options)
     used: dict[tuple, int] = defaultdict(int)
     for event in result.events:
         if event.fixed_event_id is not None:
             continue
         if event.kind == "poec":
-            usage = shared.cohort_usage[cohort_at[(event.trade_key, event.partner_key, event.week)]]
+            usage = shared.cohort_usage[index.cohort[(event.trade_key, event.partner_key, event.venue_key, event.week)]]
+        elif event.kind == "discovery":
+            usage = shared.discovery_usage[index.discovery[(event.trade_key, event.venue_key, event.week)]]
         else:
-            usage = shared.discovery_usage[discovery_at[(event.trade_key, event.venue_key, event.week)]]
+            continue  # information sessions and recruitment events: counted with their cohort's usage
         for row, units in usage:
             used[row] += units
     return {row: (n, shared.capacity[row]) for row, n in sorted(used.items()) if n > shared.capacity[row]}

@@ -95,7 +95,7 @@ class CohortOption:
     last_day: dt.date
     arrival_week: int  # the week its trainees can start on a site (after its recruitment event)
     max_size: int  # trainees of one cohort
-    # Cohorts of this trade the partner may start that week at once (1 at a venue: it is occupied).
+    # Cohorts of this trade the partner may start that week at once (at a venue, one per room).
     max_count: int = 1
     information: Slot | None = None  # its information session, if the trade has one
     recruitment: Slot | None = None  # its recruitment event (None: no host, hires at the end)
@@ -248,7 +248,8 @@ class Options:
                             CohortOption(
                                 trade.key, partner.key, venue.key if venue else None, week,
                                 days[0], days[1], arrival, size,
-                                max_count=1 if venue is not None else partner.concurrent_capacity,
+                                max_count=min(venue.rooms, partner.concurrent_capacity) if venue is not None
+                                else partner.concurrent_capacity,
                                 information=information, recruitment=recruitment,
                             )
                         )

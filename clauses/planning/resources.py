@@ -5,9 +5,9 @@ Rows, per week:
 - ``("partner_days", partner, week)``: a partner's day slots (capacity × working days): a cohort
   takes its trainer every working day of the week, a one-day event (discovery, information
   session, recruitment event) one day;
-- ``("venue", venue, week)``: one one-day event per venue and day the calendars allow;
-- ``("venue_days", venue, week)``: the venue's day slots (its open days): a cohort held there
-  occupies all of them for its length, a one-day event one;
+- ``("venue", venue, week)``: one one-day event per venue room and day the calendars allow;
+- ``("venue_days", venue, week)``: the venue's day slots (open days × rooms): a cohort held there
+  occupies a room all week for its length, a one-day event a room for its day;
 - ``("team", week)``: events the facilitators' team starts in a week.
 A cohort's usage includes its information session; recruitment events are used per ``Slot`` (the
 cohorts of a trade whose window opens the same week share them). Events kept as they are
@@ -94,7 +94,7 @@ def shared_resources(options: Options) -> SharedResources:
         row = ("venue_days", venue_key, week)
         days = venue_days(venue_key, week)
         if row not in capacity:
-            capacity[row] = max(days - kept_venue_days[(venue_key, week)], 0)
+            capacity[row] = max(days * venues[venue_key][1].rooms - kept_venue_days[(venue_key, week)], 0)
         return row, days
 
     def one_day(partner_key: str, venue_key: str, week: int) -> Usage:
@@ -103,7 +103,7 @@ def shared_resources(options: Options) -> SharedResources:
         partner, venue = venues[venue_key]
         if ("venue", venue_key, week) not in capacity:
             days = len(cal.discovery_days(week, partner, venue))
-            capacity[("venue", venue_key, week)] = max(days - kept_venue[(venue_key, week)], 0)
+            capacity[("venue", venue_key, week)] = max(days * venue.rooms - kept_venue[(venue_key, week)], 0)
         row, _ = venue_days_row(venue_key, week)
         return [(("team", week), 1), (("partner_days", partner_key, week), 1), (("venue", venue_key, week), 1), (row, 1)]
 

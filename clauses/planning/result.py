@@ -13,6 +13,8 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from zoneinfo import ZoneInfo
 
+from clauses.french import EVENT_KIND_LABELS, day_long, de
+
 from clauses.planning.problem import (
     REASONS_FR,
     CohortOption,
@@ -152,9 +154,11 @@ class _Days:
                  warnings: list[str]) -> None:
         self.cal = options.calendar
         self.partners = {p.key: p for p in problem.partners}
+        self.labels = {t.key: t.label for t in problem.trades}
         self.warnings = warnings
         self.active: dict[tuple[str, int], int] = defaultdict(int)
-        self.venue_days_used: set[tuple[str, dt.date]] = set()
+        self.rooms = {v.key: v.rooms for p in problem.partners for v in p.venues}
+        self.venue_day_use: dict[tuple[str, dt.date], int] = defaultdict(int)  # one-day events held
         self.partner_day_use: dict[tuple[str, dt.date], int] = defaultdict(int)
         for option, _ in cohorts:
             duration = problem.trade(option.trade_key).poec.duration_weeks
@@ -166,29 +170,28 @@ class _Days:
                     self.active[(fixed.partner_key, week)] += 1
             else:
                 if fixed.venue_key:
-                    self.venue_days_used.add((fixed.venue_key, fixed.first_day))
+                    self.venue_day_use[(fixed.venue_key, fixed.first_day)] += 1
                 self.partner_day_use[(fixed.partner_key, fixed.first_day)] += 1
 
     def take(self, kind: str, trade_key: str, partner_key: str, venue_key: str, week: int,
              days: tuple[dt.date, ...]) -> dt.date:
         partner = self.partners[partner_key]
         slots = partner.concurrent_capacity - self.active[(partner.key, week)]
-        day = next(
-            (d for d in days if (venue_key, d) not in self.venue_days_used and self.partner_day_use[(partner.key, d)] < slots),
-            None,
-        )
+
+        def room_free(d: dt.date) -> bool:
+            return self.venue_day_use[(venue_key, d)] < self.rooms.get(venue_key, 1)
+
+        day = next((d for d in days if room_free(d) and self.partner_day_use[(partner.key, d)] < slots), None)
         if day is None:
-            day = next((d for d in days if (venue_key, d) not in self.venue_days_used), days[0])
+            day = next((d for d in days if room_free(d)), days[0])
             self.warnings.append(
-                f"{KIND_FR.get(kind, kind)} {trade_key} semaine du {self.cal.week_monday(week)} : "
-                "aucun jour libre pour le partenaire, jour partagé"
+                f"{EVENT_KIND_LABELS.get(kind, kind)} {de(self.labels.get(trade_key, trade_key))}, semaine du "
+                f"{day_long(self.cal.week_monday(week))} : aucun jour libre pour {partner.name}, jour partagé"
             )
-        self.venue_days_used.add((venue_key, day))
+        self.venue_day_use[(venue_key, day)] += 1
         self.partner_day_use[(partner.key, day)] += 1
         return day
 
-
-KIND_FR = {"discovery": "découverte", "information_session": "réunion d'information", "recruitment": "rencontre de recrutement"}
 
 
 def _one_day(problem: PlanningProblem, days: _Days, kind: str, slot_like, *, hours: float, hhmm: str,

@@ -40,7 +40,7 @@ def feed_bytes(database, config, partner) -> bytes:
         events = list(session.scalars(
             select(Event).options(selectinload(Event.recruits_for))
             .where(Event.partner_key == partner.key, Event.approved_at.is_not(None))))
-        return to_ics(config, events, name=f"{partner.name} – découvertes métiers et POEC")
+        return to_ics(config, events, name=f"{partner.name} – événements approuvés")
 
 
 @router.api_route("/calendrier/{name}", methods=["GET", "HEAD"])

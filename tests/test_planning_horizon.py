@@ -1,0 +1,71 @@
+"""Plans longer than a window: the rolling horizon (``horizon.plan_rolling``) on a small instance,
+and venues with several rooms."""
+
+from __future__ import annotations
+
+from clauses.planning.greedy import plan_greedy
+from clauses.planning.horizon import Rolling, overruns, plan_rolling
+from clauses.planning.model import solve
+from clauses.planning.problem import Options
+from tests.test_planning_model import kinds, partner, problem, settings, trade  # noqa: F401  (fixture)
+
+ROLLING = Rolling(window_weeks=24, step_weeks=12, window_time_limit=2, firm_weeks=12)
+NEED = [("macon", 10, 3), ("peintre", 18, 4), ("macon", 30, 6), ("peintre", 41, 3), ("macon", 50, 4)]
+
+
+def long_problem(settings):
+    return problem(settings, NEED, trades=[trade(), trade("peintre")], partners=[partner(capacity=2, venues=2)],
+                   weeks=56)
+
+
+def signature(result):
+    return [(e.kind, e.trade_key, e.partner_key, e.venue_key, e.start, e.capacity) for e in result.events]
+
+
+def test_rolling_plan_is_feasible_deterministic_and_never_below_greedy(settings):
+    instance = long_problem(settings)
+    options = Options(instance)
+    greedy = plan_greedy(instance, options)
+    result = plan_rolling(instance, options, rolling=ROLLING, greedy=greedy)
+    assert result.stats["method"] in {"rolling", "greedy"}
+    assert overruns(options, result) == {}
+    assert result.on_time >= greedy.on_time
+    assert result.on_time > 0 and result.need == 20
+    # Window by window: the first 26 weeks alone, then windows every 12 weeks to the end.
+    if result.stats["method"] == "rolling":
+        firsts = [w["first_week"] for w in result.stats["windows"]]
+        assert firsts == [0, 0, 12, 24, 36]
+    # The same input gives the same plan.
+    again = plan_rolling(instance, Options(instance), rolling=ROLLING, greedy=plan_greedy(instance, Options(instance)))
+    assert signature(again) == signature(result)
+
+
+def test_kept_discoveries_recruit_only_for_their_cohort(settings):
+    # Each kept cohort's discoveries are kept with it: no discovery ends up without the cohort it
+    # recruits for, and no cohort without a discovery before it.
+    result = plan_rolling(long_problem(settings), rolling=ROLLING)
+    for discovery in kinds(result, "discovery"):
+        assert discovery.cohort is not None
+        assert result.events[discovery.cohort].start > discovery.start
+    # (the cohorts of a trade starting in one week share their discoveries)
+    fed = {(result.events[d.cohort].trade_key, result.events[d.cohort].week) for d in kinds(result, "discovery")}
+    assert all((c.trade_key, c.week) in fed for c in kinds(result, "poec"))
+
+
+def test_short_plans_are_solved_whole(settings):
+    instance = problem(settings, [("macon", 20, 3)])
+    result = plan_rolling(instance, rolling=Rolling(window_weeks=52, step_weeks=26, firm_weeks=26))
+    assert result.stats["method"] == "whole" and result.on_time == 3
+
+
+def test_a_venue_with_two_rooms_runs_two_cohorts_at_once(settings):
+    # 6 hires by week 8: two cohorts of 4 weeks (at most 4 hires each) must run at the same time.
+    need = [("macon", 8, 6)]
+    one_room = solve(problem(settings, need, partners=[partner(capacity=2)]), time_limit=10)
+    assert one_room.on_time == 4  # the venue is occupied by the first cohort
+    one = partner(capacity=2)
+    two = one.model_copy(update={"venues": [one.venues[0].model_copy(update={"rooms": 2})]})
+    two_rooms = solve(problem(settings, need, partners=[two]), time_limit=10)
+    assert two_rooms.on_time == 6
+    first, second = kinds(two_rooms, "poec")
+    assert first.venue_key == second.venue_key and first.start < second.end and second.start < first.end
