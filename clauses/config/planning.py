@@ -99,9 +99,9 @@ class RollingSettings(StrictModel):
     each solved for ``window_time_limit_seconds`` deterministic seconds; a plan of at most
     ``window_weeks`` weeks is solved whole (``solver_time_limit_seconds``)."""
 
-    window_weeks: int = Field(default=78, ge=8, le=260)
+    window_weeks: int = Field(default=52, ge=8, le=260)
     step_weeks: int = Field(default=26, ge=1, le=260)
-    window_time_limit_seconds: float = Field(default=5.0, gt=0)
+    window_time_limit_seconds: float = Field(default=4.0, gt=0)
     # The need of the first firm_weeks weeks is planned first, alone, and kept (0: no such stage).
     firm_weeks: int = Field(default=26, ge=0, le=260)
 
