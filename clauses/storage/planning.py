@@ -35,7 +35,7 @@ class Plan(Timestamps, Base):
     decided_by: Mapped[str | None] = mapped_column(String(120))
     decision_note: Mapped[str | None] = mapped_column(String(1000))
 
-    events: Mapped[list["Event"]] = relationship(back_populates="plan")
+    events: Mapped[list["Event"]] = relationship(back_populates="plan", order_by="Event.id")
 
 
 class Event(Timestamps, Base):
