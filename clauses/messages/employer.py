@@ -17,7 +17,6 @@ Links carry an opaque token per message (``clauses.messages.links``) on the empl
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from babel.numbers import format_decimal
 from sqlalchemy import func, select
@@ -43,16 +42,10 @@ SUBJECTS = {
 }
 
 
-@dataclass(frozen=True)
-class EmployerLinks:
-    yes_url: str
-    no_url: str
-    unsubscribe_url: str
-
-
-def links_for(base: str, token: str) -> EmployerLinks:
-    return EmployerLinks(f"{base}/entreprise/{token}/oui", f"{base}/entreprise/{token}/non",
-                         f"{base}/entreprise/desinscription/{token}")
+def links_for(base: str, token: str) -> links.Links:
+    """A company's answer and unsubscribe links (the candidates' ``Links``, under /entreprise)."""
+    return links.Links(f"{base}/entreprise/{token}/oui", f"{base}/entreprise/{token}/non",
+                       f"{base}/entreprise/desinscription/{token}")
 
 
 def hours_fr(value: float) -> str:
@@ -84,7 +77,7 @@ def render_employer(kind: str, values: dict, templates_dir: str | None = None) -
 
 
 def employer_values(*, kind: str, update: bool, company_name: str, contact_name: str | None, event: dict,
-                    lots: list[dict], total_owed: str, candidates: int, completed: int, urls: EmployerLinks,
+                    lots: list[dict], total_owed: str, candidates: int, completed: int, urls: links.Links,
                     contact: dict) -> dict:
     subject_kind = "update" if update and kind == INVITATION else kind
     subject = one_line(SUBJECTS[subject_kind].format(title=event["title"], date=french_datetime(event["start"])))

@@ -29,7 +29,7 @@ from clauses.storage.candidates import Candidate
 from clauses.storage.outreach import Message, Participation
 from clauses.storage.planning import Event
 from clauses.web import keys
-from clauses.web.pages import notice, page, read_form, unknown_link
+from clauses.web.pages import form_expired, form_too_long, notice, page, read_form, unknown_link
 
 router = APIRouter()
 
@@ -189,11 +189,9 @@ async def answer_post(request: Request, token: str, choice: str, background: Bac
         return unknown_link(request)
     form = await read_form(request, request.app.state.max_form_bytes)
     if form is None:
-        return notice(request, "Demande trop longue", "Cette demande est trop longue.", status_code=413)
+        return form_too_long(request)
     if not keys.csrf_valid(token, choice, form.get("csrf")):
-        return notice(request, "Formulaire expiré",
-                      "Ce formulaire n’est plus valable : rouvrez le lien reçu par courriel et appuyez de nouveau sur le bouton.",
-                      status_code=403)
+        return form_expired(request)
     response, result, event_id = await run_in_threadpool(_record, request, token, choice)
     if result is not None and (result.offers or result.expired):
         background.add_task(request.app.state.send_offers, event_id)
@@ -258,10 +256,9 @@ def _unsubscribe(request: Request, token: str, scope: str) -> HTMLResponse:
 async def unsubscribe_post(request: Request, token: str):
     form = await read_form(request, request.app.state.max_form_bytes)
     if form is None:
-        return notice(request, "Demande trop longue", "Cette demande est trop longue.", status_code=413)
+        return form_too_long(request)
     if form.get("List-Unsubscribe") == "One-Click":  # RFC 8058: the mail client's one-click POST
         return await run_in_threadpool(_unsubscribe, request, token, "all")
     if not keys.csrf_valid(token, UNSUBSCRIBE, form.get("csrf")):
-        return notice(request, "Formulaire expiré",
-                      "Ce formulaire n’est plus valable : rouvrez le lien reçu par courriel.", status_code=403)
+        return form_expired(request, button=False)
     return await run_in_threadpool(_unsubscribe, request, token, "trade" if form.get("scope") == "trade" else "all")

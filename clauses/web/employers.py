@@ -36,7 +36,7 @@ from clauses.storage.employers import CompanyContact, EmployerParticipation
 from clauses.storage.outreach import Message
 from clauses.storage.planning import Event
 from clauses.web import keys
-from clauses.web.pages import notice, page, read_form, unknown_link
+from clauses.web.pages import form_expired, form_too_long, notice, page, read_form, unknown_link
 
 router = APIRouter()
 
@@ -185,10 +185,9 @@ async def answer_post(request: Request, token: str, choice: str):
         return unknown_link(request)
     form = await read_form(request, request.app.state.max_form_bytes)
     if form is None:
-        return notice(request, "Demande trop longue", "Cette demande est trop longue.", status_code=413)
+        return form_too_long(request)
     if not keys.csrf_valid(token, f"entreprise-{choice}", form.get("csrf")):
-        return notice(request, "Formulaire expiré", "Ce formulaire n’est plus valable : rouvrez le lien reçu par "
-                      "courriel et appuyez de nouveau sur le bouton.", status_code=403)
+        return form_expired(request)
     return await run_in_threadpool(_record, request, token, choice)
 
 
@@ -234,10 +233,9 @@ def _unsubscribe(request: Request, token: str) -> HTMLResponse:
 async def unsubscribe_post(request: Request, token: str):
     form = await read_form(request, request.app.state.max_form_bytes)
     if form is None:
-        return notice(request, "Demande trop longue", "Cette demande est trop longue.", status_code=413)
+        return form_too_long(request)
     if form.get("List-Unsubscribe") != "One-Click" and not keys.csrf_valid(token, UNSUBSCRIBE, form.get("csrf")):
-        return notice(request, "Formulaire expiré", "Ce formulaire n’est plus valable : rouvrez le lien reçu par courriel.",
-                      status_code=403)
+        return form_expired(request, button=False)
     return await run_in_threadpool(_unsubscribe, request, token)
 
 

@@ -37,6 +37,17 @@ def unknown_link(request: Request) -> HTMLResponse:
                   detail="Contactez-nous : nous vous répondrons avec plaisir.", status_code=404)
 
 
+def form_too_long(request: Request) -> HTMLResponse:
+    return notice(request, "Demande trop longue", "Cette demande est trop longue.", status_code=413)
+
+
+def form_expired(request: Request, *, button: bool = True) -> HTMLResponse:
+    """A form whose CSRF token no longer holds: the person reopens the emailed link."""
+    again = " et appuyez de nouveau sur le bouton" if button else ""
+    return notice(request, "Formulaire expiré",
+                  f"Ce formulaire n’est plus valable : rouvrez le lien reçu par courriel{again}.", status_code=403)
+
+
 async def read_form(request: Request, limit: int) -> dict[str, str] | None:
     """The fields of a small url-encoded (or multipart, for RFC 8058 clients) form, or None when the
     body is larger than ``limit`` bytes (read no further)."""
