@@ -363,6 +363,23 @@ def test_a_pipeline_csv_may_name_the_company(db, config, tmp_path):
         assert (company.name, company.person_like) == ("BATI 63 SAS", False)
 
 
+
+def test_a_company_of_a_rejected_row_is_not_stored_and_siret_spaces_go(db, config, tmp_path):
+    """SIRET written as French offices write it (spaces, narrow no-break spaces); the company of a
+    row refused with --skip-invalid is not stored."""
+    spaced = f"{SIRET_A[:3]} {SIRET_A[3:6]}\u202f{SIRET_A[6:9]}\u00a0{SIRET_A[9:]}"
+    path = tmp_path / "pipeline.csv"
+    path.write_text(
+        "Identifiant opération;Opération;Identifiant lot;Lot;Métier;Montant HT;Date de début;Durée (mois);Statut;Entreprise;SIRET\n"
+        f"OP1;École;L1;Gros œuvre;macon;500000;01/03/2027;10;attribué;BATI 63 SAS;{spaced}\n"
+        f"OP1;École;L2;Peinture;peintre;pas un montant;01/03/2027;4;attribué;PEINTURE 63 SAS;{SIRET_B}\n",
+        encoding="utf-8",
+    )
+    ingest_pipeline_file(db, path, config, skip_invalid=True)
+    assert awardees_of(db) == {"L1": {SIRET_A}}
+    with db.transaction() as session:
+        assert list(session.scalars(select(Company.name))) == ["BATI 63 SAS"]
+
 @pytest.mark.parametrize(
     "name,person",
     [("MACONNERIE DU PUY SARL", False), ("OVIVE", False), ("Colin Maudry", True), ("DUPONT Jean", True),

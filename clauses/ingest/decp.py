@@ -37,6 +37,7 @@ import pandas as pd
 
 from clauses.config import Config
 from clauses.errors import Problem
+from clauses.ingest.awardees import among
 from clauses.ingest.pipeline import ValidatedPipeline, validate_pipeline
 from clauses.ingest.trade_inference import TradeInferrer, cpv_digits
 from clauses.readers.decp import DecpFile, DecpRecord
@@ -274,7 +275,7 @@ def validate_decp(decp: DecpFile, config: Config, *, assume_clause: bool = False
     validated.warnings = rows.warnings
     validated.records_read = rows.records_read
     lots = validated.lots
-    validated.awardees = rows.awardees[rows.awardees["lot_id"].isin(set(lots["external_id"]))].reset_index(drop=True)
+    validated.awardees = rows.awardees[among(rows.awardees["lot_id"], lots["external_id"])].reset_index(drop=True)
     flags = rows.flags.drop_duplicates("lot_id").set_index("lot_id")
     framework = lots["external_id"].map(flags["framework"]).fillna(False).astype(bool).to_numpy()
     damaged = lots["external_id"].map(flags["text_damaged"]).fillna(False).astype(bool).to_numpy()

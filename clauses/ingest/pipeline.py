@@ -110,6 +110,7 @@ class ValidatedPipeline:
     # the pipeline file's optional company and SIRET columns.
     awardees: pd.DataFrame | None = None
     records_read: int | None = None  # DECP: records in the file (a table: rows)
+    kept_rows: np.ndarray | None = None  # positions of the lots' rows in the frame validated
 
     @property
     def ok(self) -> bool:
@@ -413,7 +414,8 @@ def validate_pipeline(
     rejected.insert(0, "row", labels.take(positions).to_numpy())
     rejected["reasons"] = [" | ".join(reasons.get(label, [])) for label in rejected["row"]]
     return ValidatedPipeline(
-        file=file, source=source, lots=lots, problems=check.problems, rejected=rejected, skipped=skipped or {}
+        file=file, source=source, lots=lots, problems=check.problems, rejected=rejected, skipped=skipped or {},
+        kept_rows=np.flatnonzero(valid),
     )
 
 
