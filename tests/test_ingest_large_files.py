@@ -8,11 +8,18 @@ from sqlalchemy import func, select
 
 from clauses.errors import InputError
 from clauses.ingest.pipeline_ingest import ingest_pipeline_file, read_pipeline
+from clauses.readers import tabular
 from clauses.readers.tabular import read_sheet
 from clauses.storage import Lot
 
 HEADER = "Identifiant opération;Opération;Maître d'ouvrage;Commune;Identifiant lot;Lot;Métier;Montant HT;Date de début;Durée (mois);Statut"
-ROWS = 60_000  # about 7 MiB: several of Arrow's 1 MiB blocks
+ROWS = 60_000  # about 7 MiB: several blocks of 1 MiB
+
+
+@pytest.fixture(autouse=True)
+def small_blocks(monkeypatch):
+    """Blocks of 1 MiB, so that these files of a few MiB span several of them."""
+    monkeypatch.setattr(tabular, "CSV_BLOCK", 1 << 20)
 
 
 def row(i: int, amount: str = "1 250 000,50", lot: str = "Gros œuvre") -> str:

