@@ -9,7 +9,7 @@ CSV files are read by Arrow's multi-threaded reader with every column as text, a
 where some cell needs it are trimmed by Arrow (``whitespace.trim``): reading a 100,000-line file
 costs about what ``pandas.read_csv`` does, and the frame handed on shares Arrow's memory. Arrow
 checks the cells to be UTF-8 while it converts them; a file that is not is read as Windows-1252.
-At a million lots the peak memory of reading and validating stays within about 1.15× that of
+At a million lots the peak memory of reading and validating stays within about 1.2× that of
 ``pandas.read_csv`` (``bench/bench_ingest.py 1000000``).
 """
 
