@@ -218,11 +218,14 @@ def test_plan_show_prints_what_a_coordinator_reads(db, config, capsys):
 
 
 def test_plan_move_reads_what_plan_show_prints(db, config, capsys):
-    need = pd.DataFrame([("macon", dt.date(2027, 8, 2), 6.0)], columns=["trade_key", "week_start", "people"])
+    # Two needs months apart: two cohorts, each with its discovery.
+    need = pd.DataFrame([("macon", dt.date(2027, 5, 3), 6.0), ("macon", dt.date(2027, 11, 1), 6.0)],
+                        columns=["trade_key", "week_start", "people"])
     with db.transaction() as session:
         plan, _ = run_planning(session, config, need, start=dt.date(2027, 1, 4), weeks=52, time_limit=10)
         plan_id = plan.id
         discoveries = sorted((e for e in plan.events if e.kind == "discovery"), key=lambda e: e.start)
+        assert len({e.start for e in discoveries}) >= 2, "two discoveries at different times are needed"
         moved, model = discoveries[0].id, discoveries[-1].id
     assert main(["plan", "show", str(plan_id)]) == 0
     out = capsys.readouterr().out

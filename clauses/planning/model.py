@@ -61,7 +61,8 @@ class _Built:
     """The model and the variables the levels, the hint and the plan read."""
 
     model: cp_model.CpModel
-    cohort_vars: list[tuple[CohortOption, cp_model.IntVar, cp_model.IntVar]] = field(default_factory=list)
+    # (option, cohorts started, their trainees, [(started, trainees, hires) of each] when several may start)
+    cohort_vars: list[tuple[CohortOption, cp_model.IntVar, cp_model.IntVar, list]] = field(default_factory=list)
     discovery_vars: list[tuple[DiscoveryOption, cp_model.IntVar, int | None]] = field(default_factory=list)
     hire_vars: list[tuple[CohortOption | DiscoveryOption, cp_model.IntVar]] = field(default_factory=list)
     served_vars: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
@@ -110,9 +111,14 @@ def solve(
     time_limit: float | None = None,
     parameters: dict | None = None,
     hint: PlanResult | None = None,
+    near_floor: tuple[int, int] | None = None,
 ) -> PlanResult:
     """Build and solve the model, coverage first; never raises on an empty or infeasible instance:
-    the result's status, warnings and uncovered need say what happened."""
+    the result's status, warnings and uncovered need say what happened.
+
+    ``near_floor`` = (weeks, people): at least ``people`` of the need of the first ``weeks`` weeks
+    are trained on time (the near term, planned first, stays as good while the rest is planned;
+    ``hint`` should meet it)."""
     began = time.perf_counter()
     options = options or Options(problem)
     if not any(sum(s) for s in problem.need.values()):
@@ -121,6 +127,9 @@ def solve(
             solve_seconds=time.perf_counter() - began, warnings=["aucun besoin à couvrir sur l'horizon"],
         )
     built = _coverage_level(problem, options, hint)
+    if near_floor is not None:
+        weeks, people = near_floor
+        built.model.add(sum(v for (_, week), v in built.served_vars.items() if week < weeks) >= people)
     build_seconds = time.perf_counter() - began
     limit = time_limit if time_limit is not None else problem.settings.solver_time_limit_seconds
     solver = _Solver(problem.settings.solver_seed, parameters or {})
@@ -152,7 +161,9 @@ def solve(
     status = "OPTIMAL" if all(level.status == "OPTIMAL" for level in levels) else "FEASIBLE"
     value = lambda var: values[var.index]  # noqa: E731
     chosen_cohorts = [
-        (opt, size) for opt, c, n in built.cohort_vars if value(c) for size in split(value(n), value(c))
+        (opt, size)
+        for opt, c, n, parts in built.cohort_vars if value(c)
+        for size in ([value(m) for b, m, _ in parts if value(b)] if parts else split(value(n), value(c)))
     ]
     chosen_discoveries = [(opt, value(d), cw) for opt, d, cw in built.discovery_vars if value(d) > 0]
     kept = [(fixed, cw) for fixed, z, cw in built.kept_vars if value(z)]
@@ -212,7 +223,7 @@ def _build(problem: PlanningProblem, options: Options) -> _Built:
             f"le maximum de {settings.max_events_per_week} par semaine"
         )
 
-    cohort_vars: list[tuple[CohortOption, cp_model.IntVar, cp_model.IntVar]] = []
+    cohort_vars: list[tuple[CohortOption, cp_model.IntVar, cp_model.IntVar, list]] = []
     discovery_vars: list[tuple[DiscoveryOption, cp_model.IntVar, int | None]] = []
     kept_vars: list[tuple[FixedEvent, cp_model.IntVar, int]] = []
     recruitment_vars: list[tuple[Slot, cp_model.IntVar]] = []
@@ -240,8 +251,27 @@ def _build(problem: PlanningProblem, options: Options) -> _Built:
             h = model.new_int_var(0, hires_from(most, rates), f"h_{tag}")
             model.add(n >= trade.poec.min_size * c)
             model.add(n <= option.max_size * c)
-            model.add(y.denominator * h <= y.numerator * n)
-            cohort_vars.append((option, c, n))
+            parts = []
+            if option.max_count == 1:
+                model.add(y.denominator * h <= y.numerator * n)
+            else:
+                # Cohorts started together: each one's size, and its hires rounded down as
+                # ``hires_from`` counts them (14 trainees as 7 + 7 give 3 + 3 hires, as 8 + 6 give 7).
+                for i in range(option.max_count):
+                    b = model.new_bool_var(f"cb_{tag}_{i}")
+                    m = model.new_int_var(0, option.max_size, f"cn_{tag}_{i}")
+                    g = model.new_int_var(0, hires_from(option.max_size, rates), f"ch_{tag}_{i}")
+                    model.add(m >= trade.poec.min_size * b)
+                    model.add(m <= option.max_size * b)
+                    model.add(y.denominator * g <= y.numerator * m)
+                    if parts:  # the largest first: one way to write a set of cohorts
+                        model.add(b <= parts[-1][0])
+                        model.add(m <= parts[-1][1])
+                    parts.append((b, m, g))
+                model.add(c == sum(b for b, _, _ in parts))
+                model.add(n == sum(m for _, m, _ in parts))
+                model.add(h == sum(g for _, _, g in parts))
+            cohort_vars.append((option, c, n, parts))
             hire_vars.append((option, h))
             arrivals[option.arrival_week].append(h)
             starts[option.week].append(n)
@@ -350,12 +380,10 @@ def _add_hint(built: _Built, problem: PlanningProblem, hint: PlanResult) -> None
     """Start the search from another plan (the greedy one): a good first solution, same answer."""
     model = built.model
     rates = problem.rates
-    sizes: dict[tuple, int] = defaultdict(int)
-    counts_c: dict[tuple, int] = defaultdict(int)
+    cohort_sizes: dict[tuple, list[int]] = defaultdict(list)
     for e in hint.events:
         if e.kind == "poec" and e.fixed_event_id is None:
-            sizes[(e.trade_key, e.partner_key, e.venue_key, e.week)] += e.capacity
-            counts_c[(e.trade_key, e.partner_key, e.venue_key, e.week)] += 1
+            cohort_sizes[(e.trade_key, e.partner_key, e.venue_key, e.week)].append(e.capacity)
     cohort_weeks = {i: e.week for i, e in enumerate(hint.events) if e.kind == "poec"}
     counts: dict[tuple, int] = defaultdict(int)
     kept_weeks: dict[int, int] = {}
@@ -373,10 +401,15 @@ def _add_hint(built: _Built, problem: PlanningProblem, hint: PlanResult) -> None
     for e in hint.events:
         if e.kind == "recruitment" and e.fixed_event_id is None:
             recruitment[(e.trade_key, e.week)] += 1
-    for option, c, n in built.cohort_vars:
-        key = (option.trade_key, option.partner_key, option.venue_key, option.week)
-        model.add_hint(c, counts_c.get(key, 0))
-        model.add_hint(n, sizes.get(key, 0))
+    for option, c, n, parts in built.cohort_vars:
+        given = sorted(cohort_sizes.get((option.trade_key, option.partner_key, option.venue_key, option.week), []), reverse=True)
+        model.add_hint(c, len(given))
+        model.add_hint(n, sum(given))
+        for i, (b, m, g) in enumerate(parts):
+            size = given[i] if i < len(given) else 0
+            model.add_hint(b, int(bool(size)))
+            model.add_hint(m, size)
+            model.add_hint(g, hires_from(size, rates))
     for option, d, cohort_week in built.discovery_vars:
         model.add_hint(d, counts.get((option.trade_key, option.venue_key, option.week, cohort_week), 0))
     for fixed, z, cohort_week in built.kept_vars:
@@ -386,7 +419,8 @@ def _add_hint(built: _Built, problem: PlanningProblem, hint: PlanResult) -> None
     arrivals: dict[tuple[str, int], int] = defaultdict(int)
     for option, h in built.hire_vars:
         if isinstance(option, CohortOption):
-            hires = hires_from(sizes.get((option.trade_key, option.partner_key, option.venue_key, option.week), 0), rates)
+            given = cohort_sizes.get((option.trade_key, option.partner_key, option.venue_key, option.week), [])
+            hires = sum(hires_from(size, rates) for size in given)
         else:
             held = counts.get((option.trade_key, option.venue_key, option.week, None), 0)
             hires = direct_hires(option.seats * held, rates)
