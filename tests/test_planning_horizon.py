@@ -52,10 +52,15 @@ def test_kept_discoveries_recruit_only_for_their_cohort(settings):
     assert all((c.trade_key, c.week) in fed for c in kinds(result, "poec"))
 
 
-def test_short_plans_are_solved_whole(settings):
-    instance = problem(settings, [("macon", 20, 3)])
-    result = plan_rolling(instance, rolling=Rolling(window_weeks=52, step_weeks=26, firm_weeks=26))
-    assert result.stats["method"] == "whole" and result.on_time == 3
+def test_plans_of_the_firm_weeks_are_solved_whole_and_a_year_plans_its_near_term_first(settings):
+    rolling = Rolling(window_weeks=52, step_weeks=26, firm_weeks=26)
+    short = plan_rolling(problem(settings, [("macon", 20, 3)], weeks=26), rolling=rolling)
+    assert short.stats["method"] == "whole" and short.on_time == 3
+    year = plan_rolling(problem(settings, [("macon", 20, 3), ("macon", 29, 2)], weeks=30), rolling=rolling)
+    assert year.stats["method"] == "rolling" and year.on_time == 5
+    # the first 26 weeks alone, then the one window of the whole plan
+    assert [(w["first_week"], w["weeks"]) for w in year.stats["windows"]] == [(0, 26), (0, 30)]
+    assert year.stats["windows"][0]["on_time"] == 3
 
 
 def test_a_venue_with_two_rooms_runs_two_cohorts_at_once(settings):
@@ -69,3 +74,11 @@ def test_a_venue_with_two_rooms_runs_two_cohorts_at_once(settings):
     assert two_rooms.on_time == 6
     first, second = kinds(two_rooms, "poec")
     assert first.venue_key == second.venue_key and first.start < second.end and second.start < first.end
+
+
+def test_a_near_floor_the_plan_cannot_meet_gives_no_plan(settings):
+    # 3 people needed at week 20: the near term (26 weeks) can have all 3 on time, not 4.
+    instance = problem(settings, [("macon", 20, 3), ("macon", 28, 2)], weeks=30)
+    assert solve(instance, time_limit=5, near_floor=(26, 3)).on_time == 5
+    impossible = solve(instance, time_limit=5, near_floor=(26, 4))
+    assert impossible.objective is None and not impossible.events
