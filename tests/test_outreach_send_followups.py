@@ -88,11 +88,15 @@ def test_after_the_event_thanks_missed_you_poec_offer_outcome(db, config):
         past_poec = data.event(s, plan, start=dt.datetime(2025, 9, 1, 9, 0, tzinfo=data.PARIS), kind="poec",
                                partner="btp_cfa_63", venue=None, hours=8)
         past_poec.end = dt.datetime(2025, 11, 14, 16, 0, tzinfo=dt.timezone.utc)
-        people = {name: data.candidate(s, n).id for n, name in enumerate(["came", "absent", "keen", "done", "bounced"], 1)}
+        people = {name: data.candidate(s, n).id for n, name in enumerate(["came", "absent", "keen", "done", "bounced", "hired"], 1)}
         s.get(data.Candidate, people["bounced"]).email_status = "bounced"
         for name, status in [("came", "attended"), ("absent", "no_show"), ("keen", "interested"), ("bounced", "no_show")]:
             record_status(s, candidate_id=people[name], event_id=discovery.id, status=status, origin="import")
         record_status(s, candidate_id=people["done"], event_id=past_poec.id, status="completed", origin="import")
+        # Completed the same cohort, then hired at a recruitment event: no need to ask for news.
+        meeting = data.event(s, plan, start=dt.datetime(2025, 11, 20, 14, 0, tzinfo=data.PARIS), kind="recruitment", hours=3)
+        record_status(s, candidate_id=people["hired"], event_id=past_poec.id, status="completed", origin="import")
+        record_status(s, candidate_id=people["hired"], event_id=meeting.id, status="hired", origin="import")
         ids = (discovery.id, nxt.id, poec.id, past_poec.id)
     now = dt.datetime(2026, 3, 6, 8, 0, tzinfo=dt.timezone.utc)
     with db.transaction() as s:

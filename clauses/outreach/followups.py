@@ -19,7 +19,8 @@ Driven by participation states (``clauses.outreach.participation``) and event ch
 - **poec_offer**: showed interest ("interested") and an approved POEC cohort of the trade starts
   later; waits until one is planned.
 - **outcome_request**: "completed" a POEC, ``outreach.outcome_request_weeks_after`` weeks after the
-  cohort ended (the event's end when it is the POEC, otherwise when "completed" was recorded).
+  cohort ended (the event's end when it is the POEC, otherwise when "completed" was recorded); not
+  to someone already recorded as hired (at a recruitment event, say): the answer is known.
 
 Each kind is sent once per participation (idempotency key; version 0) except update and
 cancellation (version = the event's sequence). Never to someone who cannot be contacted (opted out,
@@ -80,6 +81,7 @@ def due_followups(session: Session, config: Config, *, now: dt.datetime | None =
             .group_by(Message.candidate_id, Message.event_id)
         )
     }
+    hired = set(session.scalars(select(Participation.candidate_id).where(Participation.status == "hired")))
     next_poec: dict[str, bool] = {}
     for participation, event in rows:
         start, end = _aware(event.start), _aware(event.end)
@@ -114,7 +116,7 @@ def due_followups(session: Session, config: Config, *, now: dt.datetime | None =
                 ) is not None
             if next_poec[event.trade_key]:
                 due.append(ledger.Planned(kind="poec_offer", **key))
-        if status == "completed":
+        if status == "completed" and participation.candidate_id not in hired:
             reference = end if event.kind == "poec" else _aware(participation.status_at)
             if reference + dt.timedelta(weeks=settings.outcome_request_weeks_after) <= now:
                 due.append(ledger.Planned(kind="outcome_request", **key))
