@@ -47,6 +47,7 @@ def test_recruitment_event_follows_the_cohort_and_hires_count_from_it(settings):
         assert linked(result, cohort) is meeting
         assert meeting.week == cohort.week + 4  # the week after its last week
         assert meeting.partner_key == "geiq" and meeting.capacity == 20 and meeting.employer_capacity == 8
+        assert meeting.target_invitations == 20  # up to its candidate capacity, completers first
         assert meeting.start.astimezone(PARIS).hour == 14
         assert meeting.start > cohort.end
 

@@ -285,7 +285,7 @@ def materialise(
         for _ in range(count):
             events.append(_one_day(
                 problem, days, "recruitment", slot, hours=params.duration_hours,
-                hhmm=settings.times.recruitment_start, capacity=seats, target=0,
+                hhmm=settings.times.recruitment_start, capacity=seats, target=seats,
                 employer_capacity=params.employer_capacity,
             ))
         before = 0
