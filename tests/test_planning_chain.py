@@ -3,7 +3,9 @@ constraint on a small instance where it changes the plan, for the solver and the
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -187,3 +189,25 @@ def test_chain_stored_with_its_links(db, config):
         for step in events["information_session"] + events["discovery"]:
             assert step.recruits_for is not None and step.recruits_for.kind == "poec"
         assert session.get(Event, events["recruitment"][0].id).capacity == config.trade("macon").recruitment.candidate_capacity
+
+
+def test_a_kept_cohort_hires_count_from_the_week_after_its_recruitment_event(db, config):
+    from clauses.planning.result import _fixed_arrival
+    from clauses.planning.service import run_planning
+    from clauses.planning.store import as_fixed
+
+    start = dt.date(2026, 1, 5)
+    frame = pd.DataFrame([("macon", start + dt.timedelta(weeks=40), 6.0)], columns=["trade_key", "week_start", "people"])
+    with db.transaction() as session:
+        plan, _ = run_planning(session, config, frame, start=start, weeks=52, time_limit=10,
+                               now=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+        cohort = next(e for e in plan.events if e.kind == "poec")
+        meeting = cohort.hiring_event.start.replace(tzinfo=dt.timezone.utc).astimezone(PARIS).date()
+        fixed = as_fixed(cohort)
+        assert fixed.hires_from_day.weekday() == 0 and 0 < (fixed.hires_from_day - meeting).days <= 7
+        instance = SimpleNamespace(start=start)  # a plan starting on ``start``
+        assert _fixed_arrival(instance, fixed) == (fixed.hires_from_day - start).days // 7
+        assert _fixed_arrival(instance, fixed) > _fixed_arrival(instance, dataclasses.replace(fixed, hires_from_day=None))
+        cohort.hiring_event.status = "cancelled"  # no recruitment event: from the week after the cohort
+        assert as_fixed(cohort).hires_from_day is None
+

@@ -85,11 +85,12 @@ class _Chain:
     def first_week(self) -> int:
         return min([o.week for o, _ in self.cohorts] + [o.week for o, _ in self.discoveries])
 
-    def as_fixed(self, first_id: int) -> list[FixedEvent]:
+    def as_fixed(self, first_id: int, start: dt.date) -> list[FixedEvent]:
         """The chain as events kept as they are (ids ``first_id``, ``first_id`` - 1, …: negative,
-        so that no stored event is mistaken for them)."""
+        so that no stored event is mistaken for them), in a plan starting on ``start``. A cohort's
+        hires count from its option's arrival week (after its recruitment event)."""
         cohorts = [FixedEvent("poec", o.trade_key, o.partner_key, o.venue_key, o.first_day, o.last_day, size,
-                              event_id=first_id - i)
+                              event_id=first_id - i, hires_from_day=start + dt.timedelta(weeks=o.arrival_week))
                    for i, (o, size) in enumerate(self.cohorts)]
         # The discoveries recruit for the chain's first cohort: kept, their seats are not offered
         # again to the next windows' cohorts.
@@ -180,7 +181,7 @@ def plan_rolling(
         for chain in chains:
             if last or chain.first_week < first + rolling.step_weeks:
                 kept.append(chain)
-                kept_fixed += chain.as_fixed(-1 - len(kept_fixed))
+                kept_fixed += chain.as_fixed(-1 - len(kept_fixed), problem.start)
             else:
                 carried.append(chain)
         if last:
@@ -274,7 +275,7 @@ def _warm_start(
     around = copy.copy(options)  # the same options, with the carried chains taking their capacity
     held: list[FixedEvent] = []
     for chain in local:
-        held += chain.as_fixed(-10**8 - len(held))
+        held += chain.as_fixed(-10**8 - len(held), window.start)
     around.problem = dataclasses.replace(window, fixed=window.fixed + held)
     filler = _chains(plan_greedy(around.problem, around), index, index, 0)
     chains = local + filler

@@ -50,6 +50,9 @@ class FixedEvent:
     # For a discovery or an information session: the event it recruits for (a kept discovery that
     # recruits for no kept cohort recruits for the new plan's cohorts).
     recruits_for_event_id: int | None = None
+    # For a cohort: the day from which its hires count, the Monday after its recruitment event (None:
+    # the Monday after the cohort ends).
+    hires_from_day: dt.date | None = None
 
 
 @dataclass

@@ -141,8 +141,11 @@ class PlanResult:
 
 
 def _fixed_arrival(problem: PlanningProblem, fixed: FixedEvent) -> int:
+    """The week from which a kept cohort's hires count."""
     from clauses.planning.calendar import monday_of
 
+    if fixed.hires_from_day is not None:
+        return (monday_of(fixed.hires_from_day) - problem.start).days // 7
     return (monday_of(fixed.last_day) - problem.start).days // 7 + 1
 
 

@@ -47,6 +47,11 @@ def _local_date(moment: dt.datetime) -> dt.date:
 
 
 def as_fixed(event: Event) -> FixedEvent:
+    hiring = event.hiring_event
+    hires_from_day = None
+    if hiring is not None and hiring.status != "cancelled":
+        held = _local_date(hiring.end)
+        hires_from_day = held + dt.timedelta(days=7 - held.weekday())  # the Monday after it
     return FixedEvent(
         kind=event.kind,
         trade_key=event.trade_key,
@@ -57,6 +62,7 @@ def as_fixed(event: Event) -> FixedEvent:
         capacity=event.capacity,
         event_id=event.id,
         recruits_for_event_id=event.recruits_for_event_id,
+        hires_from_day=hires_from_day,
     )
 
 
