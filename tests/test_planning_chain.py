@@ -172,15 +172,24 @@ def test_trade_without_poec_goes_from_discovery_to_recruitment(settings):
     assert "Rencontre de recrutement" in text and "0 cohortes POEC" in text
 
 
-def test_chain_stored_with_its_links(db, config):
+CHAIN_START = dt.date(2026, 1, 5)
+
+
+def stored_chain_plan(session, config):
+    """A stored one-year plan for 6 maçons needed in week 40: one whole chain."""
     from clauses.planning.service import run_planning
+
+    frame = pd.DataFrame([("macon", CHAIN_START + dt.timedelta(weeks=40), 6.0)], columns=["trade_key", "week_start", "people"])
+    plan, _ = run_planning(session, config, frame, start=CHAIN_START, weeks=52, time_limit=10,
+                           now=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+    return plan
+
+
+def test_chain_stored_with_its_links(db, config):
     from clauses.storage.planning import Event
 
-    start = dt.date(2026, 1, 5)
-    frame = pd.DataFrame([("macon", start + dt.timedelta(weeks=40), 6.0)], columns=["trade_key", "week_start", "people"])
     with db.transaction() as session:
-        plan, result = run_planning(session, config, frame, start=start, weeks=52, time_limit=10,
-                                    now=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+        plan = stored_chain_plan(session, config)
         events = {e.kind: [x for x in plan.events if x.kind == e.kind] for e in plan.events}
         assert set(events) == {"information_session", "discovery", "poec", "recruitment"}
         for cohort in events["poec"]:
@@ -193,15 +202,11 @@ def test_chain_stored_with_its_links(db, config):
 
 def test_a_kept_cohort_hires_count_from_the_week_after_its_recruitment_event(db, config):
     from clauses.planning.result import _fixed_arrival
-    from clauses.planning.service import run_planning
     from clauses.planning.store import as_fixed
 
-    start = dt.date(2026, 1, 5)
-    frame = pd.DataFrame([("macon", start + dt.timedelta(weeks=40), 6.0)], columns=["trade_key", "week_start", "people"])
+    start = CHAIN_START
     with db.transaction() as session:
-        plan, _ = run_planning(session, config, frame, start=start, weeks=52, time_limit=10,
-                               now=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
-        cohort = next(e for e in plan.events if e.kind == "poec")
+        cohort = next(e for e in stored_chain_plan(session, config).events if e.kind == "poec")
         meeting = cohort.hiring_event.start.replace(tzinfo=dt.timezone.utc).astimezone(PARIS).date()
         fixed = as_fixed(cohort)
         assert fixed.hires_from_day.weekday() == 0 and 0 < (fixed.hires_from_day - meeting).days <= 7
