@@ -12,6 +12,7 @@ import pytest
 
 from clauses.config.trades import Trade
 from clauses.planning.greedy import plan_greedy
+from clauses.planning.horizon import Rolling, plan_rolling
 from clauses.planning.model import solve
 from clauses.planning.problem import FixedEvent, Options
 from clauses.planning.report import markdown
@@ -170,6 +171,12 @@ def test_trade_without_poec_goes_from_discovery_to_recruitment(settings):
         assert discovery.cohort is None
     text = markdown(solve(instance, time_limit=10), {"macon": "Maçon"}, {"cfa": "CFA", "geiq": "GEIQ"})
     assert "Rencontre de recrutement" in text and "0 cohortes POEC" in text
+    # A year planned near term first (as production plans it) keeps them too.
+    year = problem(settings, [("macon", 6, 2), ("macon", 40, 2)], trades=[direct], partners=[partner(), geiq()], weeks=52)
+    planned = plan_rolling(year, rolling=Rolling(window_weeks=52, step_weeks=26, firm_weeks=26), time_limit=10)
+    assert planned.stats["method"] == "rolling" and planned.on_time == 4
+    assert len(kinds(planned, "discovery")) == 2
+    assert all(linked(planned, d).kind == "recruitment" for d in kinds(planned, "discovery"))
 
 
 CHAIN_START = dt.date(2026, 1, 5)

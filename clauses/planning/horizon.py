@@ -174,6 +174,8 @@ def plan_rolling(
             "hint_on_time": hint.on_time, "gap": None if result.gap is None else round(result.gap, 4),
             "deterministic_seconds": result.stats.get("deterministic_seconds", 0.0),
         })
+        if first == 0 and last:  # one window: its plan is the plan (every event it holds, as solved)
+            break
         carried = []
         chains = _chains(result, window_index, index, first)
         if not last:
@@ -188,13 +190,15 @@ def plan_rolling(
             break
         first += rolling.step_weeks
 
-    result = materialise(
-        problem, options,
-        [c for chain in kept for c in chain.cohorts],
-        [(o, len(days), chain.cohort_week) for chain in kept for o, days in chain.discoveries],
-        status="FEASIBLE", objective=None, bound=None, gap=None, solve_seconds=time.perf_counter() - began,
-    )
-    result.objective = float(result.on_time)
+    if first or not last:
+        result = materialise(
+            problem, options,
+            [c for chain in kept for c in chain.cohorts],
+            [(o, len(days), chain.cohort_week) for chain in kept for o, days in chain.discoveries],
+            status="FEASIBLE", objective=None, bound=None, gap=None, solve_seconds=time.perf_counter() - began,
+        )
+        result.objective = float(result.on_time)
+    result.solve_seconds = time.perf_counter() - began
     stats = {
         "method": "rolling", "window_weeks": rolling.window_weeks, "step_weeks": rolling.step_weeks,
         "deterministic_seconds": round(deterministic, 3), "windows": windows, "greedy_on_time": greedy.on_time,
@@ -203,7 +207,7 @@ def plan_rolling(
         greedy.stats = {**stats, "method": "greedy"}
         greedy.solve_seconds = time.perf_counter() - began
         return greedy
-    result.stats = stats
+    result.stats = {**result.stats, **stats} if not first and last else stats
     return result
 
 
