@@ -177,6 +177,13 @@ def test_trade_without_poec_goes_from_discovery_to_recruitment(settings):
     assert planned.stats["method"] == "rolling" and planned.on_time == 4
     assert len(kinds(planned, "discovery")) == 2
     assert all(linked(planned, d).kind == "recruitment" for d in kinds(planned, "discovery"))
+    # And over several windows: the discoveries kept by each window bring their hires to the next.
+    long = problem(settings, [("macon", 6, 2), ("macon", 25, 2), ("macon", 38, 2)], trades=[direct],
+                   partners=[partner(), geiq()], weeks=40)
+    rolled = plan_rolling(long, rolling=Rolling(window_weeks=20, step_weeks=10, firm_weeks=10, window_time_limit=5))
+    assert rolled.stats["method"] == "rolling" and len(rolled.stats["windows"]) > 2 and rolled.on_time == 6
+    assert kinds(rolled, "discovery")
+    assert all(linked(rolled, d).kind == "recruitment" for d in kinds(rolled, "discovery"))
 
 
 CHAIN_START = dt.date(2026, 1, 5)

@@ -48,7 +48,9 @@ from clauses.planning.problem import (
     FixedEvent,
     Options,
     PlanningProblem,
+    direct_hires,
     evaluate,
+    fixed_hires,
     hires_from,
 )
 from clauses.planning.result import PARIS, PlannedEvent, PlanResult, _fixed_arrival, materialise
@@ -74,12 +76,23 @@ class Rolling:
 @dataclasses.dataclass
 class _Chain:
     """One trade's cohorts starting in one week and the discoveries recruiting them, in the whole
-    problem's weeks and options."""
+    problem's weeks and options; for a trade without POEC, its discoveries of one week, whose
+    candidates go straight to a recruitment event (no cohorts; ``cohort_week`` is their week)."""
 
     trade_key: str
     cohort_week: int
     cohorts: list[tuple[CohortOption, int]]  # (option, trainees)
     discoveries: list[tuple[DiscoveryOption, list[dt.date]]]  # (option, days held)
+
+    @property
+    def direct(self) -> bool:
+        return not self.cohorts
+
+    def arrivals(self, rates, offset: int = 0) -> list[tuple[int, int]]:
+        """(week - ``offset``, hires) of its cohorts, or of its discoveries for a trade without POEC."""
+        if self.direct:
+            return [(o.arrival_week - offset, direct_hires(o.seats * len(days), rates)) for o, days in self.discoveries]
+        return [(o.arrival_week - offset, hires_from(size, rates)) for o, size in self.cohorts]
 
     @property
     def first_week(self) -> int:
@@ -96,7 +109,8 @@ class _Chain:
         # again to the next windows' cohorts.
         recruits_for = cohorts[0].event_id if cohorts else None
         discoveries = [FixedEvent("discovery", o.trade_key, o.partner_key, o.venue_key, day, day, o.seats,
-                                  recruits_for_event_id=recruits_for)
+                                  recruits_for_event_id=recruits_for,
+                                  hires_from_day=None if cohorts else start + dt.timedelta(weeks=o.arrival_week))
                        for o, days in self.discoveries for day in days]
         return cohorts + [dataclasses.replace(e, event_id=first_id - len(cohorts) - i) for i, e in enumerate(discoveries)]
 
@@ -194,7 +208,7 @@ def plan_rolling(
         result = materialise(
             problem, options,
             [c for chain in kept for c in chain.cohorts],
-            [(o, len(days), chain.cohort_week) for chain in kept for o, days in chain.discoveries],
+            [(o, len(days), None if chain.direct else chain.cohort_week) for chain in kept for o, days in chain.discoveries],
             status="FEASIBLE", objective=None, bound=None, gap=None, solve_seconds=time.perf_counter() - began,
         )
         result.objective = float(result.on_time)
@@ -219,11 +233,11 @@ def _on_time_only(problem: PlanningProblem, window: PlanningProblem, chains: lis
     offset = (first - problem.start).days // 7
     arrivals: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for event in window.fixed:
-        if event.kind == "poec":
-            arrivals[event.trade_key][_fixed_arrival(window, event)] += hires_from(event.capacity, problem.rates)
+        if hires := fixed_hires(event, problem.rates):
+            arrivals[event.trade_key][_fixed_arrival(window, event)] += hires
     for chain in chains:
-        for option, size in chain.cohorts:
-            arrivals[chain.trade_key][option.arrival_week - offset] += hires_from(size, problem.rates)
+        for week, hires in chain.arrivals(problem.rates, offset):
+            arrivals[chain.trade_key][week] += hires
     dropped: set[int] = set()
     for i in sorted(range(len(chains)), key=lambda i: -chains[i].cohort_week):
         chain = chains[i]
@@ -232,13 +246,13 @@ def _on_time_only(problem: PlanningProblem, window: PlanningProblem, chains: lis
         series = window.need.get(chain.trade_key, [])
         trade = arrivals[chain.trade_key]
         before = evaluate(series, trade).on_time
-        for option, size in chain.cohorts:
-            trade[option.arrival_week - offset] -= hires_from(size, problem.rates)
+        for week, hires in chain.arrivals(problem.rates, offset):
+            trade[week] -= hires
         if evaluate(series, trade).on_time == before:
             dropped.add(i)
         else:
-            for option, size in chain.cohorts:
-                trade[option.arrival_week - offset] += hires_from(size, problem.rates)
+            for week, hires in chain.arrivals(problem.rates, offset):
+                trade[week] += hires
     return [chain for i, chain in enumerate(chains) if i not in dropped]
 
 
@@ -249,8 +263,8 @@ def _window_problem(problem: PlanningProblem, first: int, end: int, kept: list[F
              for i, f in enumerate(problem.fixed)] + kept
     arrivals: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for event in fixed:
-        if event.kind == "poec":
-            arrivals[event.trade_key][_fixed_arrival(problem, event)] += hires_from(event.capacity, problem.rates)
+        if hires := fixed_hires(event, problem.rates):
+            arrivals[event.trade_key][_fixed_arrival(problem, event)] += hires
     need = {}
     for trade_key, series in problem.need.items():
         before = {w: n for w, n in arrivals.get(trade_key, {}).items() if 0 <= w < first}
@@ -286,7 +300,7 @@ def _warm_start(
     combined = materialise(
         window, options,
         [c for chain in chains for c in chain.cohorts],
-        [(o, len(days), chain.cohort_week) for chain in chains for o, days in chain.discoveries],
+        [(o, len(days), None if chain.direct else chain.cohort_week) for chain in chains for o, days in chain.discoveries],
         status="GREEDY", objective=None, bound=None, gap=None, solve_seconds=0.0,
     )
     return combined if from_carried or combined.on_time >= alone.on_time else alone
@@ -305,8 +319,8 @@ def _localize(chain: _Chain, index: _Index, first: int) -> _Chain | None:
 
 def _chains(result: PlanResult, local: _Index, whole: _Index, first: int) -> list[_Chain]:
     """The new events of a window's plan (``local`` options, the window starting at week ``first``)
-    as chains in the whole problem's options (``whole``). A discovery recruiting for no cohort is
-    left out."""
+    as chains in the whole problem's options (``whole``). A discovery recruiting for no cohort and
+    sending no one to a recruitment event is left out."""
     new: list[PlannedEvent] = [e for e in result.events if e.fixed_event_id is None]
     chains: dict[tuple[str, int], _Chain] = {}
     for event in new:
@@ -316,11 +330,19 @@ def _chains(result: PlanResult, local: _Index, whole: _Index, first: int) -> lis
             chain.cohorts.append((option, event.capacity))
     days: dict[tuple[str, int], dict[DiscoveryOption, list[dt.date]]] = defaultdict(lambda: defaultdict(list))
     for event in new:
-        if event.kind == "discovery" and event.cohort is not None:
-            cohort_week = result.events[event.cohort].week
-            if (event.trade_key, cohort_week) in chains:
-                option = local.discovery[(event.trade_key, event.venue_key, event.week)]
-                days[(event.trade_key, cohort_week)][option].append(event.start.astimezone(PARIS).date())
+        if event.kind != "discovery":
+            continue
+        if event.cohort is not None:
+            key = (event.trade_key, result.events[event.cohort].week)
+            if key not in chains:
+                continue
+        elif event.hiring is not None:  # a trade without POEC: its candidates go to a recruitment event
+            key = (event.trade_key, event.week)
+            chains.setdefault(key, _Chain(event.trade_key, event.week + first, [], []))
+        else:
+            continue
+        option = local.discovery[(event.trade_key, event.venue_key, event.week)]
+        days[key][option].append(event.start.astimezone(PARIS).date())
     for key, by_option in days.items():
         chains[key].discoveries += [(_moved(o, whole, first), sorted(d)) for o, d in by_option.items()]
     return [chains[key] for key in sorted(chains, key=lambda k: (k[1], k[0]))]

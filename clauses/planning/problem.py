@@ -148,6 +148,16 @@ def direct_hires(seats: int, rates: Rates) -> int:
     return (seats * r.numerator) // r.denominator
 
 
+def fixed_hires(fixed: FixedEvent, rates: Rates) -> int:
+    """The hires an event kept as it is brings: a cohort's, or a discovery's of a trade without
+    POEC (one whose candidates go to a recruitment event: it has ``hires_from_day``)."""
+    if fixed.kind == "poec":
+        return hires_from(fixed.capacity, rates)
+    if fixed.kind == "discovery" and fixed.recruits_for_event_id is None and fixed.hires_from_day is not None:
+        return direct_hires(fixed.capacity, rates)
+    return 0
+
+
 def completers(trainees: int, rates: Rates) -> Fraction:
     """Expected completers of a cohort: the candidates it sends to its recruitment event."""
     return trainees * fraction(rates.selected_to_completed)

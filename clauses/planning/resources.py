@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from clauses.planning.calendar import WEEKDAYS
-from clauses.planning.problem import CohortOption, DiscoveryOption, Options, Slot, hires_from
+from clauses.planning.problem import CohortOption, DiscoveryOption, Options, Slot, fixed_hires
 from clauses.planning.result import _fixed_arrival
 
 Row = tuple
@@ -63,6 +63,8 @@ def shared_resources(options: Options) -> SharedResources:
         first_week = cal.week_of(fixed.first_day)
         if 0 <= first_week < weeks:
             kept_team[first_week] += 1
+        if hires := fixed_hires(fixed, problem.rates):
+            fixed_arrivals[fixed.trade_key][_fixed_arrival(problem, fixed)] += hires
         if fixed.kind == "poec":
             for week in range(first_week, cal.week_of(fixed.last_day) + 1):
                 kept_cohorts[(fixed.partner_key, week)] += 1
@@ -70,7 +72,6 @@ def shared_resources(options: Options) -> SharedResources:
                     kept_days[(fixed.partner_key, week)] += len(cal.partner_days(week, partners[fixed.partner_key]))
                 if fixed.venue_key in venues:
                     kept_venue_days[(fixed.venue_key, week)] += venue_days(fixed.venue_key, week)
-            fixed_arrivals[fixed.trade_key][_fixed_arrival(problem, fixed)] += hires_from(fixed.capacity, problem.rates)
         else:
             kept_days[(fixed.partner_key, first_week)] += 1
             if fixed.venue_key:

@@ -25,6 +25,7 @@ from clauses.planning.problem import (
     Slot,
     completers,
     direct_hires,
+    fixed_hires,
     evaluate,
     hires_from,
     ready_rate,
@@ -327,8 +328,8 @@ def materialise(
             if option.trade_key == trade_key and cohort_week is None and option.arrival_week is not None:
                 arrivals[option.arrival_week] += direct_hires(option.seats * count, rates)
         for fixed in problem.fixed:
-            if fixed.kind == "poec" and fixed.trade_key == trade_key:
-                arrivals[_fixed_arrival(problem, fixed)] += hires_from(fixed.capacity, rates)
+            if fixed.trade_key == trade_key and (hires := fixed_hires(fixed, rates)):
+                arrivals[_fixed_arrival(problem, fixed)] += hires
         score = evaluate(series, arrivals)
         coverage.append(
             TradeCoverage(
