@@ -21,6 +21,12 @@ participation's outcome is copied without the person into ``anonymous_participat
 token per deleted person keeps them from being counted twice), so the report's counts do not move.
 Messages and email events stay, detached from the person (their candidate id is emptied).
 
+Company contacts (``company_contacts``: the address a company's invitations to recruitment events
+go to, and the person to greet) with no activity since the cutoff either (contact imported or
+changed, message sent to the company, answer to an event) are retired, in both modes: the contact
+is deleted, and the company, its answers and its messages stay. A contact who unsubscribed keeps its
+address and opt-out, so that a later import cannot write to them again, but loses the person's name.
+
 A dry run counts what would be done, changes nothing and is recorded as such.
 """
 
@@ -40,6 +46,7 @@ from clauses.inbound.calendar_replies import scrub_personal_details
 from clauses.reporting.facts import aware
 from clauses.storage.base import utcnow
 from clauses.storage.candidates import Candidate, CandidateIdentity
+from clauses.storage.employers import CompanyContact, EmployerParticipation
 from clauses.storage.outreach import EmailEvent, Message, Participation, ParticipationTransition
 from clauses.storage.replies import InboundReply
 from clauses.storage.retention import RETENTION_MODES, AnonymousParticipation, RetentionRun
@@ -63,6 +70,7 @@ class RetentionResult:
     participations_archived: int = 0
     messages_scrubbed: int = 0
     outbox_files_deleted: int = 0
+    company_contacts_retired: int = 0
 
     def as_dict(self) -> dict:
         out = asdict(self)
@@ -112,6 +120,28 @@ def inactive_candidates(session: Session, cutoff: dt.datetime, mode: str) -> tup
     already = set(session.scalars(select(Candidate.id).where(Candidate.anonymised_at.is_not(None))))
     examined = [cid for cid in activity if mode == "delete" or cid not in already]
     return len(examined), sorted(cid for cid in examined if activity[cid] < cutoff)
+
+
+def inactive_contacts(session: Session, cutoff: dt.datetime) -> list[CompanyContact]:
+    """Company contacts with no activity since ``cutoff`` and something personal left."""
+    latest: dict[int, dt.datetime] = {}
+    for company_id, moment in [
+        *session.execute(select(Message.company_id, func.max(Message.sent_at)).where(Message.company_id.is_not(None)).group_by(Message.company_id)),
+        *session.execute(select(EmployerParticipation.company_id, func.max(EmployerParticipation.status_at)).group_by(EmployerParticipation.company_id)),
+    ]:
+        if moment is not None:
+            latest[company_id] = max(latest.get(company_id, aware(moment)), aware(moment))
+    contacts = session.scalars(select(CompanyContact).order_by(CompanyContact.id))
+    return [c for c in contacts if max(aware(c.updated_at), latest.get(c.company_id, aware(c.updated_at))) < cutoff
+            and (not c.opted_out or c.name)]
+
+
+def _retire_contacts(contacts: list[CompanyContact], session: Session) -> None:
+    for contact in contacts:
+        if contact.opted_out:
+            contact.name = None  # the address stays with its opt-out
+        else:
+            session.delete(contact)
 
 
 def _outbox_files(session: Session, ids: list[int], outbox: Path) -> list[Path]:
@@ -233,11 +263,15 @@ def apply_retention(
             deleted, archived = _delete(session, config, ids, run.id)
             result.candidates_deleted += deleted
             result.participations_archived += archived
+    contacts = inactive_contacts(session, cutoff)
+    result.company_contacts_retired = len(contacts)
     if not dry_run:
         scrub_personal_details(session, received_before=cutoff)
+        _retire_contacts(contacts, session)
     for name in (
         "candidates_examined", "candidates_inactive", "candidates_anonymised", "candidates_deleted",
         "identities_deleted", "participations_archived", "messages_scrubbed", "outbox_files_deleted",
+        "company_contacts_retired",
     ):
         setattr(run, name, getattr(result, name))
     run.finished_at = utcnow()

@@ -25,6 +25,7 @@ COUNT_LABELS = {
     "participations_archived": "Participations conservées anonymement",
     "messages_scrubbed": "Messages nettoyés",
     "outbox_files_deleted": "Fichiers .eml supprimés",
+    "company_contacts_retired": "Contacts d’entreprise retirés",
 }
 
 

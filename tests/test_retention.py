@@ -150,3 +150,37 @@ def test_run_record_holds_no_personal_data(db, config, seeded, tmp_path):
 def test_bad_mode_is_refused(db, config):
     with db.transaction() as session, pytest.raises(ValueError, match="unknown retention mode"):
         apply_retention(session, config, mode="shred")
+
+
+def test_inactive_company_contacts_are_retired_and_an_opt_out_keeps_its_address(db, config):
+    from clauses.storage.employers import CompanyContact, EmployerParticipation
+    from tests import employers_data as employers
+    from tests import outreach_data as data
+
+    with db.transaction() as session:
+        quiet = employers.contact(session, employers.company(session, "CALME SAS"), name="Jeanne Martin")
+        out = employers.contact(session, employers.company(session, "PARTI SAS"), name="Paul Durand", opted_out=True)
+        busy_company = employers.company(session, "ACTIF SAS")
+        busy = employers.contact(session, busy_company, name="Luc Bernard")
+        for row in (quiet, out, busy):
+            row.updated_at = dt.datetime(2026, 1, 5, tzinfo=UTC)
+        # The busy company answered a recruitment event a year later: its contact stays.
+        event = employers.recruitment(session, data.reference(session, config))
+        session.add(EmployerParticipation(event_id=event.id, company_id=busy_company.id, status="accepted",
+                                          status_at=dt.datetime(2027, 1, 10, tzinfo=UTC)))
+        ids = quiet.id, out.id, busy.id
+    now = dt.datetime(2028, 6, 1, tzinfo=UTC)  # 29 months after the contacts, 17 after the answer
+    with db.transaction() as session:
+        assert apply_retention(session, config, now=now, dry_run=True).company_contacts_retired == 2
+    with db.transaction() as session:
+        assert session.get(CompanyContact, ids[0]).name == "Jeanne Martin"  # a dry run changes nothing
+        run = apply_retention(session, config, now=now)
+        assert run.company_contacts_retired == 2
+    with db.transaction() as session:
+        assert session.get(CompanyContact, ids[0]) is None
+        kept_out = session.get(CompanyContact, ids[1])
+        assert kept_out.opted_out and kept_out.email and kept_out.name is None
+        assert session.get(CompanyContact, ids[2]).name == "Luc Bernard"
+        assert session.scalar(select(RetentionRun.company_contacts_retired).order_by(RetentionRun.id.desc()).limit(1)) == 2
+        # Once retired, a contact is not counted again.
+        assert apply_retention(session, config, now=now).company_contacts_retired == 0

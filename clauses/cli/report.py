@@ -30,7 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="anonymiser ou supprimer les candidats inactifs depuis la durée de conservation (24 mois par défaut)",
         description="Appliquer la durée de conservation de config/retention.yaml : les candidats inactifs perdent "
         "leurs données personnelles (anonymise) ou sont supprimés (delete) ; les chiffres des bilans restent justes ; "
-        "chaque passage est enregistré.",
+        "les contacts d’entreprise inactifs depuis aussi longtemps sont retirés (un contact désinscrit garde son "
+        "adresse, pour ne plus jamais recevoir de message, mais perd son nom) ; chaque passage est enregistré.",
     )
     parser.add_argument("--mode", choices=["anonymise", "delete"],
                         help="anonymise (anonymiser) ou delete (supprimer) ; par défaut : config/retention.yaml")

@@ -36,6 +36,7 @@ class RetentionRun(Base):
     participations_archived: Mapped[int] = mapped_column(default=0)
     messages_scrubbed: Mapped[int] = mapped_column(default=0)
     outbox_files_deleted: Mapped[int] = mapped_column(default=0)
+    company_contacts_retired: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class AnonymousParticipation(Base):
