@@ -230,3 +230,23 @@ def test_a_kept_cohort_hires_count_from_the_week_after_its_recruitment_event(db,
         cohort.hiring_event.status = "cancelled"  # no recruitment event: from the week after the cohort
         assert as_fixed(cohort).hires_from_day is None
 
+
+
+def test_the_greedy_plan_is_a_solution_of_the_model(settings):
+    # A venue of three rooms, open on Wednesdays only: greedy may not hold two discoveries there the
+    # same day for one cohort (the model holds one a day), or its plan is no hint for the solver.
+    from ortools.sat.python import cp_model
+
+    from clauses.planning.model import coverage_model
+
+    workshops = partner(capacity=3, venue_weekdays=["wed"])
+    workshops = workshops.model_copy(update={"venues": [workshops.venues[0].model_copy(update={"rooms": 3})]})
+    instance = problem(settings, [("macon", 20, 6)], trades=[trade(max_size=12)], partners=[workshops, geiq()],
+                       discovery_window_weeks=2)
+    options = Options(instance)
+    greedy = plan_greedy(instance, options)
+    held = [(d.venue_key, d.start) for d in kinds(greedy, "discovery")]
+    assert held and len(held) == len(set(held))
+    solver = cp_model.CpSolver()
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    assert solver.solve(coverage_model(instance, options, greedy)) == cp_model.OPTIMAL

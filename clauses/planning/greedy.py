@@ -103,6 +103,9 @@ def plan_greedy(problem: PlanningProblem, options: Options | None = None) -> Pla
     discoveries: list[tuple[DiscoveryOption, int, int | None]] = []
     kept_free = {id(f): f for by_week in options.kept_discoveries.values() for fs in by_week.values() for f in fs}
     kept_used: list[tuple[FixedEvent, int]] = []
+    # Discoveries held per (option, cohort week they recruit for, None for a trade without POEC): at
+    # most one a day of the option, as the model counts them.
+    held: dict[tuple[DiscoveryOption, int | None], int] = defaultdict(int)
     for deadline, trade_key in demand:
         series = problem.need[trade_key]
         trade = problem.trade(trade_key)
@@ -127,7 +130,8 @@ def plan_greedy(problem: PlanningProblem, options: Options | None = None) -> Pla
             for option in candidates:
                 if trade.poec is None:
                     # A discovery whose ready candidates meet employers at its recruitment event.
-                    if not ledger.discovery_fits(option) or direct_hires(option.seats, rates) == 0:
+                    if (held[(option, None)] >= len(option.days) or not ledger.discovery_fits(option)
+                            or direct_hires(option.seats, rates) == 0):
                         continue
                     extra = recruitment.more(option.recruitment, option.seats * ready_rate(rates))
                     if extra is None:
@@ -135,6 +139,7 @@ def plan_greedy(problem: PlanningProblem, options: Options | None = None) -> Pla
                     ledger.take_discovery(option)
                     recruitment.take(option.recruitment, option.seats * ready_rate(rates), extra)
                     discoveries.append((option, 1, None))
+                    held[(option, None)] += 1
                     supply[trade_key][option.arrival_week] += direct_hires(option.seats, rates)
                     placed = True
                     break
@@ -146,7 +151,7 @@ def plan_greedy(problem: PlanningProblem, options: Options | None = None) -> Pla
                 extra = recruitment.more(option.recruitment, completers(size, rates))
                 if extra is None:
                     continue
-                picked = _recruit(problem, options, ledger, trade_key, option.week, size, kept_free)
+                picked = _recruit(problem, options, ledger, trade_key, option.week, size, kept_free, held)
                 if picked is None:
                     continue
                 new, kept = picked
@@ -169,9 +174,10 @@ def plan_greedy(problem: PlanningProblem, options: Options | None = None) -> Pla
     )
 
 
-def _recruit(problem, options, ledger, trade_key, cohort_week, size, kept_free):
+def _recruit(problem, options, ledger, trade_key, cohort_week, size, kept_free, held):
     """Discoveries enough to select ``size`` trainees: kept ones that recruit for no cohort first,
-    then new ones, latest week first; None if there is no room."""
+    then new ones, latest week first, at most one a day of each option (``held`` counts them); None
+    if there is no room."""
     picked: list[DiscoveryOption] = []
     kept: list[FixedEvent] = []
     seats = 0
@@ -185,14 +191,16 @@ def _recruit(problem, options, ledger, trade_key, cohort_week, size, kept_free):
                     return picked, kept
     for week in weeks:
         for option in options.discoveries[trade_key].get(week, []):
-            while ledger.discovery_fits(option):
+            while held[(option, cohort_week)] < len(option.days) and ledger.discovery_fits(option):
                 ledger.take_discovery(option)
+                held[(option, cohort_week)] += 1
                 picked.append(option)
                 seats += option.seats
                 if _enough(size, seats, problem):
                     return picked, kept
     for option in picked:
         ledger.release_discovery(option)
+        held[(option, cohort_week)] -= 1
     return None
 
 
