@@ -80,11 +80,18 @@ def near_on_time(problem: PlanningProblem, result: PlanResult, weeks: int) -> in
     """People needed in weeks 0..weeks-1 that ``result``'s cohorts train on time."""
     total = 0
     for trade_key, series in problem.need.items():
-        arrivals: dict[int, int] = {}
+        # Cohorts started together (one partner, venue and week) are rounded down once, as the
+        # planner counts them; their hires count from the week after their recruitment event.
+        trainees: dict[tuple, int] = {}
         for e in result.events:
             if e.kind == "poec" and e.trade_key == trade_key:
-                week = (monday_of(e.end.astimezone(PARIS).date()) - problem.start).days // 7 + 1
-                arrivals[week] = arrivals.get(week, 0) + hires_from(e.capacity, problem.rates)
+                hired_from = result.events[e.hiring].end if e.hiring is not None else e.end
+                week = (monday_of(hired_from.astimezone(PARIS).date()) - problem.start).days // 7 + 1
+                key = (e.partner_key, e.venue_key, e.week, week)
+                trainees[key] = trainees.get(key, 0) + e.capacity
+        arrivals: dict[int, int] = {}
+        for (*_, week), size in trainees.items():
+            arrivals[week] = arrivals.get(week, 0) + hires_from(size, problem.rates)
         total += evaluate(series[:weeks], arrivals).on_time
     return total
 

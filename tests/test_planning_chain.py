@@ -106,14 +106,16 @@ def test_two_cohorts_same_partner_and_week_when_capacity_allows(settings, capaci
 
 
 
-def test_cohorts_started_together_promise_only_the_hires_each_one_gives(settings):
-    # 7 hires at week 7, cohorts of at most 7 (yield 0.5), two may start in week 3: 14 trainees give
-    # 3 + 3 hires, not 7. The solver's coverage level (what it promises) is what the plan delivers.
+def test_cohorts_started_together_deliver_the_hires_the_model_promises(settings):
+    # 7 hires at week 7, cohorts of at most 7 (yield 0.5), two may start in week 3: 14 trainees. Their
+    # hires are rounded down once, together (7), in the model and in the plan alike.
     federation = partner("ffb", capacity=2, kinds=("poec",), venues=0)
     instance = problem(settings, [("macon", 7, 7)], trades=[trade(max_size=7)], partners=[partner(kinds=("discovery",)), federation])
     best, greedy = both(instance)
-    assert best.on_time == 6 and best.objective == 6
-    assert greedy.on_time <= 6
+    assert best.on_time == 7 and best.objective == 7
+    assert [c.capacity for c in kinds(best, "poec")] == [7, 7]
+    assert greedy.on_time <= 7
+
 
 def test_kept_discovery_recruits_for_a_new_cohort(settings):
     # No new discovery before week 3 (invitations could not leave in time): only the kept discovery

@@ -8,6 +8,7 @@ day-level questions for a given week, deterministically (always the earliest all
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
 import holidays as holidays_lib
@@ -21,6 +22,13 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 def monday_of(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
+
+
+@functools.cache
+def _school_holidays() -> SchoolHolidayDates:
+    """The school-holiday tables, loaded once (a quarter of a second each time: a 5-year rolling
+    plan builds ten calendars)."""
+    return SchoolHolidayDates()
 
 
 def _in_blackouts(day: dt.date, blackouts: Iterable[Blackout]) -> bool:
@@ -38,10 +46,11 @@ class PlanningCalendar:
         self.rules = calendars
         years = range(start.year, (start + dt.timedelta(weeks=weeks)).year + 2)
         self._public = holidays_lib.France(years=list(years), language="fr")
-        self._school = SchoolHolidayDates()
+        self._school = _school_holidays()
         # Years the school-holiday package does not know yet: treated as term time, and said so.
         self.unknown_school_years: set[int] = set()
         self._day_cache: dict[tuple[int, str, str], list[dt.date]] = {}
+        self._partner_days: dict[tuple[int, str], list[dt.date]] = {}
 
     def week_monday(self, week: int) -> dt.date:
         return self.start + dt.timedelta(weeks=week)
@@ -100,11 +109,14 @@ class PlanningCalendar:
 
     def partner_days(self, week: int, partner: Partner) -> list[dt.date]:
         """Working days of ``partner`` in ``week``: its weekdays outside its blackouts."""
-        return [
-            day
-            for day in self.days_of_week(week)
-            if WEEKDAYS[day.weekday()] in partner.weekdays and not _in_blackouts(day, partner.blackouts)
-        ]
+        key = (week, partner.key)
+        if key not in self._partner_days:
+            self._partner_days[key] = [
+                day
+                for day in self.days_of_week(week)
+                if WEEKDAYS[day.weekday()] in partner.weekdays and not _in_blackouts(day, partner.blackouts)
+            ]
+        return self._partner_days[key]
 
     # -- cohorts ----------------------------------------------------------------------------
 

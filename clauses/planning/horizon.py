@@ -48,10 +48,10 @@ from clauses.planning.problem import (
     FixedEvent,
     Options,
     PlanningProblem,
+    cohort_arrivals,
     direct_hires,
     evaluate,
     fixed_hires,
-    hires_from,
 )
 from clauses.planning.result import PARIS, PlannedEvent, PlanResult, _fixed_arrival, materialise
 
@@ -92,7 +92,7 @@ class _Chain:
         """(week - ``offset``, hires) of its cohorts, or of its discoveries for a trade without POEC."""
         if self.direct:
             return [(o.arrival_week - offset, direct_hires(o.seats * len(days), rates)) for o, days in self.discoveries]
-        return [(o.arrival_week - offset, hires_from(size, rates)) for o, size in self.cohorts]
+        return [(week - offset, hires) for week, hires in cohort_arrivals(self.cohorts, rates).items()]
 
     @property
     def first_week(self) -> int:

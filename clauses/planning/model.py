@@ -61,8 +61,7 @@ class _Built:
     """The model and the variables the levels, the hint and the plan read."""
 
     model: cp_model.CpModel
-    # (option, cohorts started, their trainees, [(started, trainees, hires) of each] when several may start)
-    cohort_vars: list[tuple[CohortOption, cp_model.IntVar, cp_model.IntVar, list]] = field(default_factory=list)
+    cohort_vars: list[tuple[CohortOption, cp_model.IntVar, cp_model.IntVar]] = field(default_factory=list)
     discovery_vars: list[tuple[DiscoveryOption, cp_model.IntVar, int | None]] = field(default_factory=list)
     hire_vars: list[tuple[CohortOption | DiscoveryOption, cp_model.IntVar]] = field(default_factory=list)
     served_vars: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
@@ -161,9 +160,7 @@ def solve(
     status = "OPTIMAL" if all(level.status == "OPTIMAL" for level in levels) else "FEASIBLE"
     value = lambda var: values[var.index]  # noqa: E731
     chosen_cohorts = [
-        (opt, size)
-        for opt, c, n, parts in built.cohort_vars if value(c)
-        for size in ([value(m) for b, m, _ in parts if value(b)] if parts else split(value(n), value(c)))
+        (opt, size) for opt, c, n in built.cohort_vars if value(c) for size in split(value(n), value(c))
     ]
     chosen_discoveries = [(opt, value(d), cw) for opt, d, cw in built.discovery_vars if value(d) > 0]
     kept = [(fixed, cw) for fixed, z, cw in built.kept_vars if value(z)]
@@ -223,7 +220,7 @@ def _build(problem: PlanningProblem, options: Options) -> _Built:
             f"le maximum de {settings.max_events_per_week} par semaine"
         )
 
-    cohort_vars: list[tuple[CohortOption, cp_model.IntVar, cp_model.IntVar, list]] = []
+    cohort_vars: list[tuple[CohortOption, cp_model.IntVar, cp_model.IntVar]] = []
     discovery_vars: list[tuple[DiscoveryOption, cp_model.IntVar, int | None]] = []
     kept_vars: list[tuple[FixedEvent, cp_model.IntVar, int]] = []
     recruitment_vars: list[tuple[Slot, cp_model.IntVar]] = []
@@ -251,27 +248,10 @@ def _build(problem: PlanningProblem, options: Options) -> _Built:
             h = model.new_int_var(0, hires_from(most, rates), f"h_{tag}")
             model.add(n >= trade.poec.min_size * c)
             model.add(n <= option.max_size * c)
-            parts = []
-            if option.max_count == 1:
-                model.add(y.denominator * h <= y.numerator * n)
-            else:
-                # Cohorts started together: each one's size, and its hires rounded down as
-                # ``hires_from`` counts them (14 trainees as 7 + 7 give 3 + 3 hires, as 8 + 6 give 7).
-                for i in range(option.max_count):
-                    b = model.new_bool_var(f"cb_{tag}_{i}")
-                    m = model.new_int_var(0, option.max_size, f"cn_{tag}_{i}")
-                    g = model.new_int_var(0, hires_from(option.max_size, rates), f"ch_{tag}_{i}")
-                    model.add(m >= trade.poec.min_size * b)
-                    model.add(m <= option.max_size * b)
-                    model.add(y.denominator * g <= y.numerator * m)
-                    if parts:  # the largest first: one way to write a set of cohorts
-                        model.add(b <= parts[-1][0])
-                        model.add(m <= parts[-1][1])
-                    parts.append((b, m, g))
-                model.add(c == sum(b for b, _, _ in parts))
-                model.add(n == sum(m for _, m, _ in parts))
-                model.add(h == sum(g for _, _, g in parts))
-            cohort_vars.append((option, c, n, parts))
+            # Cohorts started together: their hires are rounded down once, on their trainees
+            # together, as the plan counts them (``problem.cohort_arrivals``).
+            model.add(y.denominator * h <= y.numerator * n)
+            cohort_vars.append((option, c, n))
             hire_vars.append((option, h))
             arrivals[option.arrival_week].append(h)
             starts[option.week].append(n)
@@ -380,10 +360,12 @@ def _add_hint(built: _Built, problem: PlanningProblem, hint: PlanResult) -> None
     """Start the search from another plan (the greedy one): a good first solution, same answer."""
     model = built.model
     rates = problem.rates
-    cohort_sizes: dict[tuple, list[int]] = defaultdict(list)
+    sizes: dict[tuple, int] = defaultdict(int)
+    counts_c: dict[tuple, int] = defaultdict(int)
     for e in hint.events:
         if e.kind == "poec" and e.fixed_event_id is None:
-            cohort_sizes[(e.trade_key, e.partner_key, e.venue_key, e.week)].append(e.capacity)
+            sizes[(e.trade_key, e.partner_key, e.venue_key, e.week)] += e.capacity
+            counts_c[(e.trade_key, e.partner_key, e.venue_key, e.week)] += 1
     cohort_weeks = {i: e.week for i, e in enumerate(hint.events) if e.kind == "poec"}
     counts: dict[tuple, int] = defaultdict(int)
     kept_weeks: dict[int, int] = {}
@@ -401,15 +383,10 @@ def _add_hint(built: _Built, problem: PlanningProblem, hint: PlanResult) -> None
     for e in hint.events:
         if e.kind == "recruitment" and e.fixed_event_id is None:
             recruitment[(e.trade_key, e.week)] += 1
-    for option, c, n, parts in built.cohort_vars:
-        given = sorted(cohort_sizes.get((option.trade_key, option.partner_key, option.venue_key, option.week), []), reverse=True)
-        model.add_hint(c, len(given))
-        model.add_hint(n, sum(given))
-        for i, (b, m, g) in enumerate(parts):
-            size = given[i] if i < len(given) else 0
-            model.add_hint(b, int(bool(size)))
-            model.add_hint(m, size)
-            model.add_hint(g, hires_from(size, rates))
+    for option, c, n in built.cohort_vars:
+        key = (option.trade_key, option.partner_key, option.venue_key, option.week)
+        model.add_hint(c, counts_c.get(key, 0))
+        model.add_hint(n, sizes.get(key, 0))
     for option, d, cohort_week in built.discovery_vars:
         model.add_hint(d, counts.get((option.trade_key, option.venue_key, option.week, cohort_week), 0))
     for fixed, z, cohort_week in built.kept_vars:
@@ -419,8 +396,7 @@ def _add_hint(built: _Built, problem: PlanningProblem, hint: PlanResult) -> None
     arrivals: dict[tuple[str, int], int] = defaultdict(int)
     for option, h in built.hire_vars:
         if isinstance(option, CohortOption):
-            given = cohort_sizes.get((option.trade_key, option.partner_key, option.venue_key, option.week), [])
-            hires = sum(hires_from(size, rates) for size in given)
+            hires = hires_from(sizes.get((option.trade_key, option.partner_key, option.venue_key, option.week), 0), rates)
         else:
             held = counts.get((option.trade_key, option.venue_key, option.week, None), 0)
             hires = direct_hires(option.seats * held, rates)

@@ -148,6 +148,19 @@ def direct_hires(seats: int, rates: Rates) -> int:
     return (seats * r.numerator) // r.denominator
 
 
+def cohort_arrivals(cohorts, rates: Rates) -> dict[int, int]:
+    """Week -> hires of ``cohorts`` ((option, trainees) pairs). The cohorts of one option (started
+    together, by one partner) are rounded down once, on their trainees together, as the model
+    counts them: 7 + 7 trainees at a yield of 1/2 give 7 hires, not 3 + 3."""
+    trainees: dict = defaultdict(int)
+    for option, size in cohorts:
+        trainees[option] += size
+    arrivals: dict[int, int] = defaultdict(int)
+    for option, total in trainees.items():
+        arrivals[option.arrival_week] += hires_from(total, rates)
+    return arrivals
+
+
 def fixed_hires(fixed: FixedEvent, rates: Rates) -> int:
     """The hires an event kept as it is brings: a cohort's, or a discovery's of a trade without
     POEC (one whose candidates go to a recruitment event: it has ``hires_from_day``)."""

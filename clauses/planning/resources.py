@@ -17,6 +17,7 @@ row; the Lagrangian bound prices the rows.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -45,6 +46,7 @@ def shared_resources(options: Options) -> SharedResources:
     partners = {p.key: p for p in problem.partners}
     venues = {v.key: (p, v) for p in problem.partners for v in p.venues}
 
+    @functools.cache
     def venue_days(venue_key: str, week: int) -> int:
         partner, venue = venues[venue_key]
         return sum(

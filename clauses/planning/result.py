@@ -23,11 +23,11 @@ from clauses.planning.problem import (
     Options,
     PlanningProblem,
     Slot,
+    cohort_arrivals,
     completers,
     direct_hires,
     fixed_hires,
     evaluate,
-    hires_from,
     ready_rate,
     recruitment_events_needed,
 )
@@ -320,10 +320,7 @@ def materialise(
     coverage = []
     for trade_key in sorted(problem.need):
         series = problem.need[trade_key]
-        arrivals: dict[int, int] = defaultdict(int)
-        for option, size in cohorts:
-            if option.trade_key == trade_key:
-                arrivals[option.arrival_week] += hires_from(size, rates)
+        arrivals = cohort_arrivals([(o, size) for o, size in cohorts if o.trade_key == trade_key], rates)
         for option, count, cohort_week in discoveries:
             if option.trade_key == trade_key and cohort_week is None and option.arrival_week is not None:
                 arrivals[option.arrival_week] += direct_hires(option.seats * count, rates)
