@@ -9,9 +9,8 @@ given). So a long plan is built window by window, through the planner's public i
    first, as well as it can be;
 1. the first ``window_weeks`` weeks are solved with the full model, starting from the near-term
    plan and bound to train at least as many of the near need on time (a floor on the model's
-   people served in those weeks, not the near plan's events kept as they are: on the 1-year bench
-   the floor let the year train 39, 58 and 67 people on time where kept events allowed 37, 54
-   and 66);
+   people served in those weeks, rather than the near plan's events kept as they are, which
+   trained 2 to 7 % fewer people in the year on the 1-year bench);
 2. every chain that has started before the next window's first week — a cohort of a trade and
    the discoveries recruiting it (all the cohorts of one trade starting in one week, with their
    discoveries) — is kept as it is: it becomes a ``FixedEvent`` for the later windows (it uses
