@@ -129,8 +129,8 @@ def inactive_contacts(session: Session, cutoff: dt.datetime) -> list[CompanyCont
         *session.execute(select(Message.company_id, func.max(Message.sent_at)).where(Message.company_id.is_not(None)).group_by(Message.company_id)),
         *session.execute(select(EmployerParticipation.company_id, func.max(EmployerParticipation.status_at)).group_by(EmployerParticipation.company_id)),
     ]:
-        if moment is not None:
-            latest[company_id] = max(latest.get(company_id, aware(moment)), aware(moment))
+        if moment is not None and (company_id not in latest or aware(moment) > latest[company_id]):
+            latest[company_id] = aware(moment)
     contacts = session.scalars(select(CompanyContact).order_by(CompanyContact.id))
     return [c for c in contacts if max(aware(c.updated_at), latest.get(c.company_id, aware(c.updated_at))) < cutoff
             and (not c.opted_out or c.name)]
