@@ -137,13 +137,13 @@ def main() -> None:
     settings = config.planning.rolling
     rolling = Rolling(
         args.window_weeks or settings.window_weeks, args.step_weeks or settings.step_weeks,
-        args.window_limit or settings.window_time_limit_seconds, settings.firm_weeks,
+        args.window_limit or settings.window_time_limit_seconds, settings.firm_weeks, settings.window_coverage_share,
     )
     limit = args.time_limit or config.planning.solver_time_limit_seconds
     weeks = round(args.years * 52)
     print(f"{weeks} weeks ({args.years:g} years), 12 trades, 6 partners; whole model {limit:g} det s; rolling "
           f"window {rolling.window_weeks} weeks, step {rolling.step_weeks}, {rolling.window_time_limit:g} det s per "
-          f"window; lb-tree bound {args.bound_det:g} det s; load {os.getloadavg()[0]:.2f}", flush=True)
+          f"window ({rolling.window_coverage_share:g} coverage); lb-tree bound {args.bound_det:g} det s; load {os.getloadavg()[0]:.2f}", flush=True)
     print(f"{'instance':<8} {'method':<8} {'need':>5} {'greedy':>6} {'on time':>7} {'×greedy':>7} {'bound':>6} "
           f"{'gap':>7} | {'26w':>4} {'bound':>5} {'gap':>6} | {'wall s':>6} {'det s':>6} {'s/week':>6} {'same':>4} "
           f"{'feasible':>8}", flush=True)

@@ -101,7 +101,9 @@ class RollingSettings(StrictModel):
 
     window_weeks: int = Field(default=52, ge=8, le=260)
     step_weeks: int = Field(default=26, ge=1, le=260)
-    window_time_limit_seconds: float = Field(default=4.0, gt=0)
+    window_time_limit_seconds: float = Field(default=3.2, gt=0)
+    # Share of a window's time for coverage when only its first step is kept (not the last window).
+    window_coverage_share: float = Field(default=0.875, gt=0, le=1)
     # The need of the first firm_weeks weeks is planned first, alone, and kept (0: no such stage).
     firm_weeks: int = Field(default=26, ge=0, le=260)
 
