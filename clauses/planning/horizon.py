@@ -192,11 +192,11 @@ def plan_rolling(
         if one_window and floor is not None:
             # A plan of one window: the year first, freely (half the limit), then the year again
             # under the near floor, from that plan. Started from the near-term plan instead, the
-            # search kept its shape: 1-year bench 36 / 57 / 66 people on time against 41 / 62 / 66.
-            free = solve(window, window_options, time_limit=(limit or problem.settings.solver_time_limit_seconds) / 2, hint=hint)
+            # search kept its shape: 1-year bench 36 / 57 / 66 people on time against 40 / 61 / 66.
+            limit = (limit or problem.settings.solver_time_limit_seconds) / 2
+            free = solve(window, window_options, time_limit=limit, hint=hint)
             deterministic += free.stats.get("deterministic_seconds", 0.0)
             hint = free if free.on_time > hint.on_time else hint
-            limit = (limit or problem.settings.solver_time_limit_seconds) / 2
         # A window whose plan is kept only in part: most of its time for coverage (see ``Rolling``).
         share = {} if one_window or last else {"coverage_share": rolling.window_coverage_share, "search_share": 0.0}
         result = solve(window, window_options, time_limit=limit, hint=hint, near_floor=floor, **share)
