@@ -189,6 +189,7 @@ def plan_rolling(
         floor = near_floor if first == 0 else None
         hint = _warm_start(window, window_options, window_index, carried, first, from_carried=floor is not None)
         limit = time_limit if one_window else rolling.window_time_limit
+        free = None
         if one_window and floor is not None:
             # A plan of one window: the year first, freely (half the limit), then the year again
             # under the near floor, from that plan. Started from the near-term plan instead, the
@@ -201,8 +202,9 @@ def plan_rolling(
         share = {} if one_window or last else {"coverage_share": rolling.window_coverage_share, "search_share": 0.0}
         result = solve(window, window_options, time_limit=limit, hint=hint, near_floor=floor, **share)
         if floor is not None and result.objective is None:  # no plan found within the floor: none then
-            result = solve(window, window_options, time_limit=limit, hint=hint, **share)
-        deterministic += result.stats.get("deterministic_seconds", 0.0)
+            result = free if free is not None else solve(window, window_options, time_limit=limit, hint=hint, **share)
+        if result is not free:  # (the free plan's time is counted already)
+            deterministic += result.stats.get("deterministic_seconds", 0.0)
         windows.append({
             "first_week": first, "weeks": end - first, "status": result.status, "on_time": result.on_time,
             "hint_on_time": hint.on_time, "gap": None if result.gap is None else round(result.gap, 4),

@@ -197,22 +197,17 @@ def _coverage_search(
     if share <= 0:
         return solver.run(model, "coverage", "max", limit)
     values, first = solver.run(model, "coverage", "max", limit * share, linearization_level=0)
-    if first.status == "OPTIMAL":
+    if first.status in ("OPTIMAL", "INFEASIBLE"):  # proven: nothing left for the second search
         return values, first
     if values is not None:
         _hint_values(model, values)
     second_values, second = solver.run(model, "coverage", "max", limit * (1 - share))
+    spent = {"deterministic_seconds": first.deterministic_seconds + second.deterministic_seconds,
+             "wall_seconds": first.wall_seconds + second.wall_seconds}
     if second_values is None:
-        return values, dataclasses.replace(
-            first, deterministic_seconds=first.deterministic_seconds + second.deterministic_seconds,
-            wall_seconds=first.wall_seconds + second.wall_seconds,
-        )
+        return values, dataclasses.replace(first, **spent)
     bounds = [b for b in (first.bound, second.bound) if b is not None]
-    return second_values, dataclasses.replace(
-        second, bound=min(bounds) if bounds else None,
-        deterministic_seconds=first.deterministic_seconds + second.deterministic_seconds,
-        wall_seconds=first.wall_seconds + second.wall_seconds,
-    )
+    return second_values, dataclasses.replace(second, bound=min(bounds, default=None), **spent)
 
 
 def split(trainees: int, count: int) -> list[int]:
