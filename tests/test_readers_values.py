@@ -26,6 +26,21 @@ def test_numbers_written_the_french_way():
     assert numbers.iloc[6] == -3
 
 
+
+@pytest.mark.parametrize("memmem", ["C library", "without memmem"])
+def test_separators_are_looked_for_in_the_column_buffer(monkeypatch, memmem):
+    """A separator is searched in the column's bytes (by the C library's ``memmem``, or in a copy
+    where it has none): one cell holding it is enough for its pass to run, and a slice's buffer may
+    hold bytes outside it."""
+    if memmem == "without memmem":
+        monkeypatch.setattr(values_module, "_MEMMEM", None)
+    column = pa.array(["12", "3\u00a0000", "7'500,5", ""], pa.large_string())
+    assert values_module._mentions(column, "\u00a0") and values_module._mentions(column, "'")
+    assert not values_module._mentions(column, "\u202f")
+    assert not values_module._mentions(pa.array(["", ""], pa.large_string()), ",")
+    numbers, invalid = parse_numbers(pd.Series(column.to_pylist()))
+    assert numbers.iloc[:3].tolist() == [12, 3000, 7500.5] and not invalid.any()
+
 def test_rates_accept_percent_and_fractions():
     rates, invalid = parse_rates(pd.Series(["5 %", "5", "0,05", "150 %", "10%"]))
     assert rates.iloc[:3].tolist() == pytest.approx([0.05, 0.05, 0.05])

@@ -86,20 +86,24 @@ def _without_spaces(ids: pd.Series) -> pd.Series:
     return pd.Series(pc.replace_substring_regex(column, _SPACES, ""), index=ids.index, dtype=ids.dtype)
 
 
+def _filled(column: pd.Series | None) -> np.ndarray | bool:
+    """Which cells of ``column`` are not empty, from Arrow's lengths (False for a missing column)."""
+    return False if column is None else pc.binary_length(pa.array(column, pa.large_string())).to_numpy() > 0
+
+
 def sheet_awardees(frame: pd.DataFrame, kept_rows: np.ndarray) -> pd.DataFrame:
     """The awardees a pipeline file names in its optional company / SIRET columns, for the rows at
     positions ``kept_rows`` of ``frame`` (those of valid lots)."""
-    columns = ["lot_id", "identifier_type", "identifier", "name"]
-    if "company" not in frame.columns and "company_id" not in frame.columns:
-        return pd.DataFrame(columns=columns)
+    names = frame["company"] if "company" in frame.columns else None
+    ids = _without_spaces(frame["company_id"]) if "company_id" in frame.columns else None
+    if names is None and ids is None:
+        return pd.DataFrame(columns=["lot_id", "identifier_type", "identifier", "name"])
+    rows = kept_rows[(_filled(ids) | _filled(names))[kept_rows]]
     blank = pd.Series("", index=frame.index, dtype="str")
-    names = frame["company"] if "company" in frame.columns else blank
-    ids = _without_spaces(frame["company_id"]) if "company_id" in frame.columns else blank
-    named = ((ids != "") | (names != "")).to_numpy()
-    rows = kept_rows[named[kept_rows]]
-    return pd.DataFrame(
-        {"lot_id": frame["lot_id"].take(rows), "identifier_type": "SIRET", "identifier": ids.take(rows), "name": names.take(rows)}
-    ).reset_index(drop=True)
+    lot_ids, ids, names = frame["lot_id"], blank if ids is None else ids, blank if names is None else names
+    if len(rows) < len(frame):  # taking every row would copy each column for nothing
+        lot_ids, ids, names = lot_ids.take(rows), ids.take(rows), names.take(rows)
+    return pd.DataFrame({"lot_id": lot_ids, "identifier_type": "SIRET", "identifier": ids, "name": names}).reset_index(drop=True)
 
 
 def store_awardees(session: Session, awardees: pd.DataFrame | None, lot_external_ids: list[str]) -> int:

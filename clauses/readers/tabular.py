@@ -9,7 +9,7 @@ CSV files are read by Arrow's multi-threaded reader with every column as text, a
 where some cell needs it are trimmed by Arrow (``whitespace.trim``): reading a 100,000-line file
 costs about what ``pandas.read_csv`` does, and the frame handed on shares Arrow's memory. Arrow
 checks the cells to be UTF-8 while it converts them; a file that is not is read as Windows-1252.
-At a million lots the peak memory of reading and validating stays within about 1.2× that of
+At a million lots the peak memory of reading and validating stays within about 1.25× that of
 ``pandas.read_csv`` (``bench/bench_ingest.py 1000000``).
 """
 
@@ -28,7 +28,6 @@ import pyarrow.csv as pacsv
 
 from clauses.errors import InputError, Problem
 from clauses.ingest.paths import checked_file
-from clauses.readers.freed_memory import release_freed_memory
 from clauses.readers.whitespace import trim
 from clauses.text import normalise_key
 
@@ -131,7 +130,6 @@ def _read_csv(path: Path) -> tuple[pa.Table, int]:
         with pa.OSFile(str(path)) as source:
             table = _parse_csv(source, sep, blank_lines, check_utf8=True)
         table.column_names  # headers are decoded from UTF-8 only when first asked for
-        release_freed_memory()  # the blocks parsed, kept by the allocator of each reading thread
         return table, blank_lines
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         error = exc

@@ -11,6 +11,8 @@ labels) are parsed once per distinct value. A 100,000-row column takes a few mil
 
 from __future__ import annotations
 
+import ctypes
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -24,6 +26,13 @@ _THOUSANDS = (" ", "\t", "\u00a0", "\u202f", "\u2009", "'")
 # A trailing unit, removed from cells that are not a number as they stand.
 _UNIT = "(?i)(€|eur|euros?|h|%)$"
 _NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+
+try:
+    _MEMMEM = ctypes.CDLL(None).memmem
+    _MEMMEM.restype = ctypes.c_void_p
+    _MEMMEM.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t)
+except (AttributeError, OSError):  # a C library without it
+    _MEMMEM = None
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -50,11 +59,17 @@ def _trimmed_text(values: pd.Series) -> pa.Array:
 
 def _mentions(text: pa.Array, needle: str) -> bool:
     """Whether ``needle`` may occur in a cell of ``text``: one byte search over the column's data
-    buffer (copied once, a fraction of a millisecond, then searched as fast as ``memchr``), far
-    cheaper than a kernel pass, so passes for absent characters are skipped. (A sliced array's
+    buffer, far cheaper than a kernel pass, so passes for absent characters are skipped. The C
+    library's ``memmem`` searches the buffer where Arrow keeps it; without it the buffer is copied
+    first (at a million amounts, 13 MB copied for each character looked for). (A sliced array's
     buffer can hold bytes outside the slice: a false "yes" only costs the pass.)"""
     data = text.buffers()[2]
-    return data is not None and needle.encode() in data.to_pybytes()
+    if data is None or data.size == 0:
+        return False
+    wanted = needle.encode()
+    if _MEMMEM is None:
+        return wanted in data.to_pybytes()
+    return bool(_MEMMEM(data.address, data.size, wanted, len(wanted)))
 
 
 def _each_distinct(values: pd.Series, parse) -> tuple[pd.Series, pd.Series]:
