@@ -13,6 +13,7 @@ import pytest
 from clauses.config.trades import Trade
 from clauses.planning.greedy import plan_greedy
 from clauses.planning.horizon import Rolling, plan_rolling
+from clauses.planning.kept_recruitment import plan_kept_recruitment
 from clauses.planning.model import solve
 from clauses.planning.problem import FixedEvent, Options
 from clauses.planning.report import markdown
@@ -142,6 +143,67 @@ def test_kept_discovery_recruits_for_a_new_cohort(settings):
     assert solve(taken, time_limit=10).on_time == 0
 
 
+
+def waiting_cohort(**fields) -> FixedEvent:
+    """A kept cohort of 8 in weeks 0-1 with no recruitment event (cancelled): 8 completers, 4 hires."""
+    return FixedEvent("poec", "macon", "cfa", None, dt.date(2026, 1, 5), dt.date(2026, 1, 16), 8, event_id=10, **fields)
+
+
+def planned_for_kept(result):
+    [kept] = [e for e in result.events if e.fixed_event_id == 10]
+    return kept, kinds(result, "recruitment")
+
+
+def test_a_kept_cohort_without_recruitment_event_gets_one_and_hires_count_after_it(settings):
+    from ortools.sat.python import cp_model
+
+    from clauses.planning.model import coverage_model
+
+    # Its completers meet employers in week 2, the first of its window: hired from week 3, so a need
+    # of week 2 is late (counted from the end of the cohort, it was on time).
+    before = problem(settings, [("macon", 2, 4)], partners=[partner(), geiq()], fixed=[waiting_cohort()])
+    assert Options(before).kept_recruitment == [] and solve(before, time_limit=10).on_time == 4
+    options = plan_kept_recruitment(Options(before))
+    instance = options.problem
+    [fixed] = instance.fixed
+    assert fixed.recruitment_day == dt.date(2026, 1, 19) and fixed.hires_from_day == dt.date(2026, 1, 26)
+    for result in (solve(instance, options, time_limit=10), plan_greedy(instance, options)):
+        kept, [meeting] = planned_for_kept(result)
+        assert result.events[kept.hiring] is meeting and meeting.week == 2 and meeting.partner_key == "geiq"
+        assert result.on_time == 0 and result.late == 4
+    solver = cp_model.CpSolver()  # the greedy plan, kept cohort's event included, is a solution of the model
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    assert solver.solve(coverage_model(instance, options, plan_greedy(instance, options))) == cp_model.OPTIMAL
+    # Planned window by window: held once, by the first window, and linked in the whole plan.
+    rolled = plan_rolling(instance, options, rolling=Rolling(window_weeks=20, step_weeks=10, firm_weeks=10, window_time_limit=2))
+    kept, meetings = planned_for_kept(rolled)
+    assert rolled.events[kept.hiring].week == 2 and [m.week for m in meetings].count(2) == 1
+    # A stored cohort with its recruitment event (hires_from_day known) waits for nothing.
+    served = problem(settings, [("macon", 2, 4)], partners=[partner(), geiq()],
+                     fixed=[waiting_cohort(hires_from_day=dt.date(2026, 1, 19))])
+    assert plan_kept_recruitment(Options(served)).problem is served
+
+
+def test_a_kept_cohort_recruitment_event_takes_the_first_week_with_room(settings):
+    # One event a week at most, and a discovery kept in week 2: the recruitment event goes to week 3.
+    busy = FixedEvent("discovery", "macon", "cfa", "cfa_salle", dt.date(2026, 1, 20), dt.date(2026, 1, 20), 12, event_id=11)
+    instance = problem(settings, [("macon", 12, 4)], partners=[partner(), geiq()], fixed=[waiting_cohort(), busy],
+                       max_events_per_week=1)
+    options = plan_kept_recruitment(Options(instance))
+    assert options.problem.fixed[0].recruitment_day == dt.date(2026, 1, 26)
+    for result in (solve(options.problem, options, time_limit=10), plan_greedy(options.problem, options)):
+        assert [e.week for e in planned_for_kept(result)[1]] == [3]
+        assert result.on_time == 4
+    # The GEIQ closed for the whole window (weeks 2 to 6): no event, hires from the end of the
+    # cohort as before, and the plan says why.
+    closed = problem(settings, [("macon", 12, 4)], partners=[partner(), geiq(blackouts=[{"start": dt.date(2026, 1, 19), "end": dt.date(2026, 2, 22)}])],
+                     fixed=[waiting_cohort()])
+    options = plan_kept_recruitment(Options(closed))
+    assert options.problem.fixed[0].recruitment_day is None and options.kept_recruitment == []
+    result = solve(options.problem, options, time_limit=10)
+    assert planned_for_kept(result)[1] == [] and result.on_time == 4
+    assert any("POEC de macon terminée le 16 janvier 2026" in w and "dès la fin de la POEC" in w for w in result.warnings)
+
 def test_information_session_placed_at_its_lead(settings):
     informed = [chained(information_session={"weeks_before_selection": 3, "duration_hours": 2, "capacity": 25})]
     agency = partner("ft", capacity=1, kinds=("information_session",))
@@ -233,6 +295,32 @@ def test_a_kept_cohort_hires_count_from_the_week_after_its_recruitment_event(db,
         assert as_fixed(cohort).hires_from_day is None
 
 
+
+def test_a_cancelled_recruitment_event_is_planned_again_and_linked_on_approval(db, config):
+    """The coordinator cancels the recruitment event of an approved cohort: the next plan holds one
+    for its completers, says so, and links the cohort to it once approved."""
+    from clauses.planning.approval import approve_plan, cancel_event
+    from clauses.planning.service import run_planning
+    from clauses.planning.store import as_fixed
+    from clauses.storage.planning import Event
+
+    with db.transaction() as session:
+        first = stored_chain_plan(session, config)
+        approve_plan(session, first.id)
+        cohort = next(e for e in first.events if e.kind == "poec")
+        cancel_event(session, cohort.hiring_event.id)
+        assert as_fixed(cohort).hires_from_day is None
+        frame = pd.DataFrame([("macon", CHAIN_START + dt.timedelta(weeks=40), 6.0)], columns=["trade_key", "week_start", "people"])
+        plan, result = run_planning(session, config, frame, start=CHAIN_START, weeks=52, time_limit=10,
+                                    now=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+        [kept] = [e for e in result.events if e.fixed_event_id == cohort.id]
+        meeting = result.events[kept.hiring]
+        assert meeting.kind == "recruitment" and meeting.fixed_event_id is None and meeting.start > kept.end
+        new_id = plan.parameters["kept_hiring_links"][str(cohort.id)]
+        assert session.get(Event, new_id).kind == "recruitment" and session.get(Event, new_id).plan_id == plan.id
+        approve_plan(session, plan.id)
+        assert cohort.hiring_event.id == new_id
+        assert as_fixed(cohort).hires_from_day.weekday() == 0
 
 def test_the_greedy_plan_is_a_solution_of_the_model(settings):
     # A venue of three rooms, open on Wednesdays only: greedy may not hold two discoveries there the

@@ -56,11 +56,14 @@ def approve_plan(
                 event.plan = plan
     plan.status = "approved"
     plan.decided_at, plan.decided_by, plan.decision_note = now, by, note
-    # Kept discoveries the plan uses for its new cohorts now recruit for them.
-    for kept_id, cohort_id in ((plan.parameters or {}).get("kept_links") or {}).items():
-        kept, cohort = session.get(Event, int(kept_id)), session.get(Event, cohort_id)
-        if kept is not None and cohort is not None and cohort.plan_id == plan.id:
-            kept.recruits_for = cohort
+    # Kept discoveries the plan uses for its new cohorts now recruit for them; kept cohorts waiting
+    # for a recruitment event now send their completers to the plan's.
+    parameters = plan.parameters or {}
+    for field, kept_ids in (("recruits_for", parameters.get("kept_links")), ("hiring_event", parameters.get("kept_hiring_links"))):
+        for kept_id, new_id in (kept_ids or {}).items():
+            kept, new = session.get(Event, int(kept_id)), session.get(Event, new_id)
+            if kept is not None and new is not None and new.plan_id == plan.id and new.status != "cancelled":
+                setattr(kept, field, new)
     for event in plan.events:
         if event.status != "cancelled" and event.approved_at is None:
             event.approved_at = now

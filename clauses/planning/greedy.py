@@ -92,6 +92,9 @@ def plan_greedy(problem: PlanningProblem, options: Options | None = None) -> Pla
     shared = shared_resources(options)
     ledger = _Ledger(shared)
     recruitment = _Recruitment(problem, ledger)
+    for position, slot in options.kept_recruitment:  # kept cohorts waiting for a recruitment event
+        sent = completers(problem.fixed[position].capacity, rates)
+        recruitment.take(slot, sent, recruitment.more(slot, sent) or 0)
     supply: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for trade_key, arrivals in shared.fixed_arrivals.items():
         supply[trade_key].update(arrivals)

@@ -311,14 +311,19 @@ def _build(problem: PlanningProblem, options: Options) -> _Built:
                         sent[option.recruitment].append(ready.numerator * option.seats * d)
                     for row, units in shared.discovery_usage[option]:
                         usage[row].append(units * d)
+        # Kept cohorts waiting for a recruitment event: their completers go to the one planned for them.
+        waiting = [(problem.fixed[position].capacity, slot) for position, slot in options.kept_recruitment
+                   if slot.trade_key == trade_key]
+        for trainees, slot in waiting:
+            sent[slot].append(done.numerator * trainees)
         denominator = ready.denominator if trade.poec is None else done.denominator
         # Recruitment events: candidates sent ≤ candidate capacity × events held.
         capacity = trade.recruitment.candidate_capacity
         for slot in sorted(sent, key=lambda s: s.week):
-            most = sum(
+            most = (sum(
                 o.max_size * o.max_count for o in options.cohorts.get(trade_key, []) if o.recruitment == slot
             ) or sum(o.seats * len(o.days) for opts in options.discoveries.get(trade_key, {}).values() for o in opts
-                     if o.recruitment == slot)
+                     if o.recruitment == slot)) + sum(trainees for trainees, s in waiting if s == slot)
             r = model.new_int_var(0, max(1, -(-most // capacity)), f"r_{trade_key}_{slot.week}")
             model.add(sum(sent[slot]) <= denominator * capacity * r)
             recruitment_vars.append((slot, r))

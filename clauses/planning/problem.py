@@ -53,6 +53,9 @@ class FixedEvent:
     # For a cohort: the day from which its hires count, the Monday after its recruitment event (None:
     # the Monday after the cohort ends).
     hires_from_day: dt.date | None = None
+    # For a cohort kept without a recruitment event: the first day of the week the new plan holds one
+    # for its completers (see ``kept_recruitment``).
+    recruitment_day: dt.date | None = None
 
 
 @dataclass
@@ -211,7 +214,7 @@ class Options:
             if (trade.poec is not None and not poec_partners) or not disc_partners:
                 self.no_partner[trade.key] = "discovery" if not disc_partners else "poec"
                 continue
-            if not self._hosts("recruitment", trade.key):
+            if not self.hosts("recruitment", trade.key):
                 self.warnings.append(
                     f"aucun partenaire n'organise de rencontre de recrutement pour « {trade.label} » : "
                     "embauches comptées dès la fin de la POEC"
@@ -219,7 +222,7 @@ class Options:
                     f"aucun partenaire n'organise de rencontre de recrutement pour « {trade.label} » : "
                     "embauches comptées dès la découverte"
                 )
-            if trade.information_session is not None and not self._hosts("information_session", trade.key):
+            if trade.information_session is not None and not self.hosts("information_session", trade.key):
                 self.warnings.append(
                     f"aucun partenaire n'organise de réunion d'information pour « {trade.label} » : "
                     "cohortes sans réunion d'information"
@@ -260,7 +263,7 @@ class Options:
                     continue
                 arrival = week + duration if recruitment is None else recruitment.week + 1
                 information = None
-                if trade.information_session is not None and self._hosts("information_session", trade.key):
+                if trade.information_session is not None and self.hosts("information_session", trade.key):
                     information = self._information(trade, week - lead)
                     if information is None:
                         continue
@@ -280,6 +283,7 @@ class Options:
                             )
                         )
             self.cohorts[trade.key] = cohorts
+        self.kept_recruitment: list[tuple[int, Slot]] = self.find_kept_recruitment()
 
     def _new_event_days(self, week: int, partner: Partner, venue: Venue) -> list[dt.date]:
         """Days a new one-day event (discovery, information session, recruitment) can take: not
@@ -289,7 +293,8 @@ class Options:
             days = [d for d in days if d >= self.problem.earliest_day]
         return days
 
-    def _hosts(self, kind: str, trade_key: str) -> list[Partner]:
+    def hosts(self, kind: str, trade_key: str) -> list[Partner]:
+        """The partners that hold ``kind`` events for the trade, at a venue."""
         return [p for p in self.problem.partners if _serves(p, trade_key, kind) and p.venues]
 
     def slot(self, kind: str, trade_key: str, week: int) -> Slot | None:
@@ -298,7 +303,7 @@ class Options:
         if key not in self._slots:
             found = None
             if 0 <= week < self.problem.weeks:
-                for partner in self._hosts(kind, trade_key):
+                for partner in self.hosts(kind, trade_key):
                     for venue in partner.venues:
                         days = self._new_event_days(week, partner, venue)
                         if days:
@@ -313,14 +318,28 @@ class Options:
         """The recruitment event after a step ending in ``last_week``: the first week of the trade's
         window with a host day, before the horizon's last week (None: the trade has no host at
         all; False: no day in the window)."""
-        if not self._hosts("recruitment", trade_key):
+        if not self.hosts("recruitment", trade_key):
             return None
+        return next(iter(self.recruitment_slots(trade_key, last_week)), False)
+
+    def recruitment_slots(self, trade_key: str, last_week: int) -> list[Slot]:
+        """The recruitment events a step ending in ``last_week`` may send its candidates to: each
+        week of the trade's window with a host day, before the horizon's last week, in order."""
         window = self.problem.trade(trade_key).recruitment.window_weeks_after_cohort
-        for week in range(last_week + 1, min(last_week + 2 + window, self.problem.weeks - 1)):
-            found = self.slot("recruitment", trade_key, week)
-            if found is not None:
-                return found
-        return False
+        weeks = range(last_week + 1, min(last_week + 2 + window, self.problem.weeks - 1))
+        return [slot for week in weeks if (slot := self.slot("recruitment", trade_key, week)) is not None]
+
+    def find_kept_recruitment(self) -> list[tuple[int, Slot]]:
+        """(position in ``problem.fixed``, recruitment event) of the kept cohorts whose completers go
+        to a recruitment event this plan holds (``FixedEvent.recruitment_day``), when its week is in
+        the horizon."""
+        found = []
+        for position, fixed in enumerate(self.problem.fixed):
+            if fixed.kind == "poec" and fixed.recruitment_day is not None:
+                slot = self.slot("recruitment", fixed.trade_key, self.calendar.week_of(fixed.recruitment_day))
+                if slot is not None:
+                    found.append((position, slot))
+        return found
 
     def _information(self, trade: Trade, selection_week: int) -> Slot | None:
         """The information session of a cohort whose selection is in ``selection_week``: the

@@ -10,7 +10,8 @@ Rows, per week:
   occupies a room all week for its length, a one-day event a room for its day;
 - ``("team", week)``: events the facilitators' team starts in a week.
 A cohort's usage includes its information session; recruitment events are used per ``Slot`` (the
-cohorts of a trade whose window opens the same week share them). Events kept as they are
+cohorts of a trade whose window opens the same week share them, kept cohorts waiting for one
+included: ``Options.kept_recruitment``). Events kept as they are
 (approved, announced) are taken off the capacities first. The CP-SAT model adds one constraint per
 row; the Lagrangian bound prices the rows.
 """
@@ -144,6 +145,8 @@ def shared_resources(options: Options) -> SharedResources:
                 discovery_usage[option] = one_day(option.partner_key, option.venue_key, week)
                 if option.recruitment is not None:
                     slot(option.recruitment)
+    for _, kept_meeting in options.kept_recruitment:
+        slot(kept_meeting)
     for usage in list(cohort_usage.values()) + list(discovery_usage.values()) + list(slot_usage.values()):
         for row, _ in usage:
             if row[0] == "team":

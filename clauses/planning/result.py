@@ -279,6 +279,11 @@ def materialise(
                 problem, days, "discovery", option, hours=hours, hhmm=settings.times.discovery_start,
                 capacity=option.seats, target=rates.discovery_invitations(option.seats), cohort=feeds,
             ))
+    # Kept cohorts waiting for a recruitment event go to one held with the new events' (keyed by
+    # their position in ``problem.fixed``, negative: their events come last).
+    for position, slot in options.kept_recruitment:
+        sent[slot].append((-1 - position, completers(problem.fixed[position].capacity, rates)))
+    kept_hiring: dict[int, int] = {}
     # Recruitment events: as many as the candidates sent need; each cohort (or discovery) goes to one.
     for slot in sorted(sent, key=lambda s: (s.week, s.trade_key)):
         params = problem.trade(slot.trade_key).recruitment
@@ -294,8 +299,13 @@ def materialise(
             ))
         before = 0
         for index, candidates in sent[slot]:
-            events[index].hiring = first + min(int(before // seats), max(count - 1, 0))
+            hiring = first + min(int(before // seats), max(count - 1, 0))
+            if index >= 0:
+                events[index].hiring = hiring
+            else:
+                kept_hiring[-1 - index] = hiring
             before += candidates
+    first_kept = len(events)
     for fixed in problem.fixed:
         events.append(
             PlannedEvent(
@@ -311,6 +321,8 @@ def materialise(
                 fixed_event_id=fixed.event_id,
             )
         )
+    for position, hiring in kept_hiring.items():
+        events[first_kept + position].hiring = hiring
     for fixed, cohort_week in kept_discoveries or []:
         feeds = cohort_index.get((fixed.trade_key, cohort_week))
         planned = next((e for e in events if e.fixed_event_id is not None and e.fixed_event_id == fixed.event_id), None)

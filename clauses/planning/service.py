@@ -17,6 +17,7 @@ from clauses.planning.demand import NEED_COLUMNS, need_from_snapshot
 from clauses.planning.exports import table, to_ics
 from clauses.planning.greedy import plan_greedy
 from clauses.planning.horizon import Rolling, plan_rolling
+from clauses.planning.kept_recruitment import plan_kept_recruitment
 from clauses.planning.problem import Options
 from clauses.planning.report import markdown
 from clauses.planning.result import PARIS, PlanResult, local_datetime
@@ -77,7 +78,8 @@ def run_planning(
     unknown = sorted(set(problem.need) - {t.key for t in config.trades})
     if unknown:
         raise ClausesError(f"le besoin cite des métiers inconnus : {', '.join(unknown)}")
-    options = Options(problem)
+    options = plan_kept_recruitment(Options(problem))
+    problem = options.problem
     baseline = plan_greedy(problem, options)
     # Beyond ``rolling.window_weeks`` a rolling horizon of window solves (see ``horizon.py``); up
     # to it, the whole model in one solve.

@@ -148,13 +148,23 @@ def save_draft(
             rows[index].hiring_event = rows[hiring]
     session.add_all(rows.values())
     session.flush()
-    # A kept discovery recruiting for a new cohort: said in the plan, linked when it is approved.
-    plan.parameters = {**plan.parameters, "kept_links": {
-        str(result.events[index].fixed_event_id): rows[cohort].id
-        for index, cohort in recruitment_links(result).items()
-        if index not in rows and cohort in rows and result.events[index].fixed_event_id is not None
-    }}
+    # A kept discovery recruiting for a new cohort, a kept cohort meeting employers at a new
+    # recruitment event: said in the plan, linked when it is approved.
+    plan.parameters = {
+        **plan.parameters, "kept_links": _kept_links(result, recruitment_links(result), rows),
+        "kept_hiring_links": _kept_links(result, hiring_links(result), rows),
+    }
     return plan
+
+
+def _kept_links(result: PlanResult, links: dict[int, int], rows: dict[int, Event]) -> dict[str, int]:
+    """Kept event id (as text: a JSON key) -> id of the new event it is linked to, from ``links``
+    (indexes in ``result.events``)."""
+    return {
+        str(result.events[index].fixed_event_id): rows[target].id
+        for index, target in links.items()
+        if index not in rows and target in rows and result.events[index].fixed_event_id is not None
+    }
 
 
 def recruitment_links(result: PlanResult) -> dict[int, int]:
