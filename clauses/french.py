@@ -25,6 +25,20 @@ EVENT_KIND_LABELS = {
     "poec": "POEC",
     "recruitment": "Rencontre de recrutement",
 }
+# How many of each kind, in a sentence: (one, several).
+EVENT_KIND_NOUNS = {
+    "information_session": ("réunion d'information", "réunions d'information"),
+    "discovery": ("découverte métiers", "découvertes métiers"),
+    "poec": ("POEC", "POEC"),
+    "recruitment": ("rencontre de recrutement", "rencontres de recrutement"),
+}
+
+
+def event_counts(counts: dict[str, int]) -> str:
+    """'4 découvertes métiers, 1 rencontre de recrutement', in the chain's order; 'aucun' for none."""
+    parts = [f"{counts[kind]} {EVENT_KIND_NOUNS[kind][counts[kind] > 1]}" for kind in EVENT_KIND_NOUNS if counts.get(kind)]
+    parts += [f"{n} {kind}" for kind, n in counts.items() if kind not in EVENT_KIND_NOUNS and n]
+    return ", ".join(parts) or "aucun"
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:

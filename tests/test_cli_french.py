@@ -217,6 +217,24 @@ def test_plan_show_prints_what_a_coordinator_reads(db, config, capsys):
     assert f"Plan n° {plan_id} : brouillon, {len(shown)} événements (solveur : " in capsys.readouterr().out
 
 
+
+def test_a_new_draft_is_told_in_french(config):
+    """What ``clauses plan`` prints after planning: no Python value (a dict, None) reaches the
+    coordinator (the run printed "écart None" and "événements : {'recruitment': 1}")."""
+    from clauses.cli.plan import draft_lines
+
+    result = {"plan_id": 3, "status": "FEASIBLE", "gap": None, "need": 63, "on_time": 24, "upper_bound": 28,
+              "events": {"recruitment": 1}, "uncovered": [], "gantt": "var/plans/plan-3.png"}
+    lines = draft_lines(result, config)
+    assert lines[:3] == ["solveur : réalisable", "personnes à former 63, formées à temps 24 (au mieux 28)",
+                         "nouveaux événements : 1 rencontre de recrutement"]
+    lines = draft_lines({**result, "status": "OPTIMAL", "gap": 0.128,
+                         "events": {"recruitment": 2, "poec": 2, "discovery": 4, "information_session": 1}}, config)
+    assert lines[0] == "solveur : optimal, écart à la borne 12,8 %"
+    assert lines[2] == ("nouveaux événements : 1 réunion d'information, 4 découvertes métiers, 2 POEC, "
+                        "2 rencontres de recrutement")
+    assert not re.search(r"None|[{}]|recruitment", "\n".join(lines))
+
 def test_plan_move_reads_what_plan_show_prints(db, config, capsys):
     # Two needs months apart: two cohorts, each with its discovery.
     need = pd.DataFrame([("macon", dt.date(2027, 5, 3), 6.0), ("macon", dt.date(2027, 11, 1), 6.0)],

@@ -81,23 +81,30 @@ def _run(args: argparse.Namespace) -> Summary:
     if result["plan_id"] is None:
         return Summary(result["message_fr"], {"ok": True, **result}, [])
     from clauses.config import load_config
-    from clauses.planning.show import SOLVER_STATUS_FR
 
-    config = load_config()
+    return Summary(f"Plan n° {result['plan_id']} enregistré en brouillon", {"ok": True, **result}, draft_lines(result, load_config()))
+
+
+def draft_lines(result: dict, config) -> list[str]:
+    """What ``clauses plan`` says of the draft it saved (``result``: the ``plan_events`` flow's)."""
+    from clauses import french
+    from clauses.planning.show import SOLVER_STATUS_FR
 
     def label(key: str) -> str:
         trade = config.find_trade(key)
         return trade.label if trade else key
 
-    lines = [
-        f"solveur : {SOLVER_STATUS_FR.get(result['status'], result['status'])}, écart {result['gap']}",
+    solver = SOLVER_STATUS_FR.get(result["status"], result["status"])
+    if result["gap"] is not None:  # a rolling horizon's plan has no single bound to measure it against
+        solver += f", écart à la borne {french.percent(result['gap'])}"
+    return [
+        f"solveur : {solver}",
         f"personnes à former {result['need']}, formées à temps {result['on_time']} (au mieux {result['upper_bound']})",
-        f"événements : {result['events']}",
+        f"nouveaux événements : {french.event_counts(result['events'])}",
         *(f"{label(u['trade_key'])} : {u['uncovered']} non couverte(s) – {u['explanation']}" for u in result["uncovered"]),
         f"diagramme de Gantt : {result['gantt']}",
         f"pour l'approuver : clauses plan approve {result['plan_id']}",
     ]
-    return Summary(f"Plan n° {result['plan_id']} enregistré en brouillon", {"ok": True, **result}, lines)
 
 
 def _decide(args: argparse.Namespace) -> Summary:
