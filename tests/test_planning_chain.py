@@ -178,6 +178,11 @@ def test_a_kept_cohort_without_recruitment_event_gets_one_and_hires_count_after_
     rolled = plan_rolling(instance, options, rolling=Rolling(window_weeks=20, step_weeks=10, firm_weeks=10, window_time_limit=2))
     kept, meetings = planned_for_kept(rolled)
     assert rolled.events[kept.hiring].week == 2 and [m.week for m in meetings].count(2) == 1
+    # Not again in the week of the one the coordinator cancelled: the next week of the window.
+    again = plan_kept_recruitment(Options(problem(settings, [("macon", 2, 4)], partners=[partner(), geiq()],
+                                                  fixed=[waiting_cohort(cancelled_recruitment_day=dt.date(2026, 1, 21))])))
+    assert again.problem.fixed[0].recruitment_day == dt.date(2026, 1, 26)
+    assert [e.week for e in planned_for_kept(plan_greedy(again.problem, again))[1]] == [3]
     # A stored cohort with its recruitment event (hires_from_day known) waits for nothing.
     served = problem(settings, [("macon", 2, 4)], partners=[partner(), geiq()],
                      fixed=[waiting_cohort(hires_from_day=dt.date(2026, 1, 19))])
@@ -308,7 +313,8 @@ def test_a_cancelled_recruitment_event_is_planned_again_and_linked_on_approval(d
         first = stored_chain_plan(session, config)
         approve_plan(session, first.id)
         cohort = next(e for e in first.events if e.kind == "poec")
-        cancel_event(session, cohort.hiring_event.id)
+        cancelled = cohort.hiring_event
+        cancel_event(session, cancelled.id)
         assert as_fixed(cohort).hires_from_day is None
         frame = pd.DataFrame([("macon", CHAIN_START + dt.timedelta(weeks=40), 6.0)], columns=["trade_key", "week_start", "people"])
         plan, result = run_planning(session, config, frame, start=CHAIN_START, weeks=52, time_limit=10,
@@ -316,6 +322,8 @@ def test_a_cancelled_recruitment_event_is_planned_again_and_linked_on_approval(d
         [kept] = [e for e in result.events if e.fixed_event_id == cohort.id]
         meeting = result.events[kept.hiring]
         assert meeting.kind == "recruitment" and meeting.fixed_event_id is None and meeting.start > kept.end
+        was = cancelled.start.replace(tzinfo=dt.timezone.utc).astimezone(PARIS).date()
+        assert meeting.start.astimezone(PARIS).date() - was >= dt.timedelta(days=7 - was.weekday())  # not that week again
         new_id = plan.parameters["kept_hiring_links"][str(cohort.id)]
         assert session.get(Event, new_id).kind == "recruitment" and session.get(Event, new_id).plan_id == plan.id
         approve_plan(session, plan.id)

@@ -3,9 +3,10 @@
 A cohort kept as it is (approved, announced) comes with its recruitment event, unless that event was
 cancelled or the cohort was planned without one: its completers would then go to no employer. The
 new plan holds one for them, in the first week of the trade's window after the cohort ends (as for
-a new cohort) where the events already kept leave room: the team's weekly limit, a day of the host,
-a room. Their hires then count from the week after it, as a new cohort's do. When every week of the
-window is full, they count from the week after the cohort ends, as before, and the plan says why.
+a new cohort) where the events already kept leave room (the team's weekly limit, a day of the host,
+a room), and not in the week of the one the coordinator cancelled. Their hires then count from the
+week after it, as a new cohort's do. When no week of the window is left, they count from the week
+after the cohort ends, as before, and the plan says why.
 
 It is decided once, on the whole problem (``FixedEvent.recruitment_day``), before any planner runs:
 the greedy baseline, the model and every window of a rolling horizon then see the same event, and
@@ -19,7 +20,7 @@ import dataclasses
 import datetime as dt
 
 from clauses.french import day_long, de
-from clauses.planning.problem import Options, completers, recruitment_events_needed
+from clauses.planning.problem import FixedEvent, Options, Slot, completers, recruitment_events_needed
 from clauses.planning.resources import shared_resources
 
 
@@ -35,6 +36,14 @@ def waiting_for_recruitment(options: Options) -> list[int]:
     ]
 
 
+def _weeks_to_try(options: Options, cohort: FixedEvent) -> list[Slot]:
+    """The recruitment events the cohort's completers may go to, in order: its window's weeks with a
+    host day, but the week of the one the coordinator cancelled."""
+    cal = options.calendar
+    cancelled = None if cohort.cancelled_recruitment_day is None else cal.week_of(cohort.cancelled_recruitment_day)
+    return [slot for slot in options.recruitment_slots(cohort.trade_key, cal.week_of(cohort.last_day)) if slot.week != cancelled]
+
+
 def plan_kept_recruitment(options: Options) -> Options:
     """``options`` over a problem whose waiting kept cohorts have their recruitment event's week
     (``recruitment_day``) and hires counted from the week after it, when a week has room; the
@@ -44,9 +53,7 @@ def plan_kept_recruitment(options: Options) -> Options:
         return options
     problem = options.problem
     cal = options.calendar
-    tried = {position: options.recruitment_slots(problem.fixed[position].trade_key,
-                                                 cal.week_of(problem.fixed[position].last_day))
-             for position in waiting}
+    tried = {position: _weeks_to_try(options, problem.fixed[position]) for position in waiting}
     probe = copy.copy(options)
     probe.kept_recruitment = [(position, slot) for position, slots in tried.items() for slot in slots]
     shared = shared_resources(probe)  # the capacity kept events leave, with every tried week's rows

@@ -54,8 +54,10 @@ class FixedEvent:
     # the Monday after the cohort ends).
     hires_from_day: dt.date | None = None
     # For a cohort kept without a recruitment event: the first day of the week the new plan holds one
-    # for its completers (see ``kept_recruitment``).
+    # for its completers (see ``kept_recruitment``), and the day of the one the coordinator cancelled,
+    # whose week is not proposed again.
     recruitment_day: dt.date | None = None
+    cancelled_recruitment_day: dt.date | None = None
 
 
 @dataclass

@@ -48,10 +48,12 @@ def _local_date(moment: dt.datetime) -> dt.date:
 
 def as_fixed(event: Event) -> FixedEvent:
     hiring = event.hiring_event
-    hires_from_day = None
+    hires_from_day = cancelled = None
     if hiring is not None and hiring.status != "cancelled":
         held = _local_date(hiring.end)
         hires_from_day = held + dt.timedelta(days=7 - held.weekday())  # the Monday after it
+    elif hiring is not None:
+        cancelled = _local_date(hiring.start)
     return FixedEvent(
         kind=event.kind,
         trade_key=event.trade_key,
@@ -63,6 +65,7 @@ def as_fixed(event: Event) -> FixedEvent:
         event_id=event.id,
         recruits_for_event_id=event.recruits_for_event_id,
         hires_from_day=hires_from_day,
+        cancelled_recruitment_day=cancelled,
     )
 
 
