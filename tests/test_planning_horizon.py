@@ -82,3 +82,23 @@ def test_a_near_floor_the_plan_cannot_meet_gives_no_plan(settings):
     assert solve(instance, time_limit=5, near_floor=(26, 3)).on_time == 5
     impossible = solve(instance, time_limit=5, near_floor=(26, 4))
     assert impossible.objective is None and not impossible.events
+
+
+def test_a_rolling_plan_is_a_solution_of_the_whole_model(settings):
+    """The recruitment events of the chains a window keeps take their week's team, host day and room
+    from the next windows (they exceeded the weekly limit there: the 3-year medium bench plan broke
+    11 capacity rows of the whole model), and the feasibility check counts them."""
+    from ortools.sat.python import cp_model
+
+    from clauses.planning.model import coverage_model
+
+    geiq = partner("geiq", capacity=1, kinds=("recruitment",))
+    instance = problem(settings, NEED + [("macon", 22, 4), ("peintre", 30, 4)], trades=[trade(), trade("peintre")],
+                       partners=[partner(capacity=2, venues=2), geiq], weeks=56, max_events_per_week=1)
+    options = Options(instance)
+    result = plan_rolling(instance, options, rolling=ROLLING, greedy=plan_greedy(instance, options))
+    assert kinds(result, "recruitment") and overruns(options, result) == {}
+    solver = cp_model.CpSolver()
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.num_workers = 1
+    assert solver.solve(coverage_model(instance, options, result)) == cp_model.OPTIMAL

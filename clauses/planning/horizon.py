@@ -14,7 +14,7 @@ given). So a long plan is built window by window, through the planner's public i
 2. every chain that has started before the next window's first week — a cohort of a trade and
    the discoveries recruiting it (all the cohorts of one trade starting in one week, with their
    discoveries) — is kept as it is: it becomes a ``FixedEvent`` for the later windows (it uses
-   their capacity; a cohort's hires count in their need);
+   their capacity, its recruitment events included; a cohort's hires count in their need);
 3. the window moves on by ``step_weeks`` weeks; the need it sees is what is left once the kept
    cohorts that arrived before it have served the need before it (served in arrival order, as
    ``evaluate`` does, so the windows' coverage adds up to the whole plan's);
@@ -45,6 +45,7 @@ import dataclasses
 import datetime as dt
 import time
 from collections import defaultdict
+from fractions import Fraction
 
 from clauses.planning.greedy import plan_greedy
 from clauses.planning.model import solve
@@ -54,10 +55,14 @@ from clauses.planning.problem import (
     FixedEvent,
     Options,
     PlanningProblem,
+    Slot,
     cohort_arrivals,
+    completers,
     direct_hires,
     evaluate,
     fixed_hires,
+    ready_rate,
+    recruitment_events_needed,
 )
 from clauses.planning.result import PARIS, PlannedEvent, PlanResult, _fixed_arrival, materialise
 
@@ -125,6 +130,29 @@ class _Chain:
         return cohorts + [dataclasses.replace(e, event_id=first_id - len(cohorts) - i) for i, e in enumerate(discoveries)]
 
 
+def _recruitment_events(problem: PlanningProblem, chains: list[_Chain], first_id: int) -> list[FixedEvent]:
+    """The recruitment events ``chains`` send their candidates to, as events kept as they are (ids
+    ``first_id``, ``first_id`` - 1, …): as many at each slot as the candidates of all of them need,
+    as the plan holds them (``materialise``). Kept, they take their week's team, host day and room
+    from the next windows, whose own events would otherwise exceed them (the 3-year medium bench
+    plan broke 11 of the model's capacity rows so)."""
+    sent: dict[Slot, Fraction] = defaultdict(Fraction)
+    for chain in chains:
+        for option, size in chain.cohorts:
+            if option.recruitment is not None:
+                sent[option.recruitment] += completers(size, problem.rates)
+        for option, days in chain.discoveries if chain.direct else []:
+            if option.recruitment is not None:
+                sent[option.recruitment] += option.seats * len(days) * ready_rate(problem.rates)
+    events: list[FixedEvent] = []
+    for slot in sorted(sent, key=lambda s: (s.week, s.trade_key)):
+        capacity = problem.trade(slot.trade_key).recruitment.candidate_capacity
+        for _ in range(recruitment_events_needed(sent[slot], capacity)):
+            events.append(FixedEvent("recruitment", slot.trade_key, slot.partner_key, slot.venue_key, slot.days[0],
+                                     slot.days[0], capacity, event_id=first_id - len(events)))
+    return events
+
+
 class _Index:
     """An ``Options``' cohorts by (trade, partner, venue, week) and discoveries by (trade, venue,
     week)."""
@@ -183,7 +211,7 @@ def plan_rolling(
     while True:
         end = min(first + rolling.window_weeks, problem.weeks)
         last = end >= problem.weeks
-        window = _window_problem(problem, first, end, kept_fixed)
+        window = _window_problem(problem, first, end, kept_fixed + _recruitment_events(problem, kept, -10**7))
         window_options = Options(window)
         window_index = _Index(window_options)
         floor = near_floor if first == 0 else None
@@ -389,12 +417,14 @@ def overruns(options: Options, result: PlanResult) -> dict[tuple, tuple[int, int
     for event in result.events:
         if event.fixed_event_id is not None:
             continue
-        if event.kind == "poec":
+        if event.kind == "poec":  # its information session included
             usage = shared.cohort_usage[index.cohort[(event.trade_key, event.partner_key, event.venue_key, event.week)]]
         elif event.kind == "discovery":
             usage = shared.discovery_usage[index.discovery[(event.trade_key, event.venue_key, event.week)]]
+        elif event.kind == "recruitment":
+            usage = shared.slot_usage[options.slot("recruitment", event.trade_key, event.week)]
         else:
-            continue  # information sessions and recruitment events: counted with their cohort's usage
+            continue
         for row, units in usage:
             used[row] += units
     return {row: (n, shared.capacity[row]) for row, n in sorted(used.items()) if n > shared.capacity[row]}
