@@ -18,7 +18,8 @@ from pandas.api.extensions import ExtensionDtype
 import pyarrow as pa
 import pyarrow.compute as pc
 
-_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' str dtype
+from clauses.readers.tabular import STR_DTYPE
+
 # The hash pandas gives a missing value.
 _MISSING = np.uint64(np.iinfo(np.uint64).max)
 
@@ -81,5 +82,5 @@ def content_fingerprints(columns: pd.DataFrame, *, hashed: Mapping[str, np.ndarr
         halves = (slice(0, rows // 2), slice(rows // 2, rows))
         with ThreadPoolExecutor(max_workers=2) as pool:
             chunks = list(pool.map(lambda half: _fingerprints(columns.iloc[half], {k: v[half] for k, v in hashed.items()}), halves))
-    text = pd.arrays.ArrowStringArray(pa.chunked_array(chunks, pa.large_string()), dtype=_STR)
+    text = pd.arrays.ArrowStringArray(pa.chunked_array(chunks, pa.large_string()), dtype=STR_DTYPE)
     return pd.Series(text, index=columns.index, copy=False)

@@ -39,7 +39,7 @@ _LINE_END = re.compile(rb"\n")
 _EMPTY_LINES = re.compile(rb"(?:\r?\n)*")
 _HEAD_BLOCK = 1 << 16
 CSV_BLOCK = 4 << 20
-_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' str dtype
+STR_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' str dtype, over Arrow large strings
 
 
 @dataclass
@@ -281,5 +281,5 @@ def read_sheet(
         rows = rows[filled]
     # pandas' str columns hold Arrow large strings: each column is wrapped as it is, without a copy
     # (and without pyarrow's general conversion, whose first use costs a module import).
-    frame = pd.DataFrame({name: pd.arrays.ArrowStringArray(_as_chunked(column), dtype=_STR) for name, column in zip(position, columns)}, copy=False)
+    frame = pd.DataFrame({name: pd.arrays.ArrowStringArray(_as_chunked(column), dtype=STR_DTYPE) for name, column in zip(position, columns)}, copy=False)
     return Sheet(file=path.name, frame=frame, rows=pd.Series(rows), original_headers=original)
