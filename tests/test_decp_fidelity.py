@@ -11,12 +11,13 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import select
 
 from clauses.errors import InputError
-from clauses.ingest.awardees import person_like, public_label
+from clauses.ingest.awardees import person_like, public_label, sheet_awardees
 from clauses.ingest.pipeline_ingest import ingest_pipeline_file, read_pipeline
 from clauses.readers.decp import paris_date, read_decp_json
 from clauses.storage import Company, Lot, LotCompany
@@ -379,6 +380,20 @@ def test_a_company_of_a_rejected_row_is_not_stored_and_siret_spaces_go(db, confi
     assert awardees_of(db) == {"L1": {SIRET_A}}
     with db.transaction() as session:
         assert list(session.scalars(select(Company.name))) == ["BATI 63 SAS"]
+
+def test_sheet_awardees_with_one_of_the_two_columns_and_rows_kept():
+    """A file may give the SIRET without the name (or the reverse); the rows of refused lots and
+    rows naming no company give no awardee; the frame is indexed from 0 whatever was taken."""
+    frame = pd.DataFrame({"lot_id": ["L1", "L2", "L3"], "company_id": [SIRET_A, "", f"{SIRET_B[:3]} {SIRET_B[3:]}"]}, dtype="str")
+    every = sheet_awardees(frame, np.arange(3))
+    assert every.to_dict("list") == {"lot_id": ["L1", "L3"], "identifier_type": ["SIRET", "SIRET"],
+                                     "identifier": [SIRET_A, SIRET_B], "name": ["", ""]}
+    assert list(every.index) == [0, 1]
+    named = pd.DataFrame({"lot_id": ["L1", "L2", "L3"], "company": ["BATI 63 SAS", "", "PEINTURE 63 SAS"]}, dtype="str")
+    kept = sheet_awardees(named, np.array([1, 2]))
+    assert kept.to_dict("list") == {"lot_id": ["L3"], "identifier_type": ["SIRET"], "identifier": [""], "name": ["PEINTURE 63 SAS"]}
+    assert list(kept.index) == [0]
+
 
 @pytest.mark.parametrize(
     "name,person",

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from clauses.readers.tabular import STR_DTYPE
 from clauses.storage.base import utcnow
 from clauses.storage.bulk import execute_many
 from clauses.storage.companies import Company, LotCompany
@@ -99,11 +100,23 @@ def sheet_awardees(frame: pd.DataFrame, kept_rows: np.ndarray) -> pd.DataFrame:
     if names is None and ids is None:
         return pd.DataFrame(columns=["lot_id", "identifier_type", "identifier", "name"])
     rows = kept_rows[(_filled(ids) | _filled(names))[kept_rows]]
-    blank = pd.Series("", index=frame.index, dtype="str")
-    lot_ids, ids, names = frame["lot_id"], blank if ids is None else ids, blank if names is None else names
-    if len(rows) < len(frame):  # taking every row would copy each column for nothing
-        lot_ids, ids, names = lot_ids.take(rows), ids.take(rows), names.take(rows)
-    return pd.DataFrame({"lot_id": lot_ids, "identifier_type": "SIRET", "identifier": ids, "name": names}).reset_index(drop=True)
+    every_row = len(rows) == len(frame)  # taking every row would copy each column for nothing
+
+    def cells(column: pd.Series | None) -> pd.api.extensions.ExtensionArray:
+        if column is None:  # a column the file lacks: empty cells, made for the rows kept only
+            return _repeated("", len(rows))
+        return column.array if every_row else column.array.take(rows)
+
+    # Built from arrays, not Series: Series taken apart carry indexes pandas would align.
+    return pd.DataFrame({
+        "lot_id": cells(frame["lot_id"]), "identifier_type": _repeated("SIRET", len(rows)),
+        "identifier": cells(ids), "name": cells(names),
+    })
+
+
+def _repeated(text: str, length: int) -> pd.api.extensions.ExtensionArray:
+    """``text`` ``length`` times, as a str column (Arrow repeats it without a Python string a row)."""
+    return pd.array(pa.chunked_array([pa.repeat(pa.scalar(text, pa.large_string()), length)]), dtype=STR_DTYPE)
 
 
 def store_awardees(session: Session, awardees: pd.DataFrame | None, lot_external_ids: list[str]) -> int:
