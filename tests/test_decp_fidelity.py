@@ -385,12 +385,12 @@ def test_sheet_awardees_with_one_of_the_two_columns_and_rows_kept():
     """A file may give the SIRET without the name (or the reverse); the rows of refused lots and
     rows naming no company give no awardee; the frame is indexed from 0 whatever was taken."""
     frame = pd.DataFrame({"lot_id": ["L1", "L2", "L3"], "company_id": [SIRET_A, "", f"{SIRET_B[:3]} {SIRET_B[3:]}"]}, dtype="str")
-    every = sheet_awardees(frame, np.arange(3))
+    every = sheet_awardees(frame, np.ones(3, dtype=bool))
     assert every.to_dict("list") == {"lot_id": ["L1", "L3"], "identifier_type": ["SIRET", "SIRET"],
                                      "identifier": [SIRET_A, SIRET_B], "name": ["", ""]}
     assert list(every.index) == [0, 1]
     named = pd.DataFrame({"lot_id": ["L1", "L2", "L3"], "company": ["BATI 63 SAS", "", "PEINTURE 63 SAS"]}, dtype="str")
-    kept = sheet_awardees(named, np.array([1, 2]))
+    kept = sheet_awardees(named, np.array([False, True, True]))
     assert kept.to_dict("list") == {"lot_id": ["L3"], "identifier_type": ["SIRET"], "identifier": [""], "name": ["PEINTURE 63 SAS"]}
     assert list(kept.index) == [0]
 

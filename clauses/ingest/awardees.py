@@ -92,14 +92,14 @@ def _filled(column: pd.Series | None) -> np.ndarray | bool:
     return False if column is None else pc.binary_length(pa.array(column, pa.large_string())).to_numpy() > 0
 
 
-def sheet_awardees(frame: pd.DataFrame, kept_rows: np.ndarray) -> pd.DataFrame:
-    """The awardees a pipeline file names in its optional company / SIRET columns, for the rows at
-    positions ``kept_rows`` of ``frame`` (those of valid lots)."""
+def sheet_awardees(frame: pd.DataFrame, kept: np.ndarray) -> pd.DataFrame:
+    """The awardees a pipeline file names in its optional company / SIRET columns, for the rows of
+    ``frame`` that are ``kept`` (a boolean mask: those of valid lots)."""
     names = frame["company"] if "company" in frame.columns else None
     ids = _without_spaces(frame["company_id"]) if "company_id" in frame.columns else None
     if names is None and ids is None:
         return pd.DataFrame(columns=["lot_id", "identifier_type", "identifier", "name"])
-    rows = kept_rows[(_filled(ids) | _filled(names))[kept_rows]]
+    rows = np.flatnonzero((_filled(ids) | _filled(names)) & kept)
     every_row = len(rows) == len(frame)  # taking every row would copy each column for nothing
 
     def cells(column: pd.Series | None) -> pd.api.extensions.ExtensionArray:

@@ -110,7 +110,7 @@ class ValidatedPipeline:
     # the pipeline file's optional company and SIRET columns.
     awardees: pd.DataFrame | None = None
     records_read: int | None = None  # DECP: records in the file (a table: rows)
-    kept_rows: np.ndarray | None = None  # positions of the lots' rows in the frame validated
+    kept: np.ndarray | None = None  # which rows of the frame validated became lots (a boolean mask)
 
     @property
     def ok(self) -> bool:
@@ -415,7 +415,7 @@ def validate_pipeline(
     rejected["reasons"] = [" | ".join(reasons.get(label, [])) for label in rejected["row"]]
     return ValidatedPipeline(
         file=file, source=source, lots=lots, problems=check.problems, rejected=rejected, skipped=skipped or {},
-        kept_rows=np.flatnonzero(valid),
+        kept=valid,
     )
 
 

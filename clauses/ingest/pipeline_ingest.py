@@ -53,7 +53,7 @@ def read_pipeline(
     validated = validate_pipeline(
         sheet.frame, sheet.rows, file=sheet.file, source=source, config=config, headers=sheet.original_headers
     )
-    validated.awardees = sheet_awardees(sheet.frame, validated.kept_rows)
+    validated.awardees = sheet_awardees(sheet.frame, validated.kept)
     return validated
 
 
