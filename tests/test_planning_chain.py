@@ -330,6 +330,39 @@ def test_a_cancelled_recruitment_event_is_planned_again_and_linked_on_approval(d
         assert cohort.hiring_event.id == new_id
         assert as_fixed(cohort).hires_from_day.weekday() == 0
 
+def test_a_recruitment_event_cancelled_without_replacement_is_not_proposed_again(db, config):
+    """The coordinator cancels a cohort's recruitment event and wants no other (the completers meet
+    employers outside the tool): the next plan proposes none, warns of nothing, and counts the
+    cohort's hires from the week after it ends. Only a recruitment event can be cancelled so."""
+    from clauses.errors import ClausesError
+    from clauses.planning.approval import approve_plan, cancel_event
+    from clauses.planning.service import run_planning
+    from clauses.planning.store import as_fixed
+
+    with db.transaction() as session:
+        first = stored_chain_plan(session, config)
+        approve_plan(session, first.id)
+        cohort = next(e for e in first.events if e.kind == "poec")
+        discovery = next(e for e in first.events if e.kind == "discovery")
+        with pytest.raises(ClausesError, match="rencontre de recrutement"):
+            cancel_event(session, discovery.id, no_replacement=True)
+        assert discovery.status != "cancelled"
+        change = cancel_event(session, cohort.hiring_event.id, no_replacement=True)
+        assert change.after["no_replacement"] is True
+        fixed = as_fixed(cohort)
+        ended = cohort.end.replace(tzinfo=dt.timezone.utc).astimezone(PARIS).date()
+        assert fixed.hires_from_day.weekday() == 0 and 0 < (fixed.hires_from_day - ended).days <= 7
+        assert fixed.cancelled_recruitment_day is None
+        frame = pd.DataFrame([("macon", CHAIN_START + dt.timedelta(weeks=40), 6.0)], columns=["trade_key", "week_start", "people"])
+        plan, result = run_planning(session, config, frame, start=CHAIN_START, weeks=52, time_limit=10,
+                                    now=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+        [kept] = [e for e in result.events if e.fixed_event_id == cohort.id]
+        assert kept.hiring is None
+        assert not [e for e in result.events if e.kind == "recruitment" and e.fixed_event_id is None]
+        assert plan is None or not plan.parameters.get("kept_hiring_links")
+        assert not [w for w in result.warnings if "rencontre de recrutement" in w]
+
+
 def test_the_greedy_plan_is_a_solution_of_the_model(settings):
     # A venue of three rooms, open on Wednesdays only: greedy may not hold two discoveries there the
     # same day for one cohort (the model holds one a day), or its plan is no hint for the solver.

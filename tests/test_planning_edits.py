@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from clauses.cli import main
+from clauses.errors import ClausesError
 from clauses.french import time_of_day
 from clauses.planning.approval import approve_plan
 from clauses.planning.edits import (
@@ -179,6 +180,7 @@ def test_apply_edits_is_all_or_nothing_and_stays_in_the_plan(db, config, draft):
         ([EventEdit(event_id=discovery.id, capacity=5), EventEdit(event_id=999_999, cancel=True)], "n'existe pas dans le plan"),
         ([EventEdit(event_id=discovery.id, cancel=True, capacity=5)], "pas les deux"),
         ([EventEdit(event_id=discovery.id, venue="nulle_part")], "lieu inconnu"),
+        ([EventEdit(event_id=discovery.id, no_replacement=True)], "se coche avec « Annuler cet événement »"),
     ]
     for edits, message in bad_lists:
         with pytest.raises(EditError, match=message) as caught:
@@ -320,3 +322,32 @@ def test_plan_move_refuses_a_cancelled_event(db, draft, capsys):
     capsys.readouterr()
     assert main(["plan", "move", str(event_id), "--capacity", "3"]) == 2
     assert "est annulé" in capsys.readouterr().err
+
+
+def test_a_recruitment_event_is_cancelled_without_replacement_from_the_form(db, config, draft):
+    plan_id, _ = draft
+    meeting = _events(db, plan_id, "recruitment")[0]
+    discovery = _events(db, plan_id, "discovery")[0]
+    with pytest.raises(ClausesError, match="n'est pas une rencontre de recrutement"):
+        with db.transaction() as session:
+            apply_edits(session, config, plan_id, [EventEdit(event_id=discovery.id, cancel=True, no_replacement=True)])
+    with db.transaction() as session:
+        [outcome] = apply_edits(session, config, plan_id, [EventEdit(event_id=meeting.id, cancel=True, no_replacement=True)])
+        stored = session.get(Event, meeting.id)
+        assert (stored.status, stored.no_replacement) == ("cancelled", True)
+        assert session.get(Event, discovery.id).status != "cancelled"
+    assert describe_fr(outcome, {}) == f"n° {meeting.id} : annulé, sans en proposer d'autre"
+
+
+def test_plan_cancel_without_replacement_on_the_command_line(db, draft, capsys):
+    plan_id, _ = draft
+    discovery = _events(db, plan_id, "discovery")[0].id
+    meeting = _events(db, plan_id, "recruitment")[0].id
+    assert main(["plan", "cancel", str(discovery), "--no-replacement"]) == 2
+    assert "n'est pas une rencontre de recrutement" in capsys.readouterr().err
+    assert main(["plan", "cancel", str(meeting), "--no-replacement"]) == 0
+    assert f"Événement n° {meeting} annulé, sans en proposer d'autre à ses POEC" in capsys.readouterr().out
+    with db.transaction() as session:
+        assert session.get(Event, meeting).no_replacement and session.get(Event, discovery).status != "cancelled"
+    assert main(["plan", "show", str(plan_id)]) == 0
+    assert f"n° {meeting} · " in (shown := capsys.readouterr().out) and "[annulé, sans remplacement]" in shown

@@ -60,6 +60,9 @@ def register(subparsers) -> None:
     sub = actions.add_parser("cancel", help="annuler un événement (les invités en sont avertis)",
                              description="Annuler un événement ; les invités en sont avertis au prochain « clauses followups ».")
     sub.add_argument("event_id", type=int, metavar="ÉVÉNEMENT", help="numéro de l'événement")
+    sub.add_argument("--no-replacement", action="store_true",
+                     help="rencontre de recrutement : les prochains plans n'en proposent pas d'autre à ses POEC "
+                     "(rencontre organisée hors de l'outil)")
     add_json_flag(sub)
     sub.set_defaults(handler=_cancel)
     sub = actions.add_parser(
@@ -181,13 +184,15 @@ def _cancel(args: argparse.Namespace) -> Summary:
     db = Database()
     try:
         with db.transaction() as session:
-            outcome = cancel(session, args.event_id)
+            outcome = cancel(session, args.event_id, no_replacement=args.no_replacement)
     finally:
         db.dispose()
     change = outcome.change
+    replaced = ", sans en proposer d'autre à ses POEC" if args.no_replacement else ""
     return Summary(
-        f"Événement n° {args.event_id} annulé (séquence {change.sequence})",
-        {"event_id": args.event_id, "sequence": change.sequence, "warnings": outcome.warnings_fr},
+        f"Événement n° {args.event_id} annulé{replaced} (séquence {change.sequence})",
+        {"event_id": args.event_id, "sequence": change.sequence, "no_replacement": args.no_replacement,
+         "warnings": outcome.warnings_fr},
         [f"attention : {w}" for w in outcome.warnings_fr],
     )
 

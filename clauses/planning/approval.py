@@ -99,6 +99,7 @@ def _snapshot(event: Event) -> dict:
         "venue_key": event.venue_key,
         "capacity": event.capacity,
         "status": event.status,
+        **({"no_replacement": True} if event.no_replacement else {}),
     }
 
 
@@ -151,13 +152,19 @@ def move_event(
     return _record(session, event, "moved", before, origin)
 
 
-def cancel_event(session: Session, event_id: int, *, origin: str = "coordinator") -> EventChange:
-    """Cancel an event; a later re-planning no longer keeps it."""
+def cancel_event(session: Session, event_id: int, *, origin: str = "coordinator", no_replacement: bool = False) -> EventChange:
+    """Cancel an event; a later re-planning no longer keeps it. A recruitment event cancelled with
+    ``no_replacement`` gets no other for its cohorts (see ``store.as_fixed``)."""
     event = _event(session, event_id)
     if event.status == "cancelled":
         raise ClausesError(f"l'événement n° {event_id} est déjà annulé")
+    if no_replacement and event.kind != "recruitment":
+        raise ClausesError(
+            f"l'événement n° {event_id} n'est pas une rencontre de recrutement : « sans remplacement » ne vaut que pour elles"
+        )
     before = _snapshot(event)
     event.status = "cancelled"
+    event.no_replacement = no_replacement
     return _record(session, event, "cancelled", before, origin)
 
 

@@ -67,6 +67,11 @@ class EventEdit(BaseModel):
     )
     capacity: int = Field(default=0, ge=0, title="Nombre de places", description="0 : inchangé")
     cancel: bool = Field(default=False, title="Annuler cet événement")
+    no_replacement: bool = Field(
+        default=False, title="… sans en proposer une autre",
+        description="rencontre de recrutement annulée : les prochains plans n'en proposent pas d'autre à ses POEC "
+        "(rencontre organisée hors de l'outil) ; à cocher avec « Annuler cet événement »",
+    )
 
 
 @dataclass
@@ -341,10 +346,13 @@ def edit_event(
     return EditOutcome(event_id, change, warnings, warnings_fr)
 
 
-def cancel(session: Session, event_id: int, *, plan_id: int | None = None, origin: str = "coordinator") -> EditOutcome:
-    """Cancel an event; say which discoveries were recruiting for a cancelled cohort."""
+def cancel(
+    session: Session, event_id: int, *, plan_id: int | None = None, origin: str = "coordinator", no_replacement: bool = False
+) -> EditOutcome:
+    """Cancel an event (a recruitment event ``no_replacement``: see ``cancel_event``); say which
+    discoveries were recruiting for a cancelled cohort."""
     event = editable_event(session, event_id, plan_id=plan_id)
-    change = cancel_event(session, event_id, origin=origin)
+    change = cancel_event(session, event_id, origin=origin, no_replacement=no_replacement)
     recruiting = [d.id for d in event.recruited_by if d.status != "cancelled"]
     if not recruiting:
         return EditOutcome(event_id, change)
@@ -371,12 +379,16 @@ def apply_edits(
         seen.add(edit.event_id)
         venue = edit.venue.strip() or None
         capacity = edit.capacity or None
+        if edit.no_replacement and not edit.cancel:
+            raise EditError(
+                f"événement n° {edit.event_id} : « sans en proposer une autre » se coche avec « Annuler cet événement »",
+            )
         if edit.cancel:
             if edit.new_date is not None or venue is not None or capacity is not None:
                 raise EditError(
                     f"événement n° {edit.event_id} : l'annuler ou le modifier, pas les deux",
                 )
-            outcomes.append(cancel(session, edit.event_id, plan_id=plan_id, origin=origin))
+            outcomes.append(cancel(session, edit.event_id, plan_id=plan_id, origin=origin, no_replacement=edit.no_replacement))
             continue
         outcomes.append(
             edit_event(
@@ -392,7 +404,7 @@ def describe_fr(outcome: EditOutcome, venues: dict[str, str]) -> str:
     before, after = outcome.change.before, outcome.change.after
     number = f"n° {outcome.event_id}"
     if outcome.change.change == "cancelled":
-        return f"{number} : annulé"
+        return f"{number} : annulé" + (", sans en proposer d'autre" if after.get("no_replacement") else "")
     parts = []
     moved = any(stored_moment(before[key]) != stored_moment(after[key]) for key in ("start", "end"))
     if moved:

@@ -86,7 +86,8 @@ def event_lines(config: Config, event: Event, counts: Attendance) -> list[str]:
     """Two lines for one event: what, when and where; then the people."""
     trades, partners, venues = _names(config)
     venue = venues.get(event.venue_key or "", "lieu à préciser")
-    status = "" if event.status == "scheduled" else f" [{EVENT_STATUS_FR.get(event.status, event.status)}]"
+    label = EVENT_STATUS_FR.get(event.status, event.status) + (", sans remplacement" if event.no_replacement else "")
+    status = "" if event.status == "scheduled" else f" [{label}]"
     head = (
         f"n° {event.id} · {french.datetime_listed(event.start)} · {EVENT_KIND_LABELS.get(event.kind, event.kind)} "
         f"{trades.get(event.trade_key, event.trade_key)}{status}"

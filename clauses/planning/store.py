@@ -52,6 +52,9 @@ def as_fixed(event: Event) -> FixedEvent:
     if hiring is not None and hiring.status != "cancelled":
         held = _local_date(hiring.end)
         hires_from_day = held + dt.timedelta(days=7 - held.weekday())  # the Monday after it
+    elif hiring is not None and hiring.no_replacement:  # met employers outside the tool
+        ended = _local_date(event.end)
+        hires_from_day = ended + dt.timedelta(days=7 - ended.weekday())  # the Monday after the cohort
     elif hiring is not None:
         cancelled = _local_date(hiring.start)
     return FixedEvent(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from clauses.storage.base import Base, Timestamps, utcnow
@@ -66,6 +66,9 @@ class Event(Timestamps, Base):
     hiring_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
     # For a recruitment event: how many companies it can receive (``capacity`` counts candidates).
     employer_capacity: Mapped[int | None]
+    # For a cancelled recruitment event: the coordinator wants no other for its cohorts (their
+    # completers meet employers outside the tool); a new plan proposes none.
+    no_replacement: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     plan: Mapped[Plan] = relationship(back_populates="events")
     recruits_for: Mapped["Event | None"] = relationship(
