@@ -346,7 +346,7 @@ def test_plan_cancel_without_replacement_on_the_command_line(db, draft, capsys):
     assert main(["plan", "cancel", str(discovery), "--no-replacement"]) == 2
     assert "n'est pas une rencontre de recrutement" in capsys.readouterr().err
     assert main(["plan", "cancel", str(meeting), "--no-replacement"]) == 0
-    assert f"Événement n° {meeting} annulé, sans en proposer d'autre à ses POEC" in capsys.readouterr().out
+    assert f"Événement n° {meeting} annulé, sans en proposer d'autre (" in capsys.readouterr().out
     with db.transaction() as session:
         assert session.get(Event, meeting).no_replacement and session.get(Event, discovery).status != "cancelled"
     assert main(["plan", "show", str(plan_id)]) == 0

@@ -188,7 +188,7 @@ def _cancel(args: argparse.Namespace) -> Summary:
     finally:
         db.dispose()
     change = outcome.change
-    replaced = ", sans en proposer d'autre à ses POEC" if args.no_replacement else ""
+    replaced = ", sans en proposer d'autre" if args.no_replacement else ""
     return Summary(
         f"Événement n° {args.event_id} annulé{replaced} (séquence {change.sequence})",
         {"event_id": args.event_id, "sequence": change.sequence, "no_replacement": args.no_replacement,
