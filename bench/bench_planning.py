@@ -132,12 +132,15 @@ def main() -> None:
     parser.add_argument("--bound-det", type=float, default=20.0, help="lb-tree bound search, deterministic s (0: skip)")
     parser.add_argument("--instances", nargs="+", default=list(LEVELS), choices=list(LEVELS))
     parser.add_argument("--no-baseline", action="store_true", help="skip the whole-model solve")
+    parser.add_argument("--improve-windows", type=int, default=None,
+                        help="windows solved again on the whole model after the rolling pass (default: config)")
     args = parser.parse_args()
     config = load_config()
     settings = config.planning.rolling
     rolling = Rolling(
         args.window_weeks or settings.window_weeks, args.step_weeks or settings.step_weeks,
         args.window_limit or settings.window_time_limit_seconds, settings.firm_weeks, settings.window_coverage_share,
+        settings.improve_windows if args.improve_windows is None else args.improve_windows, settings.improve_time_limit_seconds,
     )
     limit = args.time_limit or config.planning.solver_time_limit_seconds
     weeks = round(args.years * 52)

@@ -102,3 +102,34 @@ def test_a_rolling_plan_is_a_solution_of_the_whole_model(settings):
     solver.parameters.fix_variables_to_their_hinted_value = True
     solver.parameters.num_workers = 1
     assert solver.solve(coverage_model(instance, options, result)) == cp_model.OPTIMAL
+
+
+def test_windows_solved_again_on_the_whole_model_lose_no_one(settings):
+    """After the rolling pass, its first windows solved again on the whole model (every other
+    decision kept): never fewer people on time, window after window; a plan of the whole model, the
+    same for the same input."""
+    import dataclasses
+
+    from ortools.sat.python import cp_model
+
+    from clauses.planning.model import coverage_model
+
+    geiq = partner("geiq", capacity=1, kinds=("recruitment",))
+    instance = problem(settings, NEED + [("macon", 22, 4), ("peintre", 30, 4)], trades=[trade(), trade("peintre")],
+                       partners=[partner(capacity=2, venues=2), geiq], weeks=56, max_events_per_week=1)
+    rolled = plan_rolling(instance, Options(instance), rolling=ROLLING)
+    improving = dataclasses.replace(ROLLING, improve_windows=2, improve_time_limit=1.0)
+    options = Options(instance)
+    improved = plan_rolling(instance, options, rolling=improving)
+    assert rolled.stats["method"] == improved.stats["method"] == "rolling"
+    windows = improved.stats["improved_windows"]
+    assert [w["first_week"] for w in windows] == [0, 12]
+    reached = [rolled.on_time] + [w["on_time"] for w in windows]
+    assert reached == sorted(reached) and improved.on_time >= rolled.on_time
+    assert kinds(improved, "recruitment") and overruns(options, improved) == {}
+    solver = cp_model.CpSolver()
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.num_workers = 1
+    assert solver.solve(coverage_model(instance, options, improved)) == cp_model.OPTIMAL
+    again = plan_rolling(instance, Options(instance), rolling=improving)
+    assert signature(again) == signature(improved)

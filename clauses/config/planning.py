@@ -101,11 +101,14 @@ class RollingSettings(StrictModel):
 
     window_weeks: int = Field(default=52, ge=8, le=260)
     step_weeks: int = Field(default=26, ge=1, le=260)
-    window_time_limit_seconds: float = Field(default=3.2, gt=0)
+    window_time_limit_seconds: float = Field(default=2.4, gt=0)
     # Share of a window's time for coverage when only its first step is kept (not the last window).
     window_coverage_share: float = Field(default=0.875, gt=0, le=1)
     # The need of the first firm_weeks weeks is planned first, alone, and kept (0: no such stage).
     firm_weeks: int = Field(default=26, ge=0, le=260)
+    # Then the first improve_windows windows are solved again on the whole model (0: not done).
+    improve_windows: int = Field(default=3, ge=0)
+    improve_time_limit_seconds: float = Field(default=1.0, gt=0)
 
     @model_validator(mode="after")
     def _step_in_window(self) -> "RollingSettings":

@@ -165,22 +165,107 @@ def solve(
     if second_values is not None:
         values = second_values
     status = "OPTIMAL" if all(level.status == "OPTIMAL" for level in levels) else "FEASIBLE"
-    value = lambda var: values[var.index]  # noqa: E731
-    chosen_cohorts = [
-        (opt, size) for opt, c, n in built.cohort_vars if value(c) for size in split(value(n), value(c))
-    ]
-    chosen_discoveries = [(opt, value(d), cw) for opt, d, cw in built.discovery_vars if value(d) > 0]
-    kept = [(fixed, cw) for fixed, z, cw in built.kept_vars if value(z)]
-    result = materialise(
-        problem, options, chosen_cohorts, chosen_discoveries, status=status, objective=coverage.objective,
-        bound=coverage.bound, gap=coverage.gap, solve_seconds=time.perf_counter() - began, warnings=warnings,
-        kept_discoveries=kept,
+    result = _plan_of(
+        problem, options, built, values, status=status, objective=coverage.objective, bound=coverage.bound,
+        gap=coverage.gap, solve_seconds=time.perf_counter() - began, warnings=warnings,
     )
     result.stats = {
         "build_seconds": round(build_seconds, 3),
         "deterministic_seconds": round(solver.deterministic_time, 3),
         "levels": [level.as_dict() for level in levels],
     }
+    return result
+
+
+def _plan_of(problem: PlanningProblem, options: Options, built: _Built, values: list[int], **figures) -> PlanResult:
+    """The plan a solution (``values``, one per variable of ``built``) describes."""
+    value = lambda var: values[var.index]  # noqa: E731
+    chosen_cohorts = [
+        (opt, size) for opt, c, n in built.cohort_vars if value(c) for size in split(value(n), value(c))
+    ]
+    chosen_discoveries = [(opt, value(d), cw) for opt, d, cw in built.discovery_vars if value(d) > 0]
+    kept = [(fixed, cw) for fixed, z, cw in built.kept_vars if value(z)]
+    return materialise(problem, options, chosen_cohorts, chosen_discoveries, kept_discoveries=kept, **figures)
+
+
+def improve_by_windows(
+    problem: PlanningProblem,
+    options: Options,
+    plan: PlanResult,
+    *,
+    window_weeks: int,
+    step_weeks: int,
+    time_limit: float,
+    near_weeks: int = 0,
+    most_windows: int | None = None,
+) -> PlanResult:
+    """``plan`` (a solution of the model: a rolling horizon's) improved window by window on the
+    whole model: the decisions of a window's weeks (cohorts, discoveries, recruitment events
+    starting in them) are solved again, both levels, every other decision kept as it is. Windows of
+    ``window_weeks`` moving by ``step_weeks`` from week 0, the first ``most_windows`` of them (None:
+    up to the horizon), ``time_limit`` deterministic seconds each; the model is built once. People
+    trained on time never fall, in all and in the first ``near_weeks`` weeks.
+
+    Unlike the rolling horizon's windows, a window here sees what its choices do to the need after
+    it: on the bench the gain is in the first windows after the firm weeks (3 years, medium: 227 →
+    239 people on time after 2 windows, 239 after 5; 5 years: 406 → 447 after 3 windows, 447 after
+    9), whose cost grows with the horizon. The coverage level counts events too, far below a person
+    (``most_events``): without it, it kept discoveries that served nobody (3 years, medium: 231
+    events for 239 people on time, against 180 with it)."""
+    began = time.perf_counter()
+    built = _coverage_level(problem, options, plan)
+    model = built.model
+    proto = model.proto
+    values = [0] * len(proto.variables)
+    for var, hinted in zip(proto.solution_hint.vars, proto.solution_hint.values):
+        values[var] = hinted
+    served = sum(built.served)
+    on_time = lambda chosen: sum(chosen[v.index] for v in built.served_vars.values())  # noqa: E731
+    near = [v for (_, week), v in built.served_vars.items() if week < near_weeks]
+    if near:
+        model.add(sum(near) >= sum(values[v.index] for v in near))
+    # The coverage reached so far, kept while the second level runs (and by every later window).
+    floor = model.add(served >= on_time(values)).proto.linear
+    decisions = (
+        [(o.week, v) for o, c, n in built.cohort_vars for v in (c, n)]
+        + [(o.week, d) for o, d, _ in built.discovery_vars]
+        + [(cohort_week, z) for _, z, cohort_week in built.kept_vars]
+        + [(slot.week, r) for slot, r in built.recruitment_vars]
+    )
+    domains = {var.index: list(proto.variables[var.index].domain) for _, var in decisions}
+    # A person trained on time outweighs every event: events only break ties between plans.
+    most_events = 1 + sum(list(proto.variables[v.index].domain)[-1] for v in built.events)
+    weights = problem.settings.weights
+    lateness_and_events = weights.late_person_week * sum(built.late) + weights.event * sum(built.events)
+    solver = _Solver(problem.settings.solver_seed, {})
+    windows = []
+    first = 0
+    while True:
+        end = min(first + window_weeks, problem.weeks)
+        for week, var in decisions:
+            domain = proto.variables[var.index].domain
+            domain.clear()
+            domain.extend(domains[var.index] if first <= week < end else [values[var.index]] * 2)
+        model.maximize(most_events * served - sum(built.events))
+        _hint_values(model, values)
+        found, coverage = solver.run(model, "coverage", "max", time_limit * COVERAGE_SHARE)
+        if found is not None:
+            floor.domain.clear()
+            floor.domain.extend([on_time(found), sum(series for trade in problem.need.values() for series in trade)])
+            model.minimize(lateness_and_events)
+            _hint_values(model, found)
+            second, _ = solver.run(model, "lateness_and_events", "min", time_limit * (1 - COVERAGE_SHARE),
+                                   linearization_level=0)
+            values = second if second is not None else found
+        windows.append({"first_week": first, "weeks": end - first, "status": coverage.status, "on_time": on_time(values)})
+        if end >= problem.weeks or len(windows) == most_windows:
+            break
+        first += step_weeks
+    result = _plan_of(
+        problem, options, built, values, status="FEASIBLE", objective=float(on_time(values)), bound=None, gap=None,
+        solve_seconds=time.perf_counter() - began, warnings=list(built.warnings),
+    )
+    result.stats = {"deterministic_seconds": round(solver.deterministic_time, 3), "windows": windows}
     return result
 
 
