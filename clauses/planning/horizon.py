@@ -273,7 +273,8 @@ def plan_rolling(
                 time_limit=rolling.improve_time_limit, near_weeks=rolling.firm_weeks, most_windows=rolling.improve_windows,
             )
             deterministic += improved.stats["deterministic_seconds"]
-            result = improved
+            if improved.on_time >= result.on_time:  # (the model keeps its people: a safeguard)
+                result = improved
     result.solve_seconds = time.perf_counter() - began
     stats = {
         "method": "rolling", "window_weeks": rolling.window_weeks, "step_weeks": rolling.step_weeks,

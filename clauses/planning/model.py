@@ -251,7 +251,7 @@ def improve_by_windows(
         found, coverage = solver.run(model, "coverage", "max", time_limit * COVERAGE_SHARE)
         if found is not None:
             floor.domain.clear()
-            floor.domain.extend([on_time(found), sum(series for trade in problem.need.values() for series in trade)])
+            floor.domain.extend([on_time(found), sum(sum(series) for series in problem.need.values())])
             model.minimize(lateness_and_events)
             _hint_values(model, found)
             second, _ = solver.run(model, "lateness_and_events", "min", time_limit * (1 - COVERAGE_SHARE),
