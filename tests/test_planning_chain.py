@@ -363,6 +363,31 @@ def test_a_recruitment_event_cancelled_without_replacement_is_not_proposed_again
         assert not [w for w in result.warnings if "rencontre de recrutement" in w]
 
 
+def test_a_proposed_recruitment_event_cancelled_without_replacement_stops_the_proposals(db, config):
+    """The usual way: the draft proposes a recruitment event for a kept cohort whose own was
+    cancelled; the coordinator cancels the proposal without replacement and approves. The cohort
+    is linked to it, so the next plans propose none."""
+    from clauses.planning.approval import approve_plan, cancel_event
+    from clauses.planning.service import run_planning
+    from clauses.planning.store import as_fixed
+
+    frame = pd.DataFrame([("macon", CHAIN_START + dt.timedelta(weeks=40), 6.0)], columns=["trade_key", "week_start", "people"])
+    planned_at = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    with db.transaction() as session:
+        first = stored_chain_plan(session, config)
+        approve_plan(session, first.id)
+        cohort = next(e for e in first.events if e.kind == "poec")
+        cancel_event(session, cohort.hiring_event.id)
+        plan, _ = run_planning(session, config, frame, start=CHAIN_START, weeks=52, time_limit=10, now=planned_at)
+        proposed = plan.parameters["kept_hiring_links"][str(cohort.id)]
+        cancel_event(session, proposed, no_replacement=True)
+        approve_plan(session, plan.id)
+        assert cohort.hiring_event.id == proposed
+        assert as_fixed(cohort).hires_from_day.weekday() == 0
+        again, result = run_planning(session, config, frame, start=CHAIN_START, weeks=52, time_limit=10, now=planned_at)
+        assert not [e for e in result.events if e.kind == "recruitment" and e.fixed_event_id is None]
+
+
 def test_the_greedy_plan_is_a_solution_of_the_model(settings):
     # A venue of three rooms, open on Wednesdays only: greedy may not hold two discoveries there the
     # same day for one cohort (the model holds one a day), or its plan is no hint for the solver.

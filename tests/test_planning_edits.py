@@ -351,3 +351,22 @@ def test_plan_cancel_without_replacement_on_the_command_line(db, draft, capsys):
         assert session.get(Event, meeting).no_replacement and session.get(Event, discovery).status != "cancelled"
     assert main(["plan", "show", str(plan_id)]) == 0
     assert f"n° {meeting} · " in (shown := capsys.readouterr().out) and "[annulé, sans remplacement]" in shown
+
+
+def test_a_recruitment_event_cancelled_earlier_can_be_marked_without_replacement(db, draft, capsys):
+    """Cancelled before (perhaps in an earlier plan), it is only marked: same SEQUENCE, no new
+    change, so invitees get no second cancellation."""
+    plan_id, _ = draft
+    meeting = _events(db, plan_id, "recruitment")[0].id
+    assert main(["plan", "cancel", str(meeting)]) == 0
+    with db.transaction() as session:
+        changes = session.scalars(select(EventChange)).all()
+        sequence = session.get(Event, meeting).sequence
+    capsys.readouterr()
+    assert main(["plan", "cancel", str(meeting), "--no-replacement"]) == 0
+    assert f"Événement n° {meeting} annulé, sans en proposer d'autre (séquence {sequence})" in capsys.readouterr().out
+    with db.transaction() as session:
+        assert session.get(Event, meeting).no_replacement and session.get(Event, meeting).sequence == sequence
+        assert len(session.scalars(select(EventChange)).all()) == len(changes)
+    assert main(["plan", "cancel", str(meeting)]) == 2
+    assert "est annulé" in capsys.readouterr().err

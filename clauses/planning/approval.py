@@ -62,7 +62,8 @@ def approve_plan(
     for field, kept_ids in (("recruits_for", parameters.get("kept_links")), ("hiring_event", parameters.get("kept_hiring_links"))):
         for kept_id, new_id in (kept_ids or {}).items():
             kept, new = session.get(Event, int(kept_id)), session.get(Event, new_id)
-            if kept is not None and new is not None and new.plan_id == plan.id and new.status != "cancelled":
+            # (a recruitment event cancelled without replacement is linked too: none is proposed again)
+            if kept is not None and new is not None and new.plan_id == plan.id and (new.status != "cancelled" or new.no_replacement):
                 setattr(kept, field, new)
     for event in plan.events:
         if event.status != "cancelled" and event.approved_at is None:
@@ -156,12 +157,15 @@ def cancel_event(session: Session, event_id: int, *, origin: str = "coordinator"
     """Cancel an event; a later re-planning no longer keeps it. A recruitment event cancelled with
     ``no_replacement`` gets no other for its cohorts (see ``store.as_fixed``)."""
     event = _event(session, event_id)
-    if event.status == "cancelled":
-        raise ClausesError(f"l'événement n° {event_id} est déjà annulé")
     if no_replacement and event.kind != "recruitment":
         raise ClausesError(
             f"l'événement n° {event_id} n'est pas une rencontre de recrutement : « sans remplacement » ne vaut que pour elles"
         )
+    if event.status == "cancelled":
+        if no_replacement:  # cancelled earlier, marked now: nothing is sent again (same SEQUENCE)
+            event.no_replacement = True
+            return event.changes[-1]
+        raise ClausesError(f"l'événement n° {event_id} est déjà annulé")
     before = _snapshot(event)
     event.status = "cancelled"
     event.no_replacement = no_replacement

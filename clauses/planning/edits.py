@@ -351,6 +351,10 @@ def cancel(
 ) -> EditOutcome:
     """Cancel an event (a recruitment event ``no_replacement``: see ``cancel_event``); say which
     discoveries were recruiting for a cancelled cohort."""
+    event = session.get(Event, event_id)
+    if no_replacement and event is not None and event.status == "cancelled" and plan_id in (None, event.plan_id):
+        # Cancelled already, perhaps in an earlier plan: only marked (``cancel_event``).
+        return EditOutcome(event_id, cancel_event(session, event_id, origin=origin, no_replacement=True))
     event = editable_event(session, event_id, plan_id=plan_id)
     change = cancel_event(session, event_id, origin=origin, no_replacement=no_replacement)
     recruiting = [d.id for d in event.recruited_by if d.status != "cancelled"]

@@ -46,15 +46,17 @@ def _local_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(PARIS).date()
 
 
+def _monday_after(day: dt.date) -> dt.date:
+    return day + dt.timedelta(days=7 - day.weekday())
+
+
 def as_fixed(event: Event) -> FixedEvent:
     hiring = event.hiring_event
     hires_from_day = cancelled = None
     if hiring is not None and hiring.status != "cancelled":
-        held = _local_date(hiring.end)
-        hires_from_day = held + dt.timedelta(days=7 - held.weekday())  # the Monday after it
-    elif hiring is not None and hiring.no_replacement:  # met employers outside the tool
-        ended = _local_date(event.end)
-        hires_from_day = ended + dt.timedelta(days=7 - ended.weekday())  # the Monday after the cohort
+        hires_from_day = _monday_after(_local_date(hiring.end))
+    elif hiring is not None and hiring.no_replacement:  # its completers meet employers outside the tool
+        hires_from_day = _monday_after(_local_date(event.end))
     elif hiring is not None:
         cancelled = _local_date(hiring.start)
     return FixedEvent(
