@@ -180,7 +180,6 @@ def test_apply_edits_is_all_or_nothing_and_stays_in_the_plan(db, config, draft):
         ([EventEdit(event_id=discovery.id, capacity=5), EventEdit(event_id=999_999, cancel=True)], "n'existe pas dans le plan"),
         ([EventEdit(event_id=discovery.id, cancel=True, capacity=5)], "pas les deux"),
         ([EventEdit(event_id=discovery.id, venue="nulle_part")], "lieu inconnu"),
-        ([EventEdit(event_id=discovery.id, no_replacement=True)], "se coche avec « Annuler cet événement »"),
     ]
     for edits, message in bad_lists:
         with pytest.raises(EditError, match=message) as caught:
@@ -330,9 +329,9 @@ def test_a_recruitment_event_is_cancelled_without_replacement_from_the_form(db, 
     discovery = _events(db, plan_id, "discovery")[0]
     with pytest.raises(ClausesError, match="n'est pas une rencontre de recrutement"):
         with db.transaction() as session:
-            apply_edits(session, config, plan_id, [EventEdit(event_id=discovery.id, cancel=True, no_replacement=True)])
+            apply_edits(session, config, plan_id, [EventEdit(event_id=discovery.id, no_replacement=True)])
     with db.transaction() as session:
-        [outcome] = apply_edits(session, config, plan_id, [EventEdit(event_id=meeting.id, cancel=True, no_replacement=True)])
+        [outcome] = apply_edits(session, config, plan_id, [EventEdit(event_id=meeting.id, no_replacement=True)])
         stored = session.get(Event, meeting.id)
         assert (stored.status, stored.no_replacement) == ("cancelled", True)
         assert session.get(Event, discovery.id).status != "cancelled"

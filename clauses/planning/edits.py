@@ -68,9 +68,9 @@ class EventEdit(BaseModel):
     capacity: int = Field(default=0, ge=0, title="Nombre de places", description="0 : inchangé")
     cancel: bool = Field(default=False, title="Annuler cet événement")
     no_replacement: bool = Field(
-        default=False, title="… sans en proposer une autre",
-        description="rencontre de recrutement annulée : les prochains plans n'en proposent pas d'autre à ses POEC "
-        "(rencontre organisée hors de l'outil) ; à cocher avec « Annuler cet événement »",
+        default=False, title="Annuler sans remplacement (rencontre de recrutement)",
+        description="l'annuler, et les prochains plans n'en proposent pas d'autre à ses POEC (rencontre organisée "
+        "hors de l'outil) ; vaut aussi pour une rencontre déjà annulée",
     )
 
 
@@ -383,11 +383,7 @@ def apply_edits(
         seen.add(edit.event_id)
         venue = edit.venue.strip() or None
         capacity = edit.capacity or None
-        if edit.no_replacement and not edit.cancel:
-            raise EditError(
-                f"événement n° {edit.event_id} : « sans en proposer une autre » se coche avec « Annuler cet événement »",
-            )
-        if edit.cancel:
+        if edit.cancel or edit.no_replacement:
             if edit.new_date is not None or venue is not None or capacity is not None:
                 raise EditError(
                     f"événement n° {edit.event_id} : l'annuler ou le modifier, pas les deux",
