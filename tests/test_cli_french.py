@@ -285,3 +285,16 @@ def test_known_messages_are_french(db, capsys):
     assert capsys.readouterr().err == "erreur : rien à modifier : donner --start, --end, --venue et/ou --capacity\n"
     with db.transaction() as session:
         assert session.scalars(select(Event)).all() == []
+
+
+def test_demo_web_answers_say_the_waiting_list_with_the_yes():
+    # « 16 oui » for 15 places read as an overbooked event: the line says who went on the waiting
+    # list and where the event stands at the end.
+    from clauses.cli.demo import describe
+
+    answers = {"answers": 18, "event_id": 35, "capacity": 15, "yes": 16, "no": 2, "waitlisted": 1, "offers": 1,
+               "unsubscribed": 1, "statuses": {"registered": 14, "offered": 1, "declined": 2, "invited": 15}}
+    line = next(line for line in describe({"web_answers": answers}) if line.startswith("réponses par le web"))
+    assert "16 « Je viens » (dont 1 mis en liste d'attente, l'événement étant complet)" in line
+    assert "à la fin : 14 inscrit(s), 1 place(s) proposée(s) en attente de réponse, 0 en liste d'attente, 2 refus" in line
+    assert " oui," not in line

@@ -33,6 +33,20 @@ def _total(result: object, key: str) -> object:
     return sum(value.values()) if isinstance(value, dict) else value
 
 
+def _web_answers_line(answers: dict) -> str:
+    """What the fictitious candidates did on the web pages, then where the event stands: more « Je
+    viens » than places reads as overbooking unless the waiting list is said with it."""
+    final = answers.get("statuses") or {}
+    return (
+        f"réponses par le web (événement n° {answers['event_id']}, {answers['capacity']} places) : "
+        f"{answers['yes']} « Je viens » (dont {answers['waitlisted']} mis en liste d'attente, l'événement étant complet), "
+        f"{answers['no']} « Je ne peux pas venir » ({answers['offers']} place(s) libérée(s) proposée(s) au premier en attente), "
+        f"{answers['unsubscribed']} désinscription(s) en un clic ; "
+        f"à la fin : {final.get('registered', 0)} inscrit(s), {final.get('offered', 0)} place(s) proposée(s) en attente de réponse, "
+        f"{final.get('waitlisted', 0)} en liste d'attente, {final.get('declined', 0)} refus"
+    )
+
+
 def describe(steps: dict) -> list[str]:
     """One line per step, with the files a person opens."""
     from clauses.planning.show import SOLVER_STATUS_FR
@@ -75,11 +89,7 @@ def describe(steps: dict) -> list[str]:
     lines.append(f"relances : {_total(followups, 'planned')} prévues, {_count(followups, 'sent')} envoyées")
     answers = steps.get("web_answers", {})
     if isinstance(answers, dict) and answers.get("answers"):
-        lines.append(
-            f"réponses par le web (événement n° {answers['event_id']}, {answers['capacity']} places) : {answers['yes']} oui, "
-            f"{answers['no']} non, {answers['waitlisted']} en liste d'attente, {answers['offers']} place(s) proposée(s), "
-            f"{answers['unsubscribed']} désinscription(s) en un clic"
-        )
+        lines.append(_web_answers_line(answers))
     report = steps.get("report_outcomes", {})
     if isinstance(report, dict):
         for name, path in (report.get("files") or {}).items():
