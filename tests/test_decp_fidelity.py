@@ -441,3 +441,15 @@ def test_report_shows_hours_per_company_without_person_names(db, config, tmp_pat
     html = render_html(report)
     assert "par entreprise titulaire" in html and "ETANCHE SAS" in html
     assert "Dupont" not in html
+
+
+def test_a_record_field_is_read_once_and_kept():
+    # Fields are read from the raw record when first asked for, then kept (on Python 3.11 by the
+    # module's own lock-free cached_property): a second read does not look at the record again.
+    from clauses.readers.decp import DecpRecord
+
+    record = DecpRecord({"id": "2024-001", "objet": " Lot 3 : Couverture "}, 1)
+    assert (record.id, record.objet) == ("2024-001", "Lot 3 : Couverture")
+    record.raw.update(id="changed", objet="changed")
+    assert (record.id, record.objet) == ("2024-001", "Lot 3 : Couverture")
+    assert type(DecpRecord.__dict__["objet"]).__name__ == "cached_property"
