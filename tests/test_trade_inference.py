@@ -169,3 +169,36 @@ def test_the_word_index_finds_what_searching_each_phrase_finds(config):
         for _ in range(3000):
             text = fold(" ".join(draw.choice(words) for _ in range(draw.randint(0, 12))))
             assert inferrer._named(text) == _named_by_searching_each_phrase(inferrer, text), text
+
+
+def _fold_whole(text: str) -> str:
+    """fold as first written: the whole text decomposed, then accents dropped and case folded."""
+    import re
+    import unicodedata
+
+    text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+    return " " + re.sub(r"[^a-z0-9]+", " ", bare).strip() + " "
+
+
+@pytest.mark.parametrize("text", [
+    "Gros Œuvre – Lot 8 : Vitrerie", "CŒUR DE VILLE, ÆRATION", "Ferronnerie d’art à l’Hôtel-Dieu",
+    "İstanbul STRAßE", "ﬁnitions ½ étage n°2", "décomposé : e\u0301le\u0300ve", "béton 🏗️ BA13 ÉLÉMENTS",
+    "".join(chr(code) for code in range(0x00A0, 0x0250)),
+])
+def test_fold_character_by_character_is_fold_of_the_whole_text(text):
+    # fold translates each character once and for all (str.translate): the same as decomposing
+    # the whole text, for ligatures, compatibility forms, decomposed input and capital İ.
+    assert fold(text) == _fold_whole(text)
+
+
+def test_longest_cpv_prefix_wins_and_uncovered_work_is_no_trade():
+    from clauses.config import load_config
+
+    inferrer = TradeInferrer.from_config(load_config())
+    assert inferrer.by_cpv("45261000").key == "couvreur"
+    assert inferrer.by_cpv("45261100").key == "charpentier"  # 452611 is longer than 45261
+    assert inferrer.by_cpv("45261410").key == "etancheur"
+    assert inferrer.by_cpv("45112500").key == "conducteur_engins"
+    assert inferrer.by_cpv("45112723") is None  # landscaping: uncovered, and longer than earthworks' 45112
+    assert inferrer.by_cpv("71000000") is None

@@ -35,6 +35,7 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 # "lot 8 :", "lot n° 5", "lot05", "lots 3, 4 et 5", "lot 06a": the marker, not its title.
 _LOT = re.compile(r" (lots?) ?(?:n ?o? )?([0-9]{1,3}[a-z]?|[a-z]) ")
 _UNPLACED = None  # the pseudo-trade of work no configured trade covers
+_NO_PREFIX = object()  # a code no configured prefix starts
 
 
 @dataclass(frozen=True)
@@ -49,14 +50,29 @@ def cpv_digits(code: str) -> str:
     return re.sub(r"\D", "", str(code).split("-")[0])[:8]
 
 
+class _FoldedCharacters(dict):
+    """Each character as ``fold`` writes it, worked out the first time it is met: ligatures split,
+    decomposed (NFKD), accents dropped, case folded. Folding a text character by character is
+    folding it whole (casefold needs no context; the combining marks NFKD would reorder are the
+    ones dropped), and ``str.translate`` does it in C, without a Python step per character."""
+
+    _LIGATURES = {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE"}
+
+    def __missing__(self, code: int) -> str:
+        character = chr(code)
+        decomposed = unicodedata.normalize("NFKD", self._LIGATURES.get(character, character))
+        folded = self[code] = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+        return folded
+
+
+_FOLDED = _FoldedCharacters()
+
+
 def fold(text: str) -> str:
     """'Gros œuvre – Lot 8 : Vitrerie' → ' gros oeuvre lot 8 vitrerie ' (padded, for whole words)."""
     text = str(text)
-    if text.isascii():  # no accent to remove: NFKD and casefold of ASCII are identity and lower()
-        return " " + _NOT_WORD.sub(" ", text.lower()).strip() + " "
-    text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    # No accent to remove in ASCII: NFKD and casefold of ASCII are identity and lower().
+    bare = text.lower() if text.isascii() else text.translate(_FOLDED)
     return " " + _NOT_WORD.sub(" ", bare).strip() + " "
 
 
@@ -74,11 +90,11 @@ class TradeInferrer:
         ] + [(fold(k), _UNPLACED, k) for k in rules.unplaced_keywords if fold(k).strip()]
         self._neutral = [fold(k) for k in rules.neutral_phrases if fold(k).strip()]
         self._whole = [(fold(k), k) for k in rules.whole_operation_keywords if fold(k).strip()]
-        self._prefixes = sorted(
-            [(p, trade) for trade in trades for p in trade.cpv_prefixes]
-            + [(p, _UNPLACED) for p in rules.unplaced_cpv_prefixes],
-            key=lambda item: -len(item[0]),
-        )
+        # Each prefix's trade (the first configured, if two name it), looked up from the longest.
+        self._by_prefix: dict[str, Trade | None] = {}
+        for prefix, trade in [(p, t) for t in trades for p in t.cpv_prefixes] + [(p, _UNPLACED) for p in rules.unplaced_cpv_prefixes]:
+            self._by_prefix.setdefault(prefix, trade)
+        self._prefix_lengths = sorted({len(prefix) for prefix in self._by_prefix}, reverse=True)
         # The phrases by their first word, in configured order: a folded text is single-spaced and
         # padded, so a phrase occurs only where one of the text's words begins; looking up each word
         # of the text finds every phrase's first place without searching the text for each phrase.
@@ -92,9 +108,9 @@ class TradeInferrer:
 
     def by_cpv(self, cpv: str) -> Trade | None:
         """The trade of the longest prefix matching the code (None: no trade, or work no trade covers)."""
-        for prefix, trade in self._prefixes:
-            if cpv.startswith(prefix):
-                return trade
+        for length in self._prefix_lengths:
+            if (found := self._by_prefix.get(cpv[:length], _NO_PREFIX)) is not _NO_PREFIX:
+                return found
         return None
 
     def infer(self, cpv_code: str | None, objet: str | None, *, text_damaged: bool = False) -> Inference:
