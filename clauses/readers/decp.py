@@ -60,6 +60,8 @@ else:
                 return self
             value = instance.__dict__[self.attrname] = self.func(instance)
             return value
+
+
 MARCHE = "marche"
 
 
