@@ -220,6 +220,16 @@ def test_windows_from_a_duration_follow_the_calendar():
     assert pd.Timestamp(ends[0]).date() == dt.date(2024, 2, 28)
 
 
+@pytest.mark.parametrize("rows", [[0, 2], [0, 1, 2]], ids=["every window by its duration", "some by their end date"])
+def test_a_window_ends_after_its_duration_or_on_its_date(config, tmp_path, rows):
+    # Every row given by a duration takes the whole-column path (nothing gathered or scattered),
+    # a mix takes the rows that need it: both give the same ends.
+    validated = read_pipeline(write(tmp_path, [GOOD_ROWS[i] for i in rows]), config)
+    ends = dict(zip(validated.lots["external_id"], (pd.Timestamp(end).date() for end in validated.lots["end"])))
+    assert ends["G-01"] == dt.date(2027, 3, 1) and ends["E-01"] == dt.date(2027, 8, 31)
+    assert ends.get("G-02", dt.date(2027, 2, 26)) == dt.date(2027, 2, 26)
+
+
 def test_a_window_ending_after_2199_is_refused(config, tmp_path):
     assert problems_of(config, tmp_path, [GOOD_ROWS[0].replace("02/03/2026", "01/01/2199").replace(";12;", ";5000;")]) == [
         "pipeline.csv, ligne 2, colonne « Durée (mois) » : durée invraisemblable : 5000 mois, le marché finirait après 2199"

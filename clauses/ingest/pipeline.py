@@ -332,7 +332,9 @@ def validate_pipeline(
     # The window ends on the date written, or after the duration in months from its start.
     needs_duration = np.isnat(end) & ~bad_end
     usable = needs_duration & ~np.isnat(start) & (duration > 0)
-    if usable.any():
+    if usable.all():  # every window given by its duration: no rows to gather and scatter back
+        end = add_months(start, duration)
+    elif usable.any():
         end = end.copy()
         end[usable] = add_months(start[usable], duration[usable])
     # Insertion hours: given, or computed from the amount with the trade's figures.
