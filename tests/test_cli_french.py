@@ -298,3 +298,6 @@ def test_demo_web_answers_say_the_waiting_list_with_the_yes():
     assert "16 « Je viens » (dont 1 mis en liste d'attente, l'événement étant complet)" in line
     assert "à la fin : 14 inscrit(s), 1 place(s) proposée(s) en attente de réponse, 0 en liste d'attente, 2 refus" in line
     assert " oui," not in line
+    # Nobody on the waiting list: the event is not said to be full.
+    quiet = describe({"web_answers": {**answers, "yes": 3, "waitlisted": 0, "offers": 0}})
+    assert "3 « Je viens », 2 « Je ne peux pas venir », 1 désinscription(s)" in next(l for l in quiet if l.startswith("réponses"))

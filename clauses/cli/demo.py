@@ -37,11 +37,14 @@ def _web_answers_line(answers: dict) -> str:
     """What the fictitious candidates did on the web pages, then where the event stands: more « Je
     viens » than places reads as overbooking unless the waiting list is said with it."""
     final = answers.get("statuses") or {}
+    waitlisted, offers = answers["waitlisted"], answers["offers"]
     return (
         f"réponses par le web (événement n° {answers['event_id']}, {answers['capacity']} places) : "
-        f"{answers['yes']} « Je viens » (dont {answers['waitlisted']} mis en liste d'attente, l'événement étant complet), "
-        f"{answers['no']} « Je ne peux pas venir » ({answers['offers']} place(s) libérée(s) proposée(s) au premier en attente), "
-        f"{answers['unsubscribed']} désinscription(s) en un clic ; "
+        f"{answers['yes']} « Je viens »"
+        + (f" (dont {waitlisted} mis en liste d'attente, l'événement étant complet)" if waitlisted else "")
+        + f", {answers['no']} « Je ne peux pas venir »"
+        + (f" ({offers} place(s) libérée(s) proposée(s) au premier en attente)" if offers else "")
+        + f", {answers['unsubscribed']} désinscription(s) en un clic ; "
         f"à la fin : {final.get('registered', 0)} inscrit(s), {final.get('offered', 0)} place(s) proposée(s) en attente de réponse, "
         f"{final.get('waitlisted', 0)} en liste d'attente, {final.get('declined', 0)} refus"
     )

@@ -23,9 +23,9 @@ given). So a long plan is built window by window, through the planner's public i
    decision kept (``model.improve_by_windows``): a window there sees what its choices do to the
    need after it. 3-year bench, medium / tight, at 2.4 det s a window then 3 windows of 1 det s:
    227 / 262 → 243 / 273 people on time (the rolling pass alone at 3.2 det s a window: 227 / 275);
-   5 years, medium: 412 → 455 (423 at 3.2 det s), in 52.5 s of wall time instead of 44.5 s (each
-   of those windows is a solve of the whole model: its cost grows with the horizon, their number
-   does not).
+   5 years, medium: 412 → 455 (423 at 3.2 det s), in 52.5 s of wall time instead of 44.5 s on the
+   machine measured (106 s on one twice as slow: the limits are deterministic). Each of those
+   windows is a solve of the whole model: its cost grows with the horizon, their number does not.
 
 The near term is planned firm (the first window is the 1-year model) and the far term is planned
 well enough to warn early, with a cost that grows linearly with the horizon (one window solve per

@@ -226,6 +226,7 @@ def improve_by_windows(
         model.add(sum(near) >= sum(values[v.index] for v in near))
     # The coverage reached so far, kept while the second level runs (and by every later window).
     floor = model.add(served >= on_time(values)).proto.linear
+    total_need = sum(sum(series) for series in problem.need.values())
     decisions = (
         [(o.week, v) for o, c, n in built.cohort_vars for v in (c, n)]
         + [(o.week, d) for o, d, _ in built.discovery_vars]
@@ -251,7 +252,7 @@ def improve_by_windows(
         found, coverage = solver.run(model, "coverage", "max", time_limit * COVERAGE_SHARE)
         if found is not None:
             floor.domain.clear()
-            floor.domain.extend([on_time(found), sum(sum(series) for series in problem.need.values())])
+            floor.domain.extend([on_time(found), total_need])
             model.minimize(lateness_and_events)
             _hint_values(model, found)
             second, _ = solver.run(model, "lateness_and_events", "min", time_limit * (1 - COVERAGE_SHARE),
