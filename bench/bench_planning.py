@@ -24,7 +24,7 @@ The need: each trade gets one site a year (three over three years: the historica
 draws), whose new-people need arrives in a burst of 6–19 weeks starting between week 20 and 20
 weeks before the end.
 
-Run: python bench/bench_planning.py [--years 1|3|5] [--time-limit <det s>] [--bound-det <det s>]
+Run: python bench/bench_planning.py [--years 1|3|5] [--time-limit <det s>] [--bound-det <det s>] [--searches 1|2]
 """
 
 from __future__ import annotations
@@ -134,8 +134,12 @@ def main() -> None:
     parser.add_argument("--no-baseline", action="store_true", help="skip the whole-model solve")
     parser.add_argument("--improve-windows", type=int, default=None,
                         help="windows solved again on the whole model after the rolling pass (default: config)")
+    parser.add_argument("--searches", type=int, default=None,
+                        help="deterministic searches side by side, the best kept (default: config solver_searches)")
     args = parser.parse_args()
     config = load_config()
+    if args.searches is not None:
+        config = config.model_copy(update={"planning": config.planning.model_copy(update={"solver_searches": args.searches})})
     settings = config.planning.rolling
     rolling = Rolling(
         args.window_weeks or settings.window_weeks, args.step_weeks or settings.step_weeks,
@@ -146,7 +150,7 @@ def main() -> None:
     weeks = round(args.years * 52)
     print(f"{weeks} weeks ({args.years:g} years), 12 trades, 6 partners; whole model {limit:g} det s; rolling "
           f"window {rolling.window_weeks} weeks, step {rolling.step_weeks}, {rolling.window_time_limit:g} det s per "
-          f"window ({rolling.window_coverage_share:g} coverage); lb-tree bound {args.bound_det:g} det s; load {os.getloadavg()[0]:.2f}", flush=True)
+          f"window ({rolling.window_coverage_share:g} coverage); {config.planning.solver_searches} search(es) side by side; lb-tree bound {args.bound_det:g} det s; load {os.getloadavg()[0]:.2f}", flush=True)
     print(f"{'instance':<8} {'method':<8} {'need':>5} {'greedy':>6} {'on time':>7} {'×greedy':>7} {'bound':>6} "
           f"{'gap':>7} | {'26w':>4} {'bound':>5} {'gap':>6} | {'wall s':>6} {'det s':>6} {'s/week':>6} {'same':>4} "
           f"{'feasible':>8}", flush=True)

@@ -122,6 +122,9 @@ class PlanningSettings(StrictModel):
     max_events_per_week: int = Field(gt=0)
     solver_time_limit_seconds: float = Field(default=30.0, gt=0)
     solver_seed: int = 0
+    # Deterministic searches run side by side on the machine's cores, the best plan kept
+    # (``model._Solver``): more people on time for more CPU time, the same plan for the same input.
+    solver_searches: int = Field(default=1, ge=1, le=8)
     # Discovery events for a cohort are held in one of this many weeks before its selection lead time.
     discovery_window_weeks: int = Field(default=2, ge=1, le=8)
     # How many weeks a plan looks ahead when the need does not say (three years).

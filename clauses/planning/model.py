@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -138,7 +139,7 @@ def solve(
         built.model.add(sum(v for (_, week), v in built.served_vars.items() if week < weeks) >= people)
     build_seconds = time.perf_counter() - began
     limit = time_limit if time_limit is not None else problem.settings.solver_time_limit_seconds
-    solver = _Solver(problem.settings.solver_seed, parameters or {})
+    solver = _Solver(problem.settings.solver_seed, parameters or {}, problem.settings.solver_searches)
     model = built.model
     weights = problem.settings.weights
 
@@ -238,7 +239,7 @@ def improve_by_windows(
     most_events = 1 + sum(list(proto.variables[v.index].domain)[-1] for v in built.events)
     weights = problem.settings.weights
     lateness_and_events = weights.late_person_week * sum(built.late) + weights.event * sum(built.events)
-    solver = _Solver(problem.settings.solver_seed, {})
+    solver = _Solver(problem.settings.solver_seed, {}, problem.settings.solver_searches)
     windows = []
     first = 0
     while True:
@@ -547,20 +548,25 @@ def _add_hint(built: _Built, problem: PlanningProblem, hint: PlanResult) -> None
 
 
 class _Solver:
-    """One worker, deterministic time limits: the same input gives the same plan."""
+    """Deterministic searches: the same input gives the same plan.
 
-    def __init__(self, seed: int, overrides: dict) -> None:
+    Each search has one worker and a deterministic time limit. With ``searches`` > 1, that many
+    searches run side by side (CP-SAT releases the GIL), each with its own seed (``seed``,
+    ``seed`` + 1, …), and the best plan is kept (on a tie, the lowest seed's): still the same plan
+    for the same input, since no search depends on another's timing, and never worse than the
+    ``seed`` search alone. The deterministic seconds counted are those of all the searches."""
+
+    def __init__(self, seed: int, overrides: dict, searches: int = 1) -> None:
         self.seed = seed
         self.overrides = overrides
+        self.searches = searches
         self.deterministic_time = 0.0
 
-    def run(
-        self, model: cp_model.CpModel, name: str, sense: str, limit: float, **extra
-    ) -> tuple[list[int] | None, Level]:
+    def _search(self, model: cp_model.CpModel, seed: int, limit: float, extra: dict) -> "_Search":
         solver = cp_model.CpSolver()
         params = solver.parameters
         params.num_workers = 1
-        params.random_seed = self.seed
+        params.random_seed = seed
         params.max_deterministic_time = max(limit, 0.05)
         # Start from the hint (complete and feasible), but follow it for one conflict only: the
         # default (10) spent 5-20 s of wall time that the deterministic clock hardly counts.
@@ -569,18 +575,55 @@ class _Solver:
         params.max_time_in_seconds = max(20 * limit, 60.0)
         for key, value in {**extra, **self.overrides}.items():
             setattr(params, key, value)
-        began = time.perf_counter()
         code = solver.solve(model)
-        wall = time.perf_counter() - began
         response = solver.response_proto
-        self.deterministic_time += response.deterministic_time
         status = STATUS_NAMES.get(code, str(code))
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return None, Level(name, sense, status, None, None, response.deterministic_time, wall)
-        level = Level(
-            name, sense, status, solver.objective_value, solver.best_objective_bound, response.deterministic_time, wall
-        )
-        return list(response.solution), level
+            return _Search(status, None, None, None, response.deterministic_time)
+        return _Search(status, solver.objective_value, solver.best_objective_bound, list(response.solution),
+                       response.deterministic_time)
+
+    def run(
+        self, model: cp_model.CpModel, name: str, sense: str, limit: float, **extra
+    ) -> tuple[list[int] | None, Level]:
+        began = time.perf_counter()
+        seeds = range(self.seed, self.seed + self.searches)
+        if self.searches > 1:
+            with ThreadPoolExecutor(self.searches) as pool:
+                searches = list(pool.map(lambda seed: self._search(model, seed, limit, extra), seeds))
+        else:
+            searches = [self._search(model, self.seed, limit, extra)]
+        best = best_search(searches, sense)
+        self.deterministic_time += best.deterministic_seconds
+        level = Level(name, sense, best.status, best.objective, best.bound, best.deterministic_seconds,
+                      time.perf_counter() - began)
+        return best.values, level
+
+
+@dataclass(frozen=True)
+class _Search:
+    """What one search found: its status, objective, bound and plan (None if it found none)."""
+
+    status: str
+    objective: float | None
+    bound: float | None
+    values: list[int] | None
+    deterministic_seconds: float
+
+
+def best_search(searches: list[_Search], sense: str) -> _Search:
+    """Searches of one model run side by side, as one: the best plan (on a tie, the first
+    search's), the tightest bound (every search's holds), optimal if one search proved it, and
+    the deterministic seconds of them all."""
+    spent = sum(s.deterministic_seconds for s in searches)
+    found = [s for s in searches if s.values is not None]
+    if not found:
+        return dataclasses.replace(searches[0], deterministic_seconds=spent)
+    sign = 1 if sense == "max" else -1
+    best = max(found, key=lambda s: sign * s.objective)  # (max keeps the first of equals)
+    bound = (min if sense == "max" else max)(s.bound for s in found)
+    status = "OPTIMAL" if any(s.status == "OPTIMAL" for s in found) else best.status
+    return dataclasses.replace(best, status=status, bound=bound, deterministic_seconds=spent)
 
 
 def _hint_values(model: cp_model.CpModel, values: list[int]) -> None:
