@@ -4,14 +4,14 @@ one-worker searches with their own seeds, still the same plan for the same input
 from __future__ import annotations
 
 from clauses.planning.horizon import plan_rolling
-from clauses.planning.model import _Search, best_search, solve
+from clauses.planning.model import Search, best_search, solve
 from clauses.planning.problem import Options
 from tests.test_planning_horizon import ROLLING, long_problem, signature
 from tests.test_planning_model import settings  # noqa: F401  (fixture)
 
 
 def search(status, objective, bound, seconds=1.0):
-    return _Search(status, objective, bound, None if objective is None else [int(objective)], seconds)
+    return Search(status, objective, bound, None if objective is None else [int(objective)], seconds)
 
 
 def test_the_best_plan_is_kept_with_the_tightest_bound_and_all_the_time_counted():

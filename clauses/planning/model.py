@@ -562,7 +562,7 @@ class _Solver:
         self.searches = searches
         self.deterministic_time = 0.0
 
-    def _search(self, model: cp_model.CpModel, seed: int, limit: float, extra: dict) -> "_Search":
+    def _search(self, model: cp_model.CpModel, seed: int, limit: float, extra: dict) -> Search:
         solver = cp_model.CpSolver()
         params = solver.parameters
         params.num_workers = 1
@@ -579,8 +579,8 @@ class _Solver:
         response = solver.response_proto
         status = STATUS_NAMES.get(code, str(code))
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return _Search(status, None, None, None, response.deterministic_time)
-        return _Search(status, solver.objective_value, solver.best_objective_bound, list(response.solution),
+            return Search(status, None, None, None, response.deterministic_time)
+        return Search(status, solver.objective_value, solver.best_objective_bound, list(response.solution),
                        response.deterministic_time)
 
     def run(
@@ -601,7 +601,7 @@ class _Solver:
 
 
 @dataclass(frozen=True)
-class _Search:
+class Search:
     """What one search found: its status, objective, bound and plan (None if it found none)."""
 
     status: str
@@ -611,7 +611,7 @@ class _Search:
     deterministic_seconds: float
 
 
-def best_search(searches: list[_Search], sense: str) -> _Search:
+def best_search(searches: list[Search], sense: str) -> Search:
     """Searches of one model run side by side, as one: the best plan (on a tie, the first
     search's), the tightest bound (every search's holds), optimal if one search proved it, and
     the deterministic seconds of them all."""
