@@ -10,21 +10,22 @@ from tests.test_planning_horizon import ROLLING, long_problem, signature
 from tests.test_planning_model import settings  # noqa: F401  (fixture)
 
 
-def search(status, objective, bound, seconds=1.0):
-    return Search(status, objective, bound, None if objective is None else [int(objective)], seconds)
+def search(status, objective, bound, seconds=1.0, seed=0):
+    """A search's outcome; its plan says which seed found it."""
+    return Search(status, objective, bound, None if objective is None else [int(objective), seed], seconds)
 
 
 def test_the_best_plan_is_kept_with_the_tightest_bound_and_all_the_time_counted():
-    searches = [search("FEASIBLE", 10, 14), search("FEASIBLE", 12, 15), search("FEASIBLE", 12, 13, 0.5)]
+    searches = [search("FEASIBLE", 10, 14), search("FEASIBLE", 12, 15, seed=1), search("FEASIBLE", 12, 13, 0.5, seed=2)]
     best = best_search(searches, "max")
     # The most people (the first of equals), the lowest proven upper bound, every search's seconds.
-    assert (best.values, best.objective, best.bound, best.status) == ([12], 12, 13, "FEASIBLE")
+    assert (best.values, best.objective, best.bound, best.status) == ([12, 1], 12, 13, "FEASIBLE")
     assert best.deterministic_seconds == 2.5
-    lateness = best_search([search("FEASIBLE", 30, 20), search("FEASIBLE", 25, 18)], "min")
-    assert (lateness.values, lateness.bound) == ([25], 20)  # the least lateness; the highest lower bound
+    lateness = best_search([search("FEASIBLE", 30, 20), search("FEASIBLE", 25, 18, seed=1)], "min")
+    assert (lateness.values, lateness.bound) == ([25, 1], 20)  # the least lateness; the highest lower bound
     # A proof of optimality by one search is enough; a search that found nothing is passed over.
-    proven = best_search([search("UNKNOWN", None, None), search("OPTIMAL", 9, 9)], "max")
-    assert (proven.status, proven.values, proven.deterministic_seconds) == ("OPTIMAL", [9], 2.0)
+    proven = best_search([search("UNKNOWN", None, None), search("OPTIMAL", 9, 9, seed=1)], "max")
+    assert (proven.status, proven.values, proven.deterministic_seconds) == ("OPTIMAL", [9, 1], 2.0)
     nothing = best_search([search("INFEASIBLE", None, None), search("UNKNOWN", None, None)], "max")
     assert (nothing.status, nothing.values, nothing.deterministic_seconds) == ("INFEASIBLE", None, 2.0)
 
