@@ -134,7 +134,7 @@ def main() -> None:
     parser.add_argument("--no-baseline", action="store_true", help="skip the whole-model solve")
     parser.add_argument("--improve-windows", type=int, default=None,
                         help="windows solved again on the whole model after the rolling pass (default: config)")
-    parser.add_argument("--searches", type=int, default=None,
+    parser.add_argument("--searches", type=int, default=None, choices=range(1, 9),
                         help="deterministic searches side by side, the best kept (default: config solver_searches)")
     args = parser.parse_args()
     config = load_config()

@@ -34,9 +34,14 @@ EVENT_KIND_NOUNS = {
 }
 
 
+def counted(number: int, one: str, several: str) -> str:
+    """'1 place libérée', '2 places libérées', '0 inscrit': in French, 0 and 1 take the singular."""
+    return f"{number} {several if number > 1 else one}"
+
+
 def event_counts(counts: dict[str, int]) -> str:
     """'4 découvertes métiers, 1 rencontre de recrutement', in the chain's order; 'aucun' for none."""
-    parts = [f"{counts[kind]} {EVENT_KIND_NOUNS[kind][counts[kind] > 1]}" for kind in EVENT_KIND_NOUNS if counts.get(kind)]
+    parts = [counted(counts[kind], *EVENT_KIND_NOUNS[kind]) for kind in EVENT_KIND_NOUNS if counts.get(kind)]
     parts += [f"{n} {kind}" for kind, n in counts.items() if kind not in EVENT_KIND_NOUNS and n]
     return ", ".join(parts) or "aucun"
 

@@ -296,8 +296,16 @@ def test_demo_web_answers_say_the_waiting_list_with_the_yes():
                "unsubscribed": 1, "statuses": {"registered": 14, "offered": 1, "declined": 2, "invited": 15}}
     line = next(line for line in describe({"web_answers": answers}) if line.startswith("réponses par le web"))
     assert "16 « Je viens » (dont 1 mis en liste d'attente, l'événement étant complet)" in line
-    assert "à la fin : 14 inscrit(s), 1 place(s) proposée(s) en attente de réponse, 0 en liste d'attente, 2 refus" in line
+    assert "(1 place libérée proposée au premier en attente), 1 désinscription en un clic" in line
+    assert "à la fin : 14 inscrits, 1 place proposée en attente de réponse, 0 en liste d'attente, 2 refus" in line
     assert " oui," not in line
     # Nobody on the waiting list: the event is not said to be full.
     quiet = describe({"web_answers": {**answers, "yes": 3, "waitlisted": 0, "offers": 0}})
-    assert "3 « Je viens », 2 « Je ne peux pas venir », 1 désinscription(s)" in next(l for l in quiet if l.startswith("réponses"))
+    quiet_line = next(line for line in quiet if line.startswith("réponses"))
+    assert "3 « Je viens », 2 « Je ne peux pas venir », 1 désinscription en un clic" in quiet_line
+    # Several of each: the plural, without « (s) ».
+    busy = describe({"web_answers": {**answers, "offers": 2, "unsubscribed": 3,
+                                     "statuses": {"registered": 1, "offered": 2, "declined": 0}}})
+    busy_line = next(line for line in busy if line.startswith("réponses"))
+    assert "(2 places libérées proposées au premier en attente), 3 désinscriptions en un clic" in busy_line
+    assert "à la fin : 1 inscrit, 2 places proposées en attente de réponse" in busy_line and "(s)" not in busy_line

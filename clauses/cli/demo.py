@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from clauses.cli.summary import Summary
+from clauses.french import counted
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,9 +44,10 @@ def _web_answers_line(answers: dict) -> str:
         f"{answers['yes']} « Je viens »"
         + (f" (dont {waitlisted} mis en liste d'attente, l'événement étant complet)" if waitlisted else "")
         + f", {answers['no']} « Je ne peux pas venir »"
-        + (f" ({offers} place(s) libérée(s) proposée(s) au premier en attente)" if offers else "")
-        + f", {answers['unsubscribed']} désinscription(s) en un clic ; "
-        f"à la fin : {final.get('registered', 0)} inscrit(s), {final.get('offered', 0)} place(s) proposée(s) en attente de réponse, "
+        + (f" ({counted(offers, 'place libérée proposée', 'places libérées proposées')} au premier en attente)" if offers else "")
+        + f", {counted(answers['unsubscribed'], 'désinscription', 'désinscriptions')} en un clic ; "
+        f"à la fin : {counted(final.get('registered', 0), 'inscrit', 'inscrits')}, "
+        f"{counted(final.get('offered', 0), 'place proposée', 'places proposées')} en attente de réponse, "
         f"{final.get('waitlisted', 0)} en liste d'attente, {final.get('declined', 0)} refus"
     )
 

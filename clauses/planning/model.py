@@ -587,12 +587,12 @@ class _Solver:
         self, model: cp_model.CpModel, name: str, sense: str, limit: float, **extra
     ) -> tuple[list[int] | None, Level]:
         began = time.perf_counter()
-        seeds = range(self.seed, self.seed + self.searches)
-        if self.searches > 1:
-            with ThreadPoolExecutor(self.searches) as pool:
-                searches = list(pool.map(lambda seed: self._search(model, seed, limit, extra), seeds))
-        else:
+        if self.searches == 1:
             searches = [self._search(model, self.seed, limit, extra)]
+        else:
+            with ThreadPoolExecutor(self.searches) as pool:
+                seeds = range(self.seed, self.seed + self.searches)
+                searches = list(pool.map(lambda seed: self._search(model, seed, limit, extra), seeds))
         best = best_search(searches, sense)
         self.deterministic_time += best.deterministic_seconds
         level = Level(name, sense, best.status, best.objective, best.bound, best.deterministic_seconds,
@@ -617,8 +617,9 @@ def best_search(searches: list[Search], sense: str) -> Search:
     the deterministic seconds of them all."""
     spent = sum(s.deterministic_seconds for s in searches)
     found = [s for s in searches if s.values is not None]
-    if not found:
-        return dataclasses.replace(searches[0], deterministic_seconds=spent)
+    if not found:  # a proof that there is no plan, if one search made it
+        proof = next((s for s in searches if s.status == "INFEASIBLE"), searches[0])
+        return dataclasses.replace(proof, deterministic_seconds=spent)
     sign = 1 if sense == "max" else -1
     best = max(found, key=lambda s: sign * s.objective)  # (max keeps the first of equals)
     bound = (min if sense == "max" else max)(s.bound for s in found)
