@@ -44,7 +44,7 @@ class InputError(ClausesError):
         self.problems = problems
         self.hint = hint
         shown = "\n  ".join(str(p) for p in problems[:50])
-        more = f"\n  … et {len(problems) - 50} autre(s)" if len(problems) > 50 else ""
+        more = f"\n  … et {len(problems) - 50} autres" if len(problems) > 50 else ""
         count = f"{len(problems)} problème" + ("s" if len(problems) > 1 else "")
         message = f"{count}, rien n'a été modifié :\n  {shown}{more}"
         if hint:

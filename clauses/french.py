@@ -34,9 +34,16 @@ EVENT_KIND_NOUNS = {
 }
 
 
-def counted(number: int, one: str, several: str) -> str:
-    """'1 place libérée', '2 places libérées', '0 inscrit': in French, 0 and 1 take the singular."""
-    return f"{number} {several if number > 1 else one}"
+def counted(number: int | str, one: str, several: str) -> str:
+    """'1 place libérée', '2 places libérées', '0 inscrit': in French, 0 and 1 take the singular
+    (a count not known, '?', the plural)."""
+    return f"{number} {one if isinstance(number, int) and number <= 1 else several}"
+
+
+def import_counts(created: int, updated: int, unchanged: int, rejected: int) -> str:
+    """'3 créés, 0 mis à jour, 1 inchangé, 0 refusé': what an import did to its lots or candidates."""
+    return (f"{counted(created, 'créé', 'créés')}, {updated} mis à jour, "
+            f"{counted(unchanged, 'inchangé', 'inchangés')}, {counted(rejected, 'refusé', 'refusés')}")
 
 
 def event_counts(counts: dict[str, int]) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from clauses import settings
+from clauses import french, settings
 from clauses.config import load_config
 from clauses.errors import ClausesError
 from clauses.ingest.pipeline import ValidatedPipeline
@@ -73,5 +73,7 @@ def ingest_pipeline(
         raise refused[0][1]
     if refused:
         names = ", ".join(name for name, _ in refused)
-        raise ClausesError(f"{len(refused)} fichier(s) refusé(s), rien n'a changé pour eux : {names} ; les autres ont été chargés.\n" + "\n".join(str(exc) for _, exc in refused))
+        raise ClausesError(f"{french.counted(len(refused), 'fichier refusé', 'fichiers refusés')}, rien n'a changé pour "
+                          f"{'lui' if len(refused) == 1 else 'eux'} : {names} ; les autres ont été chargés.\n"
+                          + "\n".join(str(exc) for _, exc in refused))
     return results

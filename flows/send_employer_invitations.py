@@ -55,8 +55,9 @@ def event_lines(events: list[dict]) -> list[str]:
         start = dt.datetime.fromisoformat(event["start"])
         invited = [d for d in event["decisions"] if d["outcome"] in ("invited", "already")]
         lines.append(f"Rencontre de recrutement n° {event['event_id']} ({event.get('trade', event['trade_key'])}, {french.when_short(start)}) : "
-                     f"{len(invited)} entreprise(s) invitée(s) sur {event['capacity']} place(s) employeurs, "
-                     f"{event['lots']} lot(s) servi(s)")
+                     f"{french.counted(len(invited), 'entreprise invitée', 'entreprises invitées')} sur "
+                     f"{french.counted(event['capacity'], 'place', 'places')} employeurs, "
+                     f"{french.counted(event['lots'], 'lot servi', 'lots servis')}")
         for d in event["decisions"]:
             owed = f", {hours_fr(d['owed_hours'])} dues" if d["owed_hours"] else ""
             state = OUTCOME_FR.get(d["outcome"], d["outcome"])

@@ -236,7 +236,7 @@ def test_a_new_draft_is_told_in_french(config):
     assert not re.search(r"None|[{}]|recruitment", "\n".join(lines))
     late = {"trade_key": "macon", "not_on_time": 7, "late": 7, "uncovered": 0, "explanation": "7 : délai trop court"}
     assert draft_lines({**result, "uncovered": [late]}, config)[3] == (
-        "Maçon : 7 pas à temps, dont 7 formée(s) en retard et 0 non couverte(s) – 7 : délai trop court"
+        "Maçon : 7 pas à temps, dont 7 formées en retard et 0 non couverte – 7 : délai trop court"
     )
 
 def test_plan_move_reads_what_plan_show_prints(db, config, capsys):

@@ -282,7 +282,7 @@ def test_damaged_text_is_reported_once_flagged_and_the_cpv_decides(db, config, t
     ]
     result = ingest_pipeline_file(db, write_json(tmp_path, [*records]), config)
     damaged = [w for w in result.warnings if "texte abîmé" in w.reason]
-    assert len(damaged) == 1 and damaged[0].reason.startswith("2 marché(s)")
+    assert len(damaged) == 1 and damaged[0].reason.startswith("2 marchés au texte abîmé")
     lots = lots_of(db)
     for lot_id in ("m1", "m2"):
         lot = lots[f"decp:{BUYER}:{lot_id}"]
@@ -326,7 +326,7 @@ def test_a_changed_realisation_ratio_rewrites_the_lot(db, config, tmp_path):
 def test_a_run_that_loads_nothing_says_so(db, config, tmp_path):
     result = ingest_pipeline_file(db, write_json(tmp_path, [record(lieuExecution={"code": "69003", "typeCode": "Code postal"})]), config)
     assert result.created == 0
-    assert any("aucun lot chargé" in w.reason and "1 enregistrement" in w.reason for w in result.warnings)
+    assert any("aucun lot chargé : le seul enregistrement du fichier a été écarté ou refusé" in w.reason for w in result.warnings)
 
 
 def test_not_found_and_bad_shapes_are_input_errors(config, tmp_path):

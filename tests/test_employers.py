@@ -337,7 +337,7 @@ def test_contacts_import_is_atomic_names_rows_and_prints_no_address(db, config, 
                     f";Béton Bravo SARL;bravo@example.org;\n", encoding="utf-8")
     assert main(["entreprises", "contacts", str(good)]) == 0
     out = capsys.readouterr().out
-    assert "2 ligne(s) lue(s) : 2 adresse(s) ajoutée(s), 0 modifiée(s), 0 inchangée(s)" in out
+    assert "2 lignes lues : 2 adresses ajoutées, 0 modifiée, 0 inchangée" in out
     assert "@" not in out and "Dominique" not in out
     with db.transaction() as s:
         [selection] = select_employers(s, config, now=emp.NOW)

@@ -50,7 +50,7 @@ def test_employer_job_lists_invited_waiting_and_why_on_the_sample(db, config, tm
     outbox = tmp_path / "outbox"
     assert main(["entreprises", "inviter", "--outbox", str(outbox)]) == 0
     out = capsys.readouterr().out
-    assert f"Rencontre de recrutement n° {vrd} (Maçon VRD, mardi 12 janvier 2027, 9 h 00) : 2 entreprise(s) invitée(s) sur 2 place(s) employeurs" in out
+    assert f"Rencontre de recrutement n° {vrd} (Maçon VRD, mardi 12 janvier 2027, 9 h 00) : 2 entreprises invitées sur 2 places employeurs" in out
     assert "  - Voirie Imaginaire 63 SAS (titulaire, " in out
     assert "  - Bâtisseurs Fictifs du Puy SARL (membre du GEIQ) : en attente : les places employeurs sont prises" in out
     assert ("  - Béton Fictif Clermont SARL (titulaire, " in out

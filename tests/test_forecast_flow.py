@@ -63,5 +63,5 @@ def test_cli_prints_summary_and_files(db, config, capsys):
     assert Path(data["files"]["csv"]).exists()
     code = main(["forecast", "--as-of", MONDAY.isoformat(), "--trade", "astronaute"])
     assert code == 2
-    assert "métier(s) inconnu(s)" in capsys.readouterr().err
+    assert "métier inconnu dans le filtre : astronaute ;" in capsys.readouterr().err
     assert main(["forecast", "--scenarios", "0"]) == 2

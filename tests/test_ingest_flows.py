@@ -67,10 +67,11 @@ def test_command_line_json_summary_and_exit_codes(db, tmp_path, capsys):
     assert main(["ingest", "pipeline", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "bad.csv, ligne 1, colonne « lot_id » : colonne obligatoire absente" in err
+    assert "end (Date de fin) ou duration_months (Durée (mois))" in err  # French, never « or »
 
     assert main(["ingest", "candidates", str(write_candidates(tmp_path, count=10))]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Candidats importés") and "10 créé(s)" in out
+    assert out.startswith("Candidats importés") and "10 créés, 1 mis à jour, 0 inchangé, 0 refusé" in out
 
 
 def test_every_subcommand_has_help(capsys):

@@ -113,3 +113,9 @@ def test_the_poec_offer_gives_its_length_and_hours():
     rendered = _render("poec_offer", "Coffreur", START)
     assert "Elle dure 11 semaines (400 heures de formation)" in rendered.text
     assert "au métier de coffreur" in rendered.subject
+
+
+def test_counts_take_the_singular_for_zero_and_one_and_the_plural_otherwise():
+    assert french.import_counts(0, 0, 1, 0) == "0 créé, 0 mis à jour, 1 inchangé, 0 refusé"
+    assert french.import_counts(10, 2, 3, 4) == "10 créés, 2 mis à jour, 3 inchangés, 4 refusés"
+    assert french.counted("?", "invitation envoyée", "invitations envoyées") == "? invitations envoyées"

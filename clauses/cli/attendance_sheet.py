@@ -9,6 +9,7 @@ from pathlib import Path
 
 from clauses.cli.summary import Summary
 from clauses.errors import ClausesError
+from clauses.french import counted
 
 
 def run_sheet(args: argparse.Namespace) -> Summary:
@@ -30,7 +31,7 @@ def run_sheet(args: argparse.Namespace) -> Summary:
     return Summary(
         title=f"Feuille d'émargement de l'événement n° {written.event_id} écrite",
         data={"ok": True, "event_id": written.event_id, "people": written.people, "path": str(written.path)},
-        lines=[f"{written.path}", f"{written.people} personne(s) invitée(s) ou inscrite(s), des lignes vides "
+        lines=[f"{written.path}", f"{counted(written.people, 'personne invitée ou inscrite', 'personnes invitées ou inscrites')}, des lignes vides "
                "pour les personnes venues sans invitation",
                f"Une fois remplie : clauses attendance {written.path.name}"],
     )
@@ -41,9 +42,10 @@ def walk_in_lines(result: dict) -> list[str]:
     rows = result.get("walk_in_rows") or []
     lines = []
     if result.get("unfilled"):
-        lines.append(f"{result['unfilled']} ligne(s) sans statut, non enregistrée(s)")
+        lines.append(counted(result["unfilled"], "ligne sans statut, non enregistrée", "lignes sans statut, non enregistrées"))
     if rows:
-        lines.append(f"{len(rows)} personne(s) venue(s) sans invitation (ligne(s) {', '.join(map(str, rows))}) : "
+        lines.append(f"{counted(len(rows), 'personne venue', 'personnes venues')} sans invitation "
+                     f"({'ligne' if len(rows) == 1 else 'lignes'} {', '.join(map(str, rows))}) : "
                      "à rapprocher d'un candidat (clauses candidate show), rien n'a été deviné")
         if result.get("walk_ins_file"):
             lines.append(f"leurs lignes : {result['walk_ins_file']}")

@@ -85,8 +85,9 @@ def describe(steps: dict) -> list[str]:
         if employers.get("note_fr"):
             lines.append(f"employeurs : {employers['note_fr']}")
         else:
-            lines.append(f"employeurs : {_total(employers, 'planned')} invitation(s) d'entreprises aux rencontres de "
-                         f"recrutement, {_count(employers, 'sent')} envoyée(s) (détail : clauses entreprises inviter)")
+            planned = counted(_total(employers, "planned"), "invitation d'entreprise", "invitations d'entreprises")
+            sent = counted(_count(employers, "sent"), "envoyée", "envoyées")
+            lines.append(f"employeurs : {planned} aux rencontres de recrutement, {sent} (détail : clauses entreprises inviter)")
     attendance = steps.get("record_attendance", {})
     if isinstance(attendance, dict):
         lines.append(f"feuille de présence : {attendance.get('lines')} lignes")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from clauses.cli.summary import Summary
+from clauses.french import counted
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -54,8 +55,9 @@ def run_contacts(args: argparse.Namespace) -> Summary:
             result = import_contacts(session, load_config(), args.path)
     finally:
         database.dispose()
-    lines = [f"{result.rows} ligne(s) lue(s) : {result.created} adresse(s) ajoutée(s), {result.updated} modifiée(s), "
-             f"{result.unchanged} inchangée(s)", *result.warnings]
+    lines = [f"{counted(result.rows, 'ligne lue', 'lignes lues')} : {counted(result.created, 'adresse ajoutée', 'adresses ajoutées')}, "
+             f"{counted(result.updated, 'modifiée', 'modifiées')}, {counted(result.unchanged, 'inchangée', 'inchangées')}",
+             *result.warnings]
     return Summary(title=f"Adresses des entreprises importées ({result.file})", data={"ok": True, **result.as_dict()},
                    lines=lines)
 

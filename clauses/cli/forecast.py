@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import argparse
-
-from clauses.cli.dates import day
+import datetime as dt
 from clauses.cli.summary import Summary
 from clauses.errors import ClausesError
 

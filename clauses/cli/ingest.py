@@ -7,6 +7,7 @@ from pathlib import Path
 
 from clauses.cli.summary import Summary
 from clauses.errors import Problem
+from clauses.french import import_counts
 from clauses.ingest.results import warning_lines
 
 
@@ -51,8 +52,8 @@ def _summary(title: str, results: list[dict]) -> Summary:
     lines = []
     for result in results:
         lines.append(
-            f"{result['file']} : {result['created']} créé(s), {result['updated']} mis à jour, "
-            f"{result['unchanged']} inchangé(s), {result['rejected']} refusé(s)"
+            f"{result['file']} : "
+            + import_counts(result["created"], result["updated"], result["unchanged"], result["rejected"])
         )
         for reason, count in sorted(result.get("skipped", {}).items()):
             lines.append(f"  non retenus ({reason}) : {count}")

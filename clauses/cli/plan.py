@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 
-from clauses.cli.dates import day
 from clauses.cli.summary import Summary
 
 
@@ -104,8 +104,9 @@ def draft_lines(result: dict, config) -> list[str]:
         f"solveur : {solver}",
         f"personnes à former {result['need']}, formées à temps {result['on_time']} (au mieux {result['upper_bound']})",
         f"nouveaux événements : {french.event_counts(result['events'])}",
-        *(f"{label(u['trade_key'])} : {u['not_on_time']} pas à temps, dont {u['late']} formée(s) en retard et "
-          f"{u['uncovered']} non couverte(s) – {u['explanation']}" for u in result["uncovered"]),
+        *(f"{label(u['trade_key'])} : {u['not_on_time']} pas à temps, dont {french.counted(u['late'], 'formée', 'formées')} "
+          f"en retard et {french.counted(u['uncovered'], 'non couverte', 'non couvertes')} – {u['explanation']}"
+          for u in result["uncovered"]),
         f"diagramme de Gantt : {result['gantt']}",
         f"pour l'approuver : clauses plan approve {result['plan_id']}",
     ]

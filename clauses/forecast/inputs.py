@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from clauses.config import Config
 from clauses.config.forecast import STATUSES
 from clauses.forecast.parameters import ForecastError, ForecastParameters
+from clauses.french import counted
 from clauses.text import normalise_key
 
 NOT_STARTED = ("planned", "tendering", "awarded")
@@ -124,7 +125,7 @@ def _resolve_communes(config: Config, names: tuple[str, ...], known: set[str]) -
         wanted.add(key)
     if unknown:
         raise ForecastError(
-            f"commune(s) inconnue(s) dans le filtre : {', '.join(map(str, unknown))} ;"
+            f"{'commune inconnue' if len(unknown) == 1 else 'communes inconnues'} dans le filtre : {', '.join(map(str, unknown))} ;"
             " donner une commune du territoire (nom, code INSEE ou code postal)"
         )
     return wanted
@@ -158,7 +159,8 @@ def prepare(lots: pd.DataFrame, config: Config, params: ForecastParameters) -> P
             resolved.append(trade.key)
     if unknown:
         raise ForecastError(
-            f"métier(s) inconnu(s) dans le filtre : {', '.join(unknown)} ; métiers connus : {', '.join(sorted(known_trades))}"
+            f"{'métier inconnu' if len(unknown) == 1 else 'métiers inconnus'} dans le filtre : {', '.join(unknown)} ;"
+            f" métiers connus : {', '.join(sorted(known_trades))}"
         )
     trade_keys = list(dict.fromkeys(resolved))
     if lots.empty:
@@ -219,9 +221,9 @@ def prepare(lots: pd.DataFrame, config: Config, params: ForecastParameters) -> P
         latest = max(frame["end"])
         raise ForecastError(
             f"rien à prévoir à partir du {params.as_of:%d/%m/%Y} sur {params.horizon_weeks} semaines :"
-            f" sur {len(frame)} lot(s), {diagnostics['lots_done']} terminé(s),"
+            f" sur {counted(len(frame), 'lot', 'lots')}, {counted(diagnostics['lots_done'], 'terminé', 'terminés')},"
             f" {diagnostics['lots_without_remaining_hours']} sans heures restantes,"
-            f" {diagnostics['lots_ended_before_as_of']} fini(s) avant cette date (dernière fin : {latest}),"
+            f" {counted(diagnostics['lots_ended_before_as_of'], 'fini', 'finis')} avant cette date (dernière fin : {latest}),"
             f" {diagnostics['lots_starting_after_horizon']} commençant après l'horizon"
         )
     kept = frame[keep]

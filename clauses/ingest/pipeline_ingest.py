@@ -94,8 +94,10 @@ def store_pipeline(
     loaded = counts.created + counts.updated + counts.unchanged
     if not loaded and validated.records_read:
         result.warnings.append(Problem(validated.file, None, None,
-            f"aucun lot chargé : les {validated.records_read} enregistrement(s) du fichier ont tous été écartés "
-            "ou refusés (raisons ci-dessus)"
+            "aucun lot chargé : " + (
+                f"les {validated.records_read} enregistrements du fichier ont tous été écartés ou refusés"
+                if validated.records_read > 1 else "le seul enregistrement du fichier a été écarté ou refusé"
+            ) + " (raisons ci-dessus)"
         ))
     if len(validated.rejected):
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from clauses.errors import Problem, in_row_order
+from clauses.french import import_counts
 
 
 @dataclass
@@ -35,7 +36,7 @@ class IngestResult:
 
     def lines(self) -> list[str]:
         out = [
-            f"{self.created} créé(s), {self.updated} mis à jour, {self.unchanged} inchangé(s), {self.rejected} refusé(s)",
+            import_counts(self.created, self.updated, self.unchanged, self.rejected),
         ]
         for reason, count in sorted(self.skipped.items()):
             out.append(f"non retenus ({reason}) : {count}")

@@ -17,7 +17,7 @@ from clauses import french
 from clauses.errors import ClausesError
 from clauses.messages.compose import References
 from clauses.storage.candidates import Candidate, CandidateIdentity
-from clauses.storage.outreach import EmailEvent, Message, Participation, ParticipationTransition
+from clauses.storage.outreach import EmailEvent, Message, Participation
 from clauses.storage.planning import Event
 
 STATUS_FR = {"invited": "invité·e", "registered": "inscrit·e", "declined": "désisté·e", "waitlisted": "en liste d'attente",
@@ -125,7 +125,7 @@ def candidate_history(session: Session, key: str) -> History:
         state = STATE_FR.get(message.state, message.state)
         when = message.sent_at or message.created_at
         lines.append(f"  {_when(when)} : {MESSAGE_FR.get(message.kind, message.kind)} ({event_name(message.event_id)}) "
-                     f"– {state}" + (f", {message.attempts} tentative(s)" if message.attempts > 1 else ""))
+                     f"– {state}" + (f", {message.attempts} tentatives" if message.attempts > 1 else ""))
         for e in email_events.get(message.id, []):
             lines.append(f"    {_when(e.occurred_at)} : {EMAIL_EVENT_FR.get(e.type, e.type)}")
     return History(candidate_id=candidate.id, lines=lines)

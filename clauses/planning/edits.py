@@ -209,7 +209,6 @@ def new_times(
 def editable_event(session: Session, event_id: int, *, plan_id: int | None = None) -> Event:
     event = session.get(Event, event_id)
     if event is None or (plan_id is not None and event.plan_id != plan_id):
-        where = f" in plan {plan_id}" if plan_id is not None else ""
         raise EditError(
             f"l'événement n° {event_id} n'existe pas" + (f" dans le plan n° {plan_id}" if plan_id is not None else "")
             + " (« clauses plan show NUMÉRO_DU_PLAN » liste les événements)",

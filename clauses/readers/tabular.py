@@ -263,7 +263,7 @@ def read_sheet(
     for need in required:
         options = need if isinstance(need, tuple) else (need,)
         if not any(option in original for option in options):
-            wanted = " or ".join(f"{o} ({aliases[o][0]})" if aliases.get(o) else o for o in options)
+            wanted = " ou ".join(f"{o} ({aliases[o][0]})" if aliases.get(o) else o for o in options)
             problems.append(Problem(path.name, blank_lines + 1, options[0], f"colonne obligatoire absente : {wanted}"))
     read = {index: header for header, index in ((original[name], position[name]) for name in position)}
     for row, index, formula in formulas:

@@ -24,7 +24,7 @@ from clauses.reporting.companies import COLUMNS as COMPANY_COLUMNS
 from clauses.reporting.companies import company_hours
 from clauses.reporting.conversion import CHAIN_RATES, RATES, conversion_from_facts, held_events
 from clauses.reporting.coverage import Coverage, hours_coverage, latest_need
-from clauses.reporting.facts import PARIS, STAGES, participation_facts
+from clauses.reporting.facts import STAGES, participation_facts
 from clauses.storage.candidates import Candidate
 from clauses.storage.outreach import EmailEvent
 from clauses.french import EVENT_KIND_LABELS
