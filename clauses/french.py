@@ -113,6 +113,13 @@ def percent(value: float) -> str:
     return format_percent(value, "#,##0.0 %", locale=LOCALE)
 
 
+def number(value: float) -> str:
+    """'0,5', '1 250,75': a decimal comma, digits grouped by a no-break space."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, locale=LOCALE)
+
+
 def datetime_short(moment: dt.datetime) -> str:
     """'03/03/2026 9 h 00', for table cells and exports."""
     return f"{date_short(moment)} {time_of_day(moment)}"

@@ -135,7 +135,7 @@ def test_records_are_named_by_buyer_and_id_in_problems_and_rejects(db, config, t
     reasons = {(p.row, p.column): p.reason for p in result.problems}
     assert set(reasons) == {(f"{BUYER} / 20191901200", "montant"), (f"{other} / 20191901200", "dureeMois")}
     with open(result.rejects_file, encoding="utf-8-sig", newline="") as handle:
-        rows = {row["row"]: row["reasons"] for row in csv.DictReader(handle, delimiter=";")}
+        rows = {row["enregistrement"]: row["motifs"] for row in csv.DictReader(handle, delimiter=";")}
     assert "montant négatif" in rows[f"{BUYER} / 20191901200"] and "dureeMois" not in rows[f"{BUYER} / 20191901200"]
     assert "dureeMois" in rows[f"{other} / 20191901200"] and "negative" not in rows[f"{other} / 20191901200"]
 
@@ -317,6 +317,8 @@ def test_a_changed_realisation_ratio_rewrites_the_lot(db, config, tmp_path):
     other = config.model_copy(update={"decp": config.decp.model_copy(update={"framework_realisation_ratio": 0.8})})
     again = ingest_pipeline_file(db, path, other)
     assert again.updated == 1
+    assert any(w.reason.startswith("1 accord-cadre : le montant publié est un plafond ; heures attendues = heures du plafond × 0,8 (source du taux : ")
+               for w in again.warnings)
     assert lots_of(db)[f"decp:{BUYER}:2026-0042"].insertion_hours == pytest.approx(1250000 * 0.45 * 0.05 / 30 * 0.8, abs=0.01)
 
 

@@ -157,9 +157,10 @@ def test_skip_invalid_loads_valid_rows_and_writes_safe_rejects(db, config, tmp_p
     result = ingest_pipeline_file(db, path, config, skip_invalid=True)
     assert (result.created, result.rejected) == (2, 1)
     rejects = pd.read_csv(result.rejects_file, sep=";", dtype=str, encoding="utf-8-sig")
-    assert rejects["row"].tolist() == ["3"]
-    assert rejects["lot"].iloc[0].startswith("'=")  # never run as a formula
-    assert "métier inconnu « Soudeur »" in rejects["reasons"].iloc[0]
+    assert rejects.columns[0] == "ligne" and rejects.columns[-1] == "motifs"  # in French, the file's own headers between
+    assert rejects["ligne"].tolist() == ["3"]
+    assert rejects["Lot"].iloc[0].startswith("'=")  # never run as a formula
+    assert "Métier : métier inconnu « Soudeur »" in rejects["motifs"].iloc[0]
 
 
 def problems_of(config, tmp_path, rows):

@@ -119,3 +119,7 @@ def test_counts_take_the_singular_for_zero_and_one_and_the_plural_otherwise():
     assert french.import_counts(0, 0, 1, 0) == "0 créé, 0 mis à jour, 1 inchangé, 0 refusé"
     assert french.import_counts(10, 2, 3, 4) == "10 créés, 2 mis à jour, 3 inchangés, 4 refusés"
     assert french.counted("?", "invitation envoyée", "invitations envoyées") == "? invitations envoyées"
+
+
+def test_numbers_have_a_decimal_comma():
+    assert french.number(0.5) == "0,5" and french.number(1250.75) == "1\u202f250,75"

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -211,11 +212,7 @@ def validate_candidates(path: Path | str, config: Config, *, default_source: str
         records.append(record)
     invalid = check.invalid_mask(len(frame))
     valid_records = [r for r, bad in zip(records, invalid) if not bad]
-    rejected = frame[invalid].copy()
-    rejected.insert(0, "row", sheet.rows[invalid].to_numpy())
-    reasons = check.reasons_by_row()
-    rejected["reasons"] = [" | ".join(reasons.get(label, [])) for label in rejected["row"]]
-    return valid_records, check, rejected
+    return valid_records, check, check.rejects(frame, np.flatnonzero(invalid))
 
 
 def _find_existing(session: Session, record: CandidateRecord) -> Candidate | None:

@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from clauses import french
 from clauses.config import Config
 from clauses.errors import Problem
-from clauses.french import counted
 from clauses.ingest.awardees import among
 from clauses.ingest.pipeline import ValidatedPipeline, validate_pipeline
 from clauses.ingest.trade_inference import TradeInferrer, cpv_digits
@@ -163,7 +163,7 @@ def _contracts(records: list[DecpRecord]) -> tuple[list[tuple[DecpRecord, str]],
 
 def _listed(ids: list[str], limit: int = 5) -> str:
     shown = ", ".join(ids[:limit])
-    return shown + (f" et {counted(len(ids) - limit, 'autre', 'autres')}" if len(ids) > limit else "")
+    return shown + (f" et {french.counted(len(ids) - limit, 'autre', 'autres')}" if len(ids) > limit else "")
 
 
 def decp_rows(decp: DecpFile, config: Config, *, assume_clause: bool = False, whole_country: bool = False) -> DecpRows:
@@ -235,20 +235,20 @@ def decp_rows(decp: DecpFile, config: Config, *, assume_clause: bool = False, wh
     warnings = []
     if zero_amounts:
         warnings.append(
-            f"{counted(len(zero_amounts), 'marché retenu', 'marchés retenus')} avec un montant de 0 € (0 heure d'insertion calculée) : "
+            f"{french.counted(len(zero_amounts), 'marché retenu', 'marchés retenus')} avec un montant de 0 € (0 heure d'insertion calculée) : "
             f"{_listed(zero_amounts)} ; vérifiez le champ montant auprès de l'acheteur"
         )
     if damaged:
         warnings.append(
-            f"{counted(len(damaged), 'marché', 'marchés')} au texte abîmé par un mauvais encodage (caractère « � » ou « ? » à la "
+            f"{french.counted(len(damaged), 'marché', 'marchés')} au texte abîmé par un mauvais encodage (caractère « � » ou « ? » à la "
             f"place d'une lettre) : métier déduit du seul code CPV, lots marqués « texte abîmé » : {_listed(damaged)}"
         )
     frameworks = sum(1 for _, framework, _ in flags if framework)
     if frameworks:
         ratio = config.decp.framework_realisation_ratio
         warnings.append(
-            f"{counted(frameworks, 'accord-cadre', 'accords-cadres')} : le montant publié est un plafond ; heures attendues = heures du "
-            f"plafond × {ratio:g} ({config.decp.framework_realisation_source})"
+            f"{french.counted(frameworks, 'accord-cadre', 'accords-cadres')} : le montant publié est un plafond ; heures attendues = heures du "
+            f"plafond × {french.number(ratio)} (source du taux : {config.decp.framework_realisation_source})"
         )
     frame = pd.DataFrame(rows, columns=FRAME_COLUMNS).fillna("")
     return DecpRows(

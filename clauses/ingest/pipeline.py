@@ -103,7 +103,7 @@ class ValidatedPipeline:
     source: str  # csv, xlsx, decp
     lots: pd.DataFrame  # valid rows: LOT_FIELDS typed (start and end datetime64), labour_share, hourly_cost, content_hash
     problems: list[Problem]
-    rejected: pd.DataFrame  # the original cells of invalid rows, with a "reasons" column
+    rejected: pd.DataFrame  # the invalid rows as the rejects file shows them (``ProblemCollector.rejects``)
     skipped: dict[str, int]  # records deliberately not taken (DECP: no clause, out of territory…)
     warnings: list[str] = field(default_factory=list)  # said once per file; the file still loads
     # One row per lot and awardee (lot_id, identifier_type, identifier, name): DECP titulaires, or
@@ -410,11 +410,7 @@ def validate_pipeline(
     if not valid.all():
         lots = lots[valid].reset_index(drop=True)
 
-    positions = np.flatnonzero(~valid)
-    rejected = frame.take(positions) if len(positions) else frame.iloc[:0]  # taking no rows still costs a pass
-    reasons = check.reasons_by_row()
-    rejected.insert(0, "row", labels.take(positions).to_numpy())
-    rejected["reasons"] = [" | ".join(reasons.get(label, [])) for label in rejected["row"]]
+    rejected = check.rejects(frame, np.flatnonzero(~valid))
     return ValidatedPipeline(
         file=file, source=source, lots=lots, problems=check.problems, rejected=rejected, skipped=skipped or {},
         kept=valid,

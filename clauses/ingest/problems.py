@@ -52,6 +52,22 @@ class ProblemCollector:
         mask[list(self.bad_rows)] = True
         return mask
 
+    def rejects(self, frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+        """The rows of ``frame`` at ``positions`` as the coordinator reads them in the rejects file:
+        first their line (« ligne », or « enregistrement » for records named by their id), then the
+        cells as written under the file's own headers (a header given to several columns, as a DECP
+        record's ``id`` names both its operation and its lot, once), then the reasons (« motifs »)."""
+        rows = frame.take(positions) if len(positions) else frame.iloc[:0]  # taking no rows still costs a pass
+        labels = self.labels.take(positions).to_numpy()
+        by_row = self.reasons_by_row()
+        names = [self.headers.get(column, column) for column in rows.columns]
+        first = [i for i, name in enumerate(names) if name not in names[:i]]
+        rows = rows.iloc[:, first].set_axis([names[i] for i in first], axis=1)
+        named_by_id = any(isinstance(label, str) for label in self.labels.head(1))
+        rows.insert(0, "enregistrement" if named_by_id else "ligne", labels)
+        rows["motifs"] = [" | ".join(by_row.get(label.item() if hasattr(label, "item") else label, [])) for label in labels]
+        return rows
+
     def reasons_by_row(self) -> dict[int | str, list[str]]:
         out: dict[int | str, list[str]] = {}
         for problem in self.problems:
