@@ -38,6 +38,12 @@ def _number(value: float) -> str:
     return format_decimal(value, format="#,##0", locale="fr_FR")
 
 
+def _people_axis(axis) -> None:
+    """Whole people only (no « 0,2 » tick on an empty chart), thousands grouped the French way."""
+    axis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: _number(v)))
+
+
 def funnel_chart(totals: dict[str, int]) -> bytes:
     """Horizontal bars, one per stage, widest at the top."""
     fig, ax = plt.subplots(figsize=(8, 4))
@@ -51,6 +57,7 @@ def funnel_chart(totals: dict[str, int]) -> bytes:
     ax.set_xlabel("Nombre de personnes")
     ax.set_title("Parcours des candidats : de l'invitation à l'embauche")
     ax.set_xlim(0, max(values + [1]) * 1.15)
+    _people_axis(ax.xaxis)
     ax.grid(axis="x", alpha=0.3)
     return _png(fig)
 
@@ -79,13 +86,14 @@ def chain_chart(chain: Chain, labels: dict[str, str]) -> bytes:
     ax.set_xlabel("Nombre de personnes (entre parenthèses : part des invités)" if first else "Nombre de personnes")
     ax.set_title(f"Chaîne jusqu'à l'emploi : {labels.get(chain.trade_key, chain.trade_key)}")
     ax.set_xlim(0, max(values + [1]) * 1.25)
+    _people_axis(ax.xaxis)
     ax.grid(axis="x", alpha=0.3)
     return _png(fig)
 
 
 def coverage_chart(coverage: pd.DataFrame, labels: dict[str, str]) -> bytes:
     """Per trade: need (P50 hours of the forecast) and hours covered by placements."""
-    fig, ax = plt.subplots(figsize=(9, 4.5))
+    fig, ax = plt.subplots(figsize=(9, 1 if coverage.empty else 4.5))  # empty: one line, no blank square
     if coverage.empty:
         ax.text(0.5, 0.5, "Aucune embauche ni besoin à afficher", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
@@ -108,6 +116,15 @@ def coverage_chart(coverage: pd.DataFrame, labels: dict[str, str]) -> bytes:
     return _png(fig)
 
 
+def company_labels(companies: pd.DataFrame) -> list[str]:
+    """Each company's name on the chart, cut to 40 characters; a name that several companies share
+    (DECP awardees are often named only « SAS ») is followed by the company's identifier."""
+    names = companies["company"].astype(str)
+    shared = names.duplicated(keep=False)
+    return [f"{name[:24]} ({identifier})" if twin else name[:40]
+            for name, identifier, twin in zip(names, companies["identifier"], shared)]
+
+
 def companies_chart(companies: pd.DataFrame, top: int = 15) -> bytes:
     """Per company (the ``top`` owing most hours): hours owed under the clause and delivered."""
     fig, ax = plt.subplots(figsize=(9, 0.6 + 0.35 * max(1, min(top, len(companies)))))
@@ -116,11 +133,13 @@ def companies_chart(companies: pd.DataFrame, top: int = 15) -> bytes:
         ax.set_axis_off()
         return _png(fig)
     shown = companies.head(top)
+    labels = company_labels(companies)[:top]
     y = np.arange(len(shown))[::-1]
     ax.barh(y + 0.2, shown["hours_owed"].astype(float), height=0.4, color="#a0aec0", label="Heures dues (clause)")
     ax.barh(y - 0.2, shown["hours_delivered"].astype(float), height=0.4, color="#2f855a", label="Heures réalisées")
-    ax.set_yticks(y, [str(name)[:40] for name in shown["company"]], fontsize=8)
+    ax.set_yticks(y, labels, fontsize=8)
     ax.set_xlabel("Heures d'insertion")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: _number(v)))
     ax.set_title("Heures d'insertion par entreprise titulaire")
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
