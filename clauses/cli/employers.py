@@ -31,8 +31,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     invite = sub.add_parser(
         "inviter", help="inviter les entreprises aux rencontres de recrutement approuvées",
-        description="Choisir les entreprises de chaque rencontre de recrutement approuvée à venir (règles : "
-        "clauses/outreach/employers.py), puis envoyer leurs invitations (e-mail et invitation d'agenda). "
+        description="Choisir les entreprises de chaque rencontre de recrutement approuvée à venir, puis envoyer "
+        "leurs invitations (e-mail et invitation d'agenda). D'abord les titulaires des lots du métier que la "
+        "rencontre sert (celle qui doit le plus d'heures d'insertion en premier), puis les entreprises "
+        "adhérentes du GEIQ de ce métier, dans la limite des places employeurs de la rencontre. "
         "Affiche, pour chaque rencontre, les entreprises invitées, celles en attente d'une place et celles "
         "qui ne sont pas invitées, avec la raison. Relancer la commande n'envoie rien deux fois.",
     )

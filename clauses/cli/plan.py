@@ -36,7 +36,7 @@ def register(subparsers) -> None:
     for name, help_text in (("approve", "approuver un plan en brouillon"), ("reject", "rejeter un plan en brouillon")):
         sub = actions.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
         sub.add_argument("plan_id", type=int, metavar="PLAN", help="numéro du plan")
-        sub.add_argument("--by", default="coordinateur", help="qui décide (par défaut : coordinateur)")
+        sub.add_argument("--by", default="coordinateur", metavar="NOM", help="qui décide (par défaut : coordinateur)")
         sub.add_argument("--note", default=None, help="une remarque gardée avec la décision")
         add_json_flag(sub)
         sub.set_defaults(handler=_decide)
