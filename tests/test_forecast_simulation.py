@@ -187,9 +187,9 @@ def test_filters(config):
         (dict(horizon_weeks=-3), "horizon"),
         (dict(scenarios=0), "scénarios"),
         (dict(period="day"), "période"),
-        (dict(trades=("astronaute",)), "métier\\(s\\) inconnu\\(s\\)"),
-        (dict(communes=("Paris",)), "commune\\(s\\) inconnue\\(s\\)"),
-        (dict(as_of=dt.date(2040, 1, 1)), "fini\\(s\\) avant cette date"),
+        (dict(trades=("astronaute",)), "métier inconnu dans le filtre : astronaute"),
+        (dict(communes=("Paris", "Lyon")), "communes inconnues dans le filtre : Paris, Lyon"),
+        (dict(as_of=dt.date(2040, 1, 1)), "sur 8 lots, .* 8 finis avant cette date"),
     ],
 )
 def test_bad_input_gives_a_clear_error(config, change, message):
