@@ -309,3 +309,19 @@ def test_demo_web_answers_say_the_waiting_list_with_the_yes():
     busy_line = next(line for line in busy if line.startswith("réponses"))
     assert "(2 places libérées proposées au premier en attente), 3 désinscriptions en un clic" in busy_line
     assert "à la fin : 1 inscrit, 2 places proposées en attente de réponse" in busy_line and "(s)" not in busy_line
+
+
+def test_demo_summary_counts_agree_in_number():
+    from clauses.cli.demo import describe
+
+    lines = describe({
+        "ingest_pipeline": [{"created": 168, "unchanged": 0, "rejected": 1}],
+        "import_candidates": {"created": 300, "updated": 1},
+        "send_invitations": {"planned": {"invitation": 1}, "sent": 0},
+        "send_followups": {"planned": {"reminder": 36}, "sent": 26},
+        "apply_retention": {"candidates_examined": 300, "candidates_inactive": 0, "inactive_months": 24},
+    })
+    assert "chantiers : 168 lots créés, 0 inchangé, 1 refusé" in lines
+    assert "candidats : 300 créés, 1 fusionné ou mis à jour" in lines
+    assert "invitations : 1 prévue, 0 envoyée" in lines and "relances : 36 prévues, 26 envoyées" in lines
+    assert "conservation des données (simulation) : 300 candidats examinés, 0 inactif depuis 24 mois" in lines

@@ -52,15 +52,21 @@ def _web_answers_line(answers: dict) -> str:
     )
 
 
+def _planned_and_sent(result: object) -> str:
+    return f"{counted(_total(result, 'planned'), 'prévue', 'prévues')}, {counted(_count(result, 'sent'), 'envoyée', 'envoyées')}"
+
+
 def describe(steps: dict) -> list[str]:
     """One line per step, with the files a person opens."""
     from clauses.planning.show import SOLVER_STATUS_FR
 
     lines = []
     for file in steps.get("ingest_pipeline", []):
-        lines.append(f"chantiers : {file['created']} lots créés, {file['unchanged']} inchangés, {file['rejected']} refusés")
+        lines.append(f"chantiers : {counted(file['created'], 'lot créé', 'lots créés')}, "
+                     f"{counted(file['unchanged'], 'inchangé', 'inchangés')}, {counted(file['rejected'], 'refusé', 'refusés')}")
     candidates = steps.get("import_candidates", {})
-    lines.append(f"candidats : {_count(candidates, 'created')} créés, {_count(candidates, 'updated')} fusionnés ou mis à jour")
+    lines.append(f"candidats : {counted(_count(candidates, 'created'), 'créé', 'créés')}, "
+                 f"{counted(_count(candidates, 'updated'), 'fusionné ou mis à jour', 'fusionnés ou mis à jour')}")
     forecast = steps.get("forecast_labour_needs", {})
     if isinstance(forecast, dict):
         lines.append(f"prévision : n° {forecast.get('snapshot_id')}, à partir de {forecast.get('lots_used')} lots")
@@ -79,7 +85,7 @@ def describe(steps: dict) -> list[str]:
         for name, path in (plan.get("exports") or {}).items():
             lines.append(f"  export pour les partenaires ({name}) : {path}")
     invitations = steps.get("send_invitations", {})
-    lines.append(f"invitations : {_total(invitations, 'planned')} prévues, {_count(invitations, 'sent')} envoyées")
+    lines.append(f"invitations : {_planned_and_sent(invitations)}")
     employers = steps.get("send_employer_invitations", {})
     if isinstance(employers, dict):
         if employers.get("note_fr"):
@@ -92,7 +98,7 @@ def describe(steps: dict) -> list[str]:
     if isinstance(attendance, dict):
         lines.append(f"feuille de présence : {attendance.get('lines')} lignes")
     followups = steps.get("send_followups", {})
-    lines.append(f"relances : {_total(followups, 'planned')} prévues, {_count(followups, 'sent')} envoyées")
+    lines.append(f"relances : {_planned_and_sent(followups)}")
     answers = steps.get("web_answers", {})
     if isinstance(answers, dict) and answers.get("answers"):
         lines.append(_web_answers_line(answers))
@@ -104,8 +110,8 @@ def describe(steps: dict) -> list[str]:
     retention = steps.get("apply_retention", {})
     if isinstance(retention, dict):
         lines.append(
-            f"conservation des données (simulation) : {retention.get('candidates_examined')} candidats examinés, "
-            f"{retention.get('candidates_inactive')} inactifs depuis {retention.get('inactive_months')} mois"
+            f"conservation des données (simulation) : {counted(retention.get('candidates_examined'), 'candidat examiné', 'candidats examinés')}, "
+            f"{counted(retention.get('candidates_inactive'), 'inactif', 'inactifs')} depuis {retention.get('inactive_months')} mois"
         )
     return lines
 
