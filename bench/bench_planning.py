@@ -129,6 +129,9 @@ def main() -> None:
     parser.add_argument("--window-weeks", type=int, default=None, help="rolling window (default: config)")
     parser.add_argument("--step-weeks", type=int, default=None, help="rolling step (default: config)")
     parser.add_argument("--window-limit", type=float, default=None, help="deterministic s per window (default: config)")
+    parser.add_argument("--far-weeks", type=int, default=None,
+                        help="windows from this week on get --far-limit (default: config; 0: none)")
+    parser.add_argument("--far-limit", type=float, default=None, help="deterministic s per far window (default: config)")
     parser.add_argument("--bound-det", type=float, default=20.0, help="lb-tree bound search, deterministic s (0: skip)")
     parser.add_argument("--instances", nargs="+", default=list(LEVELS), choices=list(LEVELS))
     parser.add_argument("--no-baseline", action="store_true", help="skip the whole-model solve")
@@ -141,16 +144,20 @@ def main() -> None:
     if args.searches is not None:
         config = config.model_copy(update={"planning": config.planning.model_copy(update={"solver_searches": args.searches})})
     settings = config.planning.rolling
-    rolling = Rolling(
-        args.window_weeks or settings.window_weeks, args.step_weeks or settings.step_weeks,
-        args.window_limit or settings.window_time_limit_seconds, settings.firm_weeks, settings.window_coverage_share,
-        settings.improve_windows if args.improve_windows is None else args.improve_windows, settings.improve_time_limit_seconds,
+    rolling = dataclasses.replace(
+        Rolling.from_settings(settings), window_weeks=args.window_weeks or settings.window_weeks,
+        step_weeks=args.step_weeks or settings.step_weeks,
+        window_time_limit=args.window_limit or settings.window_time_limit_seconds,
+        improve_windows=settings.improve_windows if args.improve_windows is None else args.improve_windows,
+        far_weeks=None if args.far_weeks == 0 else args.far_weeks or settings.far_weeks,
+        far_time_limit=args.far_limit or settings.far_window_time_limit_seconds,
     )
     limit = args.time_limit or config.planning.solver_time_limit_seconds
+    far = "no far windows" if rolling.far_weeks is None else f"{rolling.far_time_limit:g} det s from week {rolling.far_weeks}"
     weeks = round(args.years * 52)
     print(f"{weeks} weeks ({args.years:g} years), 12 trades, 6 partners; whole model {limit:g} det s; rolling "
           f"window {rolling.window_weeks} weeks, step {rolling.step_weeks}, {rolling.window_time_limit:g} det s per "
-          f"window ({rolling.window_coverage_share:g} coverage); {config.planning.solver_searches} search(es) side by side; lb-tree bound {args.bound_det:g} det s; load {os.getloadavg()[0]:.2f}", flush=True)
+          f"window ({rolling.window_coverage_share:g} coverage), {far}; {config.planning.solver_searches} search(es) side by side; lb-tree bound {args.bound_det:g} det s; load {os.getloadavg()[0]:.2f}", flush=True)
     print(f"{'instance':<8} {'method':<8} {'need':>5} {'greedy':>6} {'on time':>7} {'×greedy':>7} {'bound':>6} "
           f"{'gap':>7} | {'26w':>4} {'bound':>5} {'gap':>6} | {'wall s':>6} {'det s':>6} {'s/week':>6} {'same':>4} "
           f"{'feasible':>8}", flush=True)

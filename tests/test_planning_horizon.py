@@ -133,3 +133,20 @@ def test_windows_solved_again_on_the_whole_model_lose_no_one(settings):
     assert solver.solve(coverage_model(instance, options, improved)) == cp_model.OPTIMAL
     again = plan_rolling(instance, Options(instance), rolling=improving)
     assert signature(again) == signature(improved)
+
+
+def test_far_windows_get_their_own_smaller_limit(settings):
+    """Windows starting ``far_weeks`` or more after the plan's start are solved for
+    ``far_time_limit`` deterministic seconds, the nearer ones for ``window_time_limit``."""
+    import dataclasses
+
+    instance = long_problem(settings)
+    options = Options(instance)
+    tapered = plan_rolling(instance, options, rolling=dataclasses.replace(ROLLING, far_weeks=24, far_time_limit=0.05))
+    windows = tapered.stats["windows"][1:]  # (after the near term's)
+    assert [(w["first_week"], w["time_limit"]) for w in windows] == [(0, 2), (12, 2), (24, 0.05), (36, 0.05)]
+    assert all(w["deterministic_seconds"] <= 0.06 for w in windows[2:])
+    assert overruns(options, tapered) == {} and tapered.on_time >= plan_greedy(instance, options).on_time
+    configured = Rolling.from_settings(settings.rolling)
+    assert configured.window_limit(configured.far_weeks) == settings.rolling.far_window_time_limit_seconds
+    assert configured.window_limit(configured.far_weeks - 1) == settings.rolling.window_time_limit_seconds

@@ -109,6 +109,9 @@ class RollingSettings(StrictModel):
     # Then the first improve_windows windows are solved again on the whole model (0: not done).
     improve_windows: int = Field(default=3, ge=0)
     improve_time_limit_seconds: float = Field(default=1.0, gt=0)
+    # Windows starting far_weeks or more after the plan's start: far_window_time_limit_seconds each.
+    far_weeks: int | None = Field(default=104, ge=0)
+    far_window_time_limit_seconds: float = Field(default=1.0, gt=0)
 
     @model_validator(mode="after")
     def _step_in_window(self) -> "RollingSettings":

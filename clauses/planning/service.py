@@ -83,10 +83,7 @@ def run_planning(
     baseline = plan_greedy(problem, options)
     # Beyond ``rolling.window_weeks`` a rolling horizon of window solves (see ``horizon.py``); up
     # to it, the whole model in one solve.
-    settings = config.planning.rolling
-    rolling = Rolling(settings.window_weeks, settings.step_weeks, settings.window_time_limit_seconds,
-                      settings.firm_weeks, settings.window_coverage_share, settings.improve_windows,
-                      settings.improve_time_limit_seconds)
+    rolling = Rolling.from_settings(config.planning.rolling)
     result = plan_rolling(problem, options, rolling=rolling, greedy=baseline, time_limit=time_limit)
     parameters = {
         "start": problem.start.isoformat(),
