@@ -143,15 +143,12 @@ def main() -> None:
     config = load_config()
     if args.searches is not None:
         config = config.model_copy(update={"planning": config.planning.model_copy(update={"solver_searches": args.searches})})
-    settings = config.planning.rolling
-    rolling = dataclasses.replace(
-        Rolling.from_settings(settings), window_weeks=args.window_weeks or settings.window_weeks,
-        step_weeks=args.step_weeks or settings.step_weeks,
-        window_time_limit=args.window_limit or settings.window_time_limit_seconds,
-        improve_windows=settings.improve_windows if args.improve_windows is None else args.improve_windows,
-        far_weeks=None if args.far_weeks == 0 else args.far_weeks or settings.far_weeks,
-        far_time_limit=args.far_limit or settings.far_window_time_limit_seconds,
-    )
+    given = {"window_weeks": args.window_weeks, "step_weeks": args.step_weeks, "window_time_limit": args.window_limit,
+             "improve_windows": args.improve_windows, "far_weeks": args.far_weeks, "far_time_limit": args.far_limit}
+    overrides = {key: value for key, value in given.items() if value is not None}
+    if overrides.get("far_weeks") == 0:
+        overrides["far_weeks"] = None
+    rolling = dataclasses.replace(Rolling.from_settings(config.planning.rolling), **overrides)
     limit = args.time_limit or config.planning.solver_time_limit_seconds
     far = "no far windows" if rolling.far_weeks is None else f"{rolling.far_time_limit:g} det s from week {rolling.far_weeks}"
     weeks = round(args.years * 52)

@@ -19,13 +19,6 @@ given). So a long plan is built window by window, through the planner's public i
    cohorts that arrived before it have served the need before it (served in arrival order, as
    ``evaluate`` does, so the windows' coverage adds up to the whole plan's);
 4. the last window keeps everything it plans;
-   windows starting ``far_weeks`` or more after the plan's start are solved for ``far_time_limit``
-   deterministic seconds instead of ``window_time_limit``: replanned every week long before they
-   come near, they only need to warn early. 5-year bench, loose / medium / tight, windows from the
-   third year on at 1 det s instead of 2.4: 245 / 455 / 515 people on time in 42.1 / 68.9 / 61.0 s
-   of wall time → 247 / 451 / 544 in 34.8 / 56.7 / 54.2 s (at 1.2 det s: 246 / 443 / 544; from
-   week 78 at 1 det s: 246 / 438 / 497); 3 years (its last window only): 146 / 243 / 273 →
-   146 / 243 / 279;
 5. the first ``improve_windows`` windows are then solved again on the whole model, every other
    decision kept (``model.improve_by_windows``): a window there sees what its choices do to the
    need after it. 3-year bench, medium / tight, at 2.4 det s a window then 3 windows of 1 det s:
@@ -43,6 +36,13 @@ bench). A plan of one window (a year) is planned in the same two stages, its win
 with half the whole plan's limit each: freely, then under the floor from the free plan (solved
 whole at once, the 1-year bench instances trained 5 of 8, 10 of 14 and 0 of 25 people of their
 first 26 weeks' need on time). Plans no longer than ``firm_weeks`` are solved whole.
+
+Windows starting ``far_weeks`` or more after the plan's start are solved for ``far_time_limit``
+deterministic seconds instead of ``window_time_limit``: replanned every week long before they come
+near, they only need to warn early. 5-year bench, loose / medium / tight, windows from the third
+year on at 1 det s instead of 2.4: 245 / 455 / 515 people on time in 42.1 / 68.9 / 61.0 s of wall
+time → 247 / 451 / 544 in 34.8 / 56.7 / 54.2 s (at 1.2 det s: 246 / 443 / 544; from week 78 at
+1 det s: 246 / 438 / 497); 3 years (its last window only): 146 / 243 / 273 → 146 / 243 / 279.
 
 A window of which only the first ``step_weeks`` are kept gives most of its time to coverage
 (``window_coverage_share``) and searches with the linear relaxation only: the search without it
