@@ -13,7 +13,8 @@ A cohort's usage includes its information session; recruitment events are used p
 cohorts of a trade whose window opens the same week share them, kept cohorts waiting for one
 included: ``Options.kept_recruitment``). Events kept as they are
 (approved, announced) are taken off the capacities first. The CP-SAT model adds one constraint per
-row; the Lagrangian bound prices the rows.
+row; the greedy planner fills them, kept cohorts' recruitment events are placed in what they leave
+(``kept_recruitment``), and the rolling horizon checks a plan's new events against them.
 """
 
 from __future__ import annotations
