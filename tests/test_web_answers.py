@@ -127,6 +127,20 @@ def test_full_event_waitlists_and_a_freed_place_is_offered_then_lapses(web, db, 
     assert again == {"offers": 0, "expired": 0}
 
 
+def test_a_link_cut_before_its_answer_offers_both_answers(web, db, config, outbox):
+    event_id, [alice] = seed_event(db, config, people=1, capacity=5)
+    invited = send_invitations(db, config, outbox, event_id, [alice])[alice]
+    cut = invited.yes_url.rsplit("/", 1)[0]
+    status, page, _ = request(cut)
+    assert status == 200 and "Je viens</button>" in page
+    assert f'href="{invited.no_url}">Je ne peux pas venir</a>' in page
+    assert status_of(db, event_id, alice) == "invited"
+    press(invited.yes_url)
+    status, page, _ = request(cut)  # once answered, the page says so and offers to cancel
+    assert status == 200 and "Je viens</button>" not in page and "Je ne peux plus venir" in page
+    assert request(cut.replace("/r/", "/r/x"))[0] == 404
+
+
 def test_links_stop_working_after_the_event(web, db, config, outbox):
     event_id, [alice] = seed_event(db, config, people=1, capacity=5)
     invited = send_invitations(db, config, outbox, event_id, [alice])[alice]

@@ -3,7 +3,8 @@ reminder, take an offered place) and unsubscribe (one click, RFC 8058, or this t
 
 **A GET never changes anything** (mail gateways and previews open links on their own): it shows a
 page with one button; the button's POST (same URL, with the page's CSRF token) acts. Repeating the
-POST changes nothing more. Answer links stop working when the event starts (a page says so, with
+POST changes nothing more. A link cut before its answer (``/r/<token>``) shows « Je viens » with the
+other answer beside it. Answer links stop working when the event starts (a page says so, with
 the facilitators' contact); unsubscribe links keep working.
 """
 
@@ -123,7 +124,8 @@ def _participation(session: Session, link: Link) -> Participation | None:
         Participation.candidate_id == link.candidate.id, Participation.event_id == link.event.id))
 
 
-def _show(request: Request, token: str, choice: str) -> HTMLResponse:
+def _show(request: Request, token: str, choice: str, *, both: bool = False) -> HTMLResponse:
+    """The page of one answer; with ``both``, the link to the other answer is always offered."""
     action = CHOICES[choice]
     with request.app.state.database.transaction() as session:
         link = find_link(session, token)
@@ -136,12 +138,15 @@ def _show(request: Request, token: str, choice: str) -> HTMLResponse:
         until = _aware(participation.offer_expires_at) if participation else None
         button = BUTTONS[action].get(status)
         other_choice, other_label = OTHER[action]
+        unanswered = status in ("invited", "offered")
+        if both and unanswered:
+            other_label = BUTTONS[CHOICES[other_choice]][status]
         return page(
             request, "answer.html", title="Votre réponse" if button else "Votre réponse est enregistrée",
             event=_event_info(session, link.event), status_text=status_text(status, position, until),
             already=button is None, button=button, secondary=action == "no",
             action_url=_url(request, token, choice), csrf=keys.csrf_token(token, choice),
-            other_url=_url(request, token, other_choice) if status not in ("invited", "offered") else None,
+            other_url=_url(request, token, other_choice) if both or not unanswered else None,
             other_label=other_label,
         )
 
@@ -151,6 +156,12 @@ def answer_page(request: Request, token: str, choice: str):
     if choice not in CHOICES:
         return unknown_link(request)
     return _show(request, token, choice)
+
+
+@router.get("/r/{token}", response_class=HTMLResponse)
+def answer_choices(request: Request, token: str):
+    """A link cut before its answer (a mail program breaking it, a copy): both answers offered."""
+    return _show(request, token, "oui", both=True)
 
 
 def _record(request: Request, token: str, choice: str) -> tuple[HTMLResponse, places.Answer | None, int | None]:
