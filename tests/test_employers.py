@@ -252,6 +252,9 @@ def test_employers_answer_on_the_web_yes_counts_against_employer_capacity(db, co
         status, page, headers = request(yes1)
         assert status == 200 and "Nous venons" in page and 'lang="fr"' in page and headers["Cache-Control"] == "no-store"
         assert _employer_status(db, event_id, first) == "invited"
+        # A link cut before its answer offers both.
+        status, page, _ = request(yes1.rsplit("/", 1)[0])
+        assert status == 200 and "Nous venons</button>" in page and f'href="{no1}">Nous ne pourrons pas venir</a>' in page
         assert request(yes1, {"csrf": "forged"})[0] == 403
         assert "nous vous attendons" in _press(yes1) and _employer_status(db, event_id, first) == "registered"
         # The capacity falls to one: the second company's "yes" puts it on the waiting list.

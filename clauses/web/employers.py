@@ -2,8 +2,8 @@
 ("Nous venons" / "Nous ne pourrons pas venir") and unsubscribe.
 
 As for candidates (``clauses.web.answers``): a GET only shows a page with one button, the button's
-POST (same URL, with the page's CSRF token) acts, and repeating it changes nothing more. Links stop
-working for answers when the event starts.
+POST (same URL, with the page's CSRF token) acts, and repeating it changes nothing more; a link cut
+before its answer offers both. Links stop working for answers when the event starts.
 
 **Employer places.** A "yes" takes one of the event's ``employer_capacity`` places (counted under the
 event's lock, as candidates' places are: two companies cannot both take the last one); when they are
@@ -134,7 +134,8 @@ def answer(session: Session, config: Config, *, event_id: int, company_id: int, 
     return new
 
 
-def _show(request: Request, token: str, choice: str) -> HTMLResponse:
+def _show(request: Request, token: str, choice: str, *, both: bool = False) -> HTMLResponse:
+    """The page of one answer; with ``both``, the link to the other answer is always offered."""
     action = CHOICES[choice]
     with request.app.state.database.transaction() as session:
         link = find_link(session, token)
@@ -145,13 +146,15 @@ def _show(request: Request, token: str, choice: str) -> HTMLResponse:
         status = participation.status if participation else "invited"
         button = BUTTONS[action].get(status)
         other_choice, other_label = OTHER[action]
+        if both and status == "invited":
+            other_label = BUTTONS[CHOICES[other_choice]][status]
         return page(
             request, "answer.html", title=f"Votre réponse – {_label(link.company)}",
             event=event_values(References.load(session).event_info(link.event)),
             status_text=STATUS_TEXT.get(status, "Votre réponse est enregistrée."), already=button is None,
             button=button, secondary=action == "no", action_url=_url(request, token, choice),
             csrf=keys.csrf_token(token, f"entreprise-{choice}"),
-            other_url=_url(request, token, other_choice) if status != "invited" else None, other_label=other_label,
+            other_url=_url(request, token, other_choice) if both or status != "invited" else None, other_label=other_label,
         )
 
 
@@ -178,6 +181,11 @@ def answer_page(request: Request, token: str, choice: str):
     if choice not in CHOICES:
         return unknown_link(request)
     return _show(request, token, choice)
+
+
+def answer_choices(request: Request, token: str):
+    """A link cut before its answer: both answers offered."""
+    return _show(request, token, "oui", both=True)
 
 
 async def answer_post(request: Request, token: str, choice: str):
@@ -241,4 +249,5 @@ async def unsubscribe_post(request: Request, token: str):
 
 # After the unsubscribe routes: "/entreprise/desinscription/…" must not be read as a token.
 router.add_api_route("/entreprise/{token}/{choice}", answer_page, methods=["GET"], response_class=HTMLResponse)
+router.add_api_route("/entreprise/{token}", answer_choices, methods=["GET"], response_class=HTMLResponse)
 router.add_api_route("/entreprise/{token}/{choice}", answer_post, methods=["POST"], response_class=HTMLResponse)
