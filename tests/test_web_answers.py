@@ -76,6 +76,8 @@ def test_get_changes_nothing_and_the_post_registers_once(web, db, config, outbox
         status, page, headers = request(invited.yes_url)
         assert status == 200 and 'lang="fr"' in page and "Je viens" in page
         assert "facilitateurs@plie-clermont.example.org" in page and headers["Cache-Control"] == "no-store"
+        # French spacing: on a phone the colon and question mark never start a line of their own.
+        assert "question&nbsp;? Contactez les facilitateurs&nbsp;:" in page
     request(invited.no_url)
     assert status_of(db, event_id, alice) == "invited" and len(transitions(db, event_id, alice)) == 1
     # A POST without the page's token (cross-site) is refused and changes nothing.
