@@ -254,11 +254,33 @@ def lot_text(frame: pd.DataFrame, empty: dict[str, np.ndarray]) -> pd.DataFrame:
     )
 
 
-def _column_work(frame: pd.DataFrame, text: pd.DataFrame, config: Config) -> tuple[dict, dict, dict, tuple[np.ndarray, np.ndarray]]:
+def window_ends(parsed: dict[str, tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each window's end: the date written, or else the last day after its duration in months from
+    its start. Also returns which rows need the duration (no end written, none unreadable) and
+    which of those have what it takes (a start and a positive duration)."""
+    start, _ = parsed["start"]
+    end, bad_end = parsed["end"]
+    duration, _ = parsed["duration_months"]
+    needs_duration = np.isnat(end) & ~bad_end
+    usable = needs_duration & ~np.isnat(start) & (duration > 0)
+    if usable.all():  # every window given by its duration: no rows to gather and scatter back
+        end = add_months(start, duration)
+    elif usable.any():
+        end = end.copy()
+        end[usable] = add_months(start[usable], duration[usable])
+    return end, needs_duration, usable
+
+
+def _column_work(frame: pd.DataFrame, text: pd.DataFrame, config: Config) -> tuple[dict, dict, dict, tuple[np.ndarray, np.ndarray], tuple]:
     """The work done column by column, two tasks at a time (the Arrow kernels of the parsers and of
-    the hashing release the GIL): (values, invalid mask) of every typed column, the fingerprint
-    hashes of every text field, the trade figures, and the duplicated lot ids. The longest tasks are
-    given first."""
+    the hashing, and numpy's arithmetic, release the GIL): (values, invalid mask) of every typed
+    column, the fingerprint hashes of every text field, the trade figures, the duplicated lot ids
+    and the ``window_ends``. The longest tasks are given first.
+
+    The window ends wait for three parsed columns: given last, they are taken by a thread only once
+    every other task has been taken, so the tasks they wait for are running or done. In the pool,
+    they overlap the last hashing tasks instead of holding the main thread alone after it (at a
+    million lots, 0.05–0.11 s of calendar arithmetic)."""
     lot_id = text["external_id"]
 
     def lot_ids() -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
@@ -271,9 +293,10 @@ def _column_work(frame: pd.DataFrame, text: pd.DataFrame, config: Config) -> tup
         typed = {name: pool.submit(_parsed, frame, name, parse, **options) for name, (parse, options) in _TYPED_COLUMNS.items()}
         trade = pool.submit(trade_figures, _column(frame, "trade"), config)
         hashes = {name: pool.submit(text_hashes, text[name]) for name in text.columns if name != "external_id"}
+        ends = pool.submit(lambda: window_ends({name: typed[name].result() for name in ("start", "end", "duration_months")}))
     id_hashes, duplicates = ids.result()
     hashed = {"external_id": id_hashes} | {name: future.result() for name, future in hashes.items()}
-    return {name: future.result() for name, future in typed.items()}, hashed, trade.result(), duplicates
+    return {name: future.result() for name, future in typed.items()}, hashed, trade.result(), duplicates, ends.result()
 
 
 def _duplicates(lot_id: pd.Series, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -320,7 +343,7 @@ def validate_pipeline(
 
     empty = {name: _empty(frame, name) for name in _CHECKED_FOR_EMPTY}
     text = lot_text(frame, empty)
-    parsed, hashed, trade, (duplicated, first) = _column_work(frame, text, config)
+    parsed, hashed, trade, (duplicated, first), (end, needs_duration, usable) = _column_work(frame, text, config)
     release_freed_memory()  # the temporaries of the column work, kept by its threads' allocator
     status, bad_status = parsed["status"]
     amount, bad_amount = parsed["amount_ht"]
@@ -329,17 +352,8 @@ def validate_pipeline(
     rate, bad_rate = parsed["insertion_rate"]
     probability, bad_probability = parsed["award_probability"]
     start, bad_start = parsed["start"]
-    end, bad_end = parsed["end"]
+    _, bad_end = parsed["end"]
     duration, bad_duration = parsed["duration_months"]
-
-    # The window ends on the date written, or after the duration in months from its start.
-    needs_duration = np.isnat(end) & ~bad_end
-    usable = needs_duration & ~np.isnat(start) & (duration > 0)
-    if usable.all():  # every window given by its duration: no rows to gather and scatter back
-        end = add_months(start, duration)
-    elif usable.any():
-        end = end.copy()
-        end[usable] = add_months(start[usable], duration[usable])
     # Insertion hours: given, or computed from the amount with the trade's figures.
     effective_rate = np.where(np.isnan(rate), trade["insertion_rate"], rate)
     computed = amount * trade["labour_share"] * effective_rate / trade["hourly_cost"]
