@@ -92,14 +92,16 @@ def _filled(column: pd.Series | None) -> np.ndarray | bool:
     return False if column is None else pc.binary_length(pa.array(column, pa.large_string())).to_numpy() > 0
 
 
-def sheet_awardees(frame: pd.DataFrame, kept: np.ndarray) -> pd.DataFrame:
+def sheet_awardees(frame: pd.DataFrame, kept: np.ndarray | None = None) -> pd.DataFrame:
     """The awardees a pipeline file names in its optional company / SIRET columns, for the rows of
-    ``frame`` that are ``kept`` (a boolean mask: those of valid lots)."""
+    ``frame`` that are ``kept`` (a boolean mask: those of valid lots; None: every row)."""
     names = frame["company"] if "company" in frame.columns else None
     ids = _without_spaces(frame["company_id"]) if "company_id" in frame.columns else None
     if names is None and ids is None:
         return pd.DataFrame(columns=["lot_id", "identifier_type", "identifier", "name"])
-    rows = (_filled(ids) | _filled(names)) & kept
+    rows = _filled(ids) | _filled(names)
+    if kept is not None:
+        rows &= kept
     count = int(rows.sum())
     every_row = count == len(frame)  # taking every row would copy each column for nothing
 

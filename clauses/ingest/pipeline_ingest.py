@@ -8,6 +8,7 @@ reasons, to a CSV in the data folder's ``rejects/``.
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from clauses import settings
@@ -50,10 +51,14 @@ def read_pipeline(
         return validate_decp(decp, config, assume_clause=assume_clause, whole_country=whole_country)
     sheet = read_sheet(path, PIPELINE_COLUMNS, REQUIRED_COLUMNS, untrimmed=SELF_TRIMMED_COLUMNS)
     source = "xlsx" if suffix in (".xlsx", ".xlsm") else "csv"
-    validated = validate_pipeline(
-        sheet.frame, sheet.rows, file=sheet.file, source=source, config=config, headers=sheet.original_headers
-    )
-    validated.awardees = sheet_awardees(sheet.frame, validated.kept)
+    # The awardees of every row are gathered while the rows are checked (on Arrow, which releases
+    # the GIL), and gathered again for the rows kept in the rare file where some are not.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        every_row = pool.submit(sheet_awardees, sheet.frame)
+        validated = validate_pipeline(
+            sheet.frame, sheet.rows, file=sheet.file, source=source, config=config, headers=sheet.original_headers
+        )
+    validated.awardees = every_row.result() if validated.kept.all() else sheet_awardees(sheet.frame, validated.kept)
     return validated
 
 
