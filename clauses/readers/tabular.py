@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -271,7 +272,14 @@ def read_sheet(
             problems.append(Problem(path.name, row, read[index], f"formule sans valeur calculée ({formula}) : {FORMULA_FIX}"))
     if problems:
         raise InputError(problems)
-    columns = [table.column(index) if name in untrimmed else trim(table.column(index)) for name, index in position.items()]
+    def cells(name: str) -> pa.ChunkedArray:
+        column = table.column(position[name])
+        return column if name in untrimmed else trim(column)
+
+    # Two columns at a time: looking for spaces is numpy's work on every cell's first and last
+    # bytes, which releases the GIL (at a million lots, about 0.08 s one column after another).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        columns = list(pool.map(cells, position))
     first_row = blank_lines + FIRST_DATA_ROW
     rows = np.arange(first_row, first_row + table.num_rows)
     # Drop lines that are entirely empty (empty lines, trailing separators in exports).
