@@ -34,6 +34,21 @@ EVENT_KIND_NOUNS = {
 }
 
 
+NO_BREAK_SPACE = "\u00a0"
+# Where French typography keeps words together: inside a time ("9 h 00"), inside « guillemets », and
+# before : ; ! ? (when they end a clause) and %.
+_KEPT_TOGETHER = re.compile(
+    r"(?<=\d) (?=h \d\d)|(?<=\d h) (?=\d\d)|(?<=«) | (?=»)|(?<=[\w)»’]) (?=[:;!?](?:\s|<|$))|(?<=\d) (?=%)"
+)
+
+
+def kept_together(text: str) -> str:
+    """``text`` with the spaces a line must not break at made no-break spaces: '9 h 00', « Maçon »,
+    'vos lots :', 'en recherche ?', '12 %'. For pages and HTML emails, where a phone's narrow screen
+    would otherwise start a line with '00', '»' or '?'; plain text keeps ordinary spaces."""
+    return _KEPT_TOGETHER.sub(NO_BREAK_SPACE, text)
+
+
 def counted(number: int | str, one: str, several: str) -> str:
     """'1 place libérée', '2 places libérées', '0 inscrit': in French, 0 and 1 take the singular
     (a count not known, '?', the plural)."""

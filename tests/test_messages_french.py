@@ -100,7 +100,8 @@ def test_the_update_email_says_what_changed(change):
                                      previous_event=previous))
     for line in expected:
         assert line in rendered.text
-        assert line.replace("'", "&#39;") in rendered.html
+        # In HTML, where a phone's narrow screen would cut them, the spaces of French typography do not break.
+        assert french.kept_together(line.replace("'", "&#39;")) in rendered.html
 
 
 def test_date_venue_and_time_changed_together_are_all_said():
@@ -123,3 +124,27 @@ def test_counts_take_the_singular_for_zero_and_one_and_the_plural_otherwise():
 
 def test_numbers_have_a_decimal_comma():
     assert french.number(0.5) == "0,5" and french.number(1250.75) == "1\u202f250,75"
+
+
+@pytest.mark.parametrize("written, shown", [
+    ("lundi 1er mars 2027 à 9 h 00", "lundi 1er mars 2027 à 9\u00a0h\u00a000"),
+    ("le métier « Façadier » seulement", "le métier «\u00a0Façadier\u00a0» seulement"),
+    ("contactez-nous :<br>", "contactez-nous\u00a0:<br>"),
+    ("toujours en recherche ?</p>", "toujours en recherche\u00a0?</p>"),
+    ("mises à jour ; la date", "mises à jour\u00a0; la date"),
+    ("12,5 %", "12,5\u00a0%"),
+    # Left as they are: a style sheet, a link, a colon inside a word or a time written the English way.
+    ("  :root { color-scheme: light; }", "  :root { color-scheme: light; }"),
+    ("https://exemple.fr/r/abc?x=1", "https://exemple.fr/r/abc?x=1"),
+    ("10:30, 2 heures", "10:30, 2 heures"),
+])
+def test_the_spaces_french_typography_keeps_together(written, shown):
+    assert french.kept_together(written) == shown
+
+
+def test_html_pages_keep_french_spaces_together_in_their_own_text_and_their_values_but_text_emails_do_not():
+    rendered = render(MessageContext(kind="invitation", first_name="A", last_name="B", event=_event("Maçon", START),
+                                     unsubscribe_url="u", contact=CONTACT, yes_url="y", no_url="n"))
+    assert "9\u00a0h\u00a000" in rendered.html and "9 h 00" not in rendered.html  # a value
+    assert "contactez-nous\u00a0:" in rendered.html  # the template's own text
+    assert "\u00a0" not in rendered.text and "9 h 00" in rendered.text

@@ -186,7 +186,7 @@ def test_the_html_report_shows_the_chain_from_discovery_to_hire_in_french_and_es
     config = config.model_copy(update={"trades_file": config.trades_file.model_copy(update={"trades": trades})})
     with db.transaction() as session:
         report = build_report(session, config, now=NOW)
-    html = render_html(report).replace("&#39;", "'")
+    html = render_html(report).replace("&#39;", "'").replace("\u00a0", " ")
     chain = html[html.index('<h2 id="chaine">'):html.index('<h2 id="embauches-contrats">')]
     assert "La chaîne jusqu'à l'emploi" in chain
     assert "Maçon &lt;b&gt;gros œuvre&lt;/b&gt;" in chain and "<b>gros" not in html

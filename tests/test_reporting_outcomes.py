@@ -205,7 +205,7 @@ def test_names_only_when_asked_and_the_report_says_so(db, config, seeded, tmp_pa
     assert "&lt;b&gt;Durand&lt;/b&gt;" in html and "<b>Durand</b>" not in html  # autoescape
     assert "Prénom7" in html  # hired: listed
     assert "Prénom5" not in html  # only invited: not listed
-    assert "option « --with-names »" in html
+    assert "option «\u00a0--with-names\u00a0»" in html  # no-break spaces inside guillemets
     for key, path in files.items():
         if key != "html" and not path.endswith(".png"):
             content = Path(path).read_bytes().decode("utf-8-sig", errors="ignore")

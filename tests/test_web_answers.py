@@ -84,7 +84,7 @@ def test_get_changes_nothing_and_the_post_registers_once(web, db, config, outbox
     status, page, _ = request(invited.yes_url, {"csrf": "forged"})
     assert status == 403 and status_of(db, event_id, alice) == "invited"
     status, page = press(invited.yes_url)
-    assert status == 200 and "C’est noté : vous êtes inscrit·e" in page
+    assert status == 200 and "C’est noté\u00a0: vous êtes inscrit·e" in page
     # The same POST again (double tap, back button) is idempotent.
     fields = {"csrf": keys.csrf_token(invited.yes_url.split("/")[-2], "oui")}
     assert request(invited.yes_url, fields)[0] == 200
@@ -170,7 +170,7 @@ def test_one_click_unsubscribe_and_trade_only(web, db, config, outbox):
     with db.transaction() as session:
         assert not session.get(Candidate, bruno).opted_out and session.scalar(select(func.count()).select_from(TradeOptOut)) == 0
     status, page, _ = request(invited[bruno].unsubscribe_url, {**form.fields, "scope": "trade"})
-    assert status == 200 and "« Maçon" in page
+    assert status == 200 and "«\u00a0Maçon\u00a0»" in page
     with db.transaction() as session:
         assert session.get(Candidate, alice).opted_out
         assert not session.get(Candidate, bruno).opted_out

@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, nodes, select
 from markupsafe import escape
 
 from clauses import french, settings
+from clauses.typography import KeptTogether, kept_together_values
 
 PARIS = french.PARIS
 KINDS = (
@@ -153,6 +154,8 @@ def environment(templates_dir: str | None = None) -> Environment:
         loader=FileSystemLoader(str(folder)),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined,
+        extensions=[KeptTogether],
+        finalize=kept_together_values,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,

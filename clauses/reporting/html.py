@@ -13,6 +13,7 @@ from babel.numbers import format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from clauses import french, settings
+from clauses.typography import KeptTogether, kept_together_values
 from clauses.french import EVENT_KIND_LABELS
 from clauses.reporting import charts
 from clauses.reporting.chain import STATUS_LABELS, steps_table
@@ -60,6 +61,8 @@ def environment(templates_dir: str | None = None) -> Environment:
         loader=FileSystemLoader(str(folder)),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
         undefined=StrictUndefined,
+        extensions=[KeptTogether],
+        finalize=kept_together_values,
         trim_blocks=True,
         lstrip_blocks=True,
     )
