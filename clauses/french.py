@@ -42,10 +42,16 @@ _KEPT_TOGETHER = re.compile(
 )
 
 
+# A French phone number written in pairs: "04 73 00 00 00", "+33 4 73 00 00 00".
+_PHONE_NUMBER = re.compile(r"(?<![\d+])(?<!\d )(?:0|\+33 ?)\d(?: \d\d){4}(?! ?\d)")
+
+
 def kept_together(text: str) -> str:
     """``text`` with the spaces a line must not break at made no-break spaces: '9 h 00', « Maçon »,
-    'vos lots :', 'en recherche ?', '12 %'. For pages and HTML emails, where a phone's narrow screen
-    would otherwise start a line with '00', '»' or '?'; plain text keeps ordinary spaces."""
+    'vos lots :', 'en recherche ?', '12 %', '04 73 00 00 00'. For pages and HTML emails, where a
+    phone's narrow screen would otherwise start a line with '00', '»' or '?'; plain text keeps
+    ordinary spaces."""
+    text = _PHONE_NUMBER.sub(lambda number: number.group().replace(" ", NO_BREAK_SPACE), text)
     return _KEPT_TOGETHER.sub(NO_BREAK_SPACE, text)
 
 

@@ -133,10 +133,13 @@ def test_numbers_have_a_decimal_comma():
     ("toujours en recherche ?</p>", "toujours en recherche\u00a0?</p>"),
     ("mises à jour ; la date", "mises à jour\u00a0; la date"),
     ("12,5 %", "12,5\u00a0%"),
+    ("Facilitateurs – 04 73 00 00 00", "Facilitateurs – 04\u00a073\u00a000\u00a000\u00a000"),
+    ("+33 4 73 00 00 00", "+33\u00a04\u00a073\u00a000\u00a000\u00a000"),
     # Left as they are: a style sheet, a link, a colon inside a word or a time written the English way.
     ("  :root { color-scheme: light; }", "  :root { color-scheme: light; }"),
     ("https://exemple.fr/r/abc?x=1", "https://exemple.fr/r/abc?x=1"),
     ("10:30, 2 heures", "10:30, 2 heures"),
+    ("lots 01 02 03 04 05 06", "lots 01 02 03 04 05 06"),  # not a phone number: six pairs
 ])
 def test_the_spaces_french_typography_keeps_together(written, shown):
     assert french.kept_together(written) == shown

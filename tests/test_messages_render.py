@@ -44,7 +44,8 @@ def test_every_kind_renders_french_text_and_html_with_unsubscribe_and_contact(ki
     for body in (rendered.text, rendered.html):
         assert "Bonjour Amélie Durand" in body
         assert "https://clauses.example.org/desinscription?m=abc123" in body
-        assert "04 73 00 00 00" in body
+    assert "04 73 00 00 00" in rendered.text
+    assert "04\u00a073\u00a000\u00a000\u00a000" in rendered.html  # kept on one line
     assert "\n" not in rendered.subject
     if kind in ("invitation", "reminder", "update"):
         assert "mardi 3 mars 2026 à 9 h 00" in rendered.text

@@ -150,7 +150,9 @@ def test_links_stop_working_after_the_event(web, db, config, outbox):
         row = session.get(Event, event_id)
         row.start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
     status, page, _ = request(invited.yes_url)
-    assert status == 410 and "n’est plus valable" in page and "04 73 00 00 00" in page
+    # The phone number, kept on one line, and a link that dials it.
+    assert status == 410 and "n’est plus valable" in page and "04\u00a073\u00a000\u00a000\u00a000" in page
+    assert 'href="tel:0473000000"' in page
     fields = {"csrf": keys.csrf_token(invited.yes_url.split("/")[-2], "oui")}
     assert request(invited.yes_url, fields)[0] == 410
     assert status_of(db, event_id, alice) == "invited"
