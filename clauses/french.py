@@ -40,8 +40,6 @@ NO_BREAK_SPACE = "\u00a0"
 _KEPT_TOGETHER = re.compile(
     r"(?<=\d) (?=h \d\d)|(?<=\d h) (?=\d\d)|(?<=«) | (?=»)|(?<=[\w)»’]) (?=[:;!?](?:\s|<|$))|(?<=\d) (?=%)"
 )
-
-
 # A French phone number written in pairs: "04 73 00 00 00", "+33 4 73 00 00 00".
 _PHONE_NUMBER = re.compile(r"(?<![\d+])(?<!\d )(?:0|\+33 ?)\d(?: \d\d){4}(?! ?\d)")
 

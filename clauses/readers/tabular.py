@@ -272,6 +272,7 @@ def read_sheet(
             problems.append(Problem(path.name, row, read[index], f"formule sans valeur calculée ({formula}) : {FORMULA_FIX}"))
     if problems:
         raise InputError(problems)
+
     def cells(name: str) -> pa.ChunkedArray:
         column = table.column(position[name])
         return column if name in untrimmed else trim(column)

@@ -13,11 +13,11 @@ from babel.numbers import format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from clauses import french, settings
-from clauses.typography import KeptTogether, kept_together_values
 from clauses.french import EVENT_KIND_LABELS
 from clauses.reporting import charts
 from clauses.reporting.chain import STATUS_LABELS, steps_table
 from clauses.reporting.report import OutcomeReport, french_day, tables
+from clauses.typography import KeptTogether, kept_together_values
 
 PERCENT_COLUMNS = {
     "Part des réponses", "Part de l'étape précédente",
