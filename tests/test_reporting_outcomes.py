@@ -193,6 +193,23 @@ def test_report_files_html_csv_xlsx_without_names(db, config, seeded, tmp_path):
     assert json.loads(Path(files["conversion"]).read_text())["min_observations"] == 30
 
 
+def test_the_answers_count_invitations_and_say_so_beside_people_counted_once(db, config, seeded, tmp_path):
+    """People invited to several events count once in the funnel, once per invitation in the answers.
+    The headline and the answers table name what they count (the headline said « 22 inscrits » over
+    a funnel chart of 53 « Inscrits »)."""
+    with db.transaction() as session:
+        report = build_report(session, config)
+    files = write_report_files(report, tmp_path)
+    html = Path(files["html"]).read_text(encoding="utf-8").replace("\u00a0", " ")
+    replies = Path(files["csv:reponses-candidats"]).read_text(encoding="utf-8-sig").splitlines()
+    assert replies[0] == "Invitations;Nombre;Part des réponses"
+    assert replies[1].startswith("Toutes les invitations;")
+    assert (int(replies[1].split(";")[1]), report.totals["invited"]) == (13, 10)  # invitations, people
+    assert "</strong>réponses aux invitations</div>" in html and "</strong>inscriptions en cours</div>" in html
+    assert "</strong>inscrits</div>" not in html and "</strong>ont répondu</div>" not in html
+    assert "Comptées par invitation (une personne à un événement)" in html
+
+
 def test_names_only_when_asked_and_the_report_says_so(db, config, seeded, tmp_path):
     with db.transaction() as session:
         from clauses.storage import Candidate

@@ -27,8 +27,10 @@ ANSWER_STATUSES = ("registered", "declined", "waitlisted", "excused")
 CHANNELS = ("web", "calendar_reply", "partner_sheet", "coordinator")
 CHANNEL_LABELS = {"web": "Page web (lien du courriel)", "calendar_reply": "Réponse d’agenda",
                   "partner_sheet": "Feuille d’un partenaire", "coordinator": "Coordinateur"}
-LABELS = {"invited": "Invitations", "answered": "Ont répondu", "registered": "Inscrits", "declined": "Ont décliné",
-          "waitlisted": "En liste d’attente"}
+# What each count is, as the report's table names it: counts of invitations (one person at one
+# event), not of people, who are counted once each in the funnel.
+LABELS = {"invited": "Toutes les invitations", "answered": "Avec une réponse", "registered": "Inscription en cours",
+          "declined": "Déclinées", "waitlisted": "En liste d’attente"}
 
 
 def answer_counts(session: Session) -> dict:

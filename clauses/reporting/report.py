@@ -246,11 +246,11 @@ def tables(report: OutcomeReport) -> dict[str, tuple[str, pd.DataFrame]]:
     )
     answered = report.answers or {}
     replies = pd.DataFrame(
-        [{"Réponses": answer_labels[k], "Personnes": int(answered.get(k, 0)), "Part des réponses": None}
+        [{"Invitations": answer_labels[k], "Nombre": int(answered.get(k, 0)), "Part des réponses": None}
          for k in ("invited", "answered", "registered", "declined", "waitlisted")]
-        + [{"Réponses": f"dont par : {CHANNEL_LABELS[c]}", "Personnes": int(answered.get("channels", {}).get(c, 0)),
+        + [{"Invitations": f"dont réponses par : {CHANNEL_LABELS[c]}", "Nombre": int(answered.get("channels", {}).get(c, 0)),
             "Part des réponses": answered.get("shares", {}).get(c)} for c in CHANNELS],
-        columns=["Réponses", "Personnes", "Part des réponses"],
+        columns=["Invitations", "Nombre", "Part des réponses"],
     )
     companies = report.companies if report.companies is not None else pd.DataFrame(columns=COMPANY_COLUMNS)
     companies = pd.DataFrame(
