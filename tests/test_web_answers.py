@@ -77,7 +77,7 @@ def test_get_changes_nothing_and_the_post_registers_once(web, db, config, outbox
         assert status == 200 and 'lang="fr"' in page and "Je viens" in page
         assert "facilitateurs@plie-clermont.example.org" in page and headers["Cache-Control"] == "no-store"
         # French spacing: on a phone the colon and question mark never start a line of their own.
-        assert "question&nbsp;? Contactez les facilitateurs&nbsp;:" in page
+        assert "question\u00a0? Contactez les facilitateurs\u00a0:" in page
     request(invited.no_url)
     assert status_of(db, event_id, alice) == "invited" and len(transitions(db, event_id, alice)) == 1
     # A POST without the page's token (cross-site) is refused and changes nothing.
@@ -169,6 +169,7 @@ def test_one_click_unsubscribe_and_trade_only(web, db, config, outbox):
     status, page, _ = request(invited[bruno].unsubscribe_url)
     form = form_of(page)
     assert status == 200 and 'for="scope-trade"' in page and form.buttons == ["Confirmer ma désinscription"]
+    assert "Ne plus recevoir\u00a0:" in page and "«\u00a0Maçon\u00a0» seulement" in page
     with db.transaction() as session:
         assert not session.get(Candidate, bruno).opted_out and session.scalar(select(func.count()).select_from(TradeOptOut)) == 0
     status, page, _ = request(invited[bruno].unsubscribe_url, {**form.fields, "scope": "trade"})
