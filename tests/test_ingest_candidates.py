@@ -114,7 +114,7 @@ def test_source_from_the_command_line_when_the_file_has_none(db, config, tmp_pat
     header = HEADER.replace("Source;", "", 1)
     path = tmp_path / "ft.csv"
     path.write_text(header + "\n" + ROWS[1].split(";", 1)[1] + "\n", encoding="utf-8")
-    with pytest.raises(InputError, match="colonne obligatoire absente : source"):
+    with pytest.raises(InputError, match="colonne « Source » : colonne obligatoire absente"):
         import_candidates_file(db, path, config)
     result = import_candidates_file(db, path, config, default_source="France Travail")
     assert result.created == 1

@@ -66,8 +66,8 @@ def test_command_line_json_summary_and_exit_codes(db, tmp_path, capsys):
     bad.write_text("Métier;Statut\nmaçon;prévu\n", encoding="utf-8")
     assert main(["ingest", "pipeline", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert "bad.csv, ligne 1, colonne « lot_id » : colonne obligatoire absente" in err
-    assert "end (Date de fin) ou duration_months (Durée (mois))" in err  # French, never « or »
+    assert "bad.csv, ligne 1, colonne « Identifiant lot » : colonne obligatoire absente" in err
+    assert "il faut « Date de fin » ou « Durée (mois) »" in err  # French, never « or », never a key
 
     assert main(["ingest", "candidates", str(write_candidates(tmp_path, count=10))]) == 0
     out = capsys.readouterr().out

@@ -61,7 +61,7 @@ def test_a_large_windows_1252_file_whose_first_accent_is_past_the_first_block(co
 def test_a_malformed_line_past_the_first_block_makes_the_file_invalid(tmp_path):
     lines = [HEADER, *(row(i) for i in range(ROWS))]
     lines[40_000] = "OP-1;trop court"
-    with pytest.raises(InputError, match="grand.csv : fichier CSV invalide .*Expected 11 columns, got 2"):
+    with pytest.raises(InputError, match="grand.csv, ligne 40001 : ligne mal formée : 2 cellules alors que l'en-tête en a 11"):
         read_sheet(write(tmp_path / "grand.csv", lines), {"trade": ["Métier"]}, ["trade"])
 
 

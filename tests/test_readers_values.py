@@ -102,7 +102,9 @@ def test_missing_required_column_and_bad_file_type(tmp_path):
     path.write_text("Lot;Montant\nA;1\n", encoding="utf-8")
     with pytest.raises(InputError) as error:
         read_sheet(path, {"trade": ["Métier"], "lot": ["Lot"]}, ["trade"])
-    assert "f.csv, ligne 1, colonne « trade » : colonne obligatoire absente : trade (Métier)" in str(error.value)
+    # Named as a person writes it in the file, never by its internal key.
+    assert "f.csv, ligne 1, colonne « Métier » : colonne obligatoire absente" in str(error.value)
+    assert "trade" not in str(error.value)
     other = tmp_path / "f.pdf"
     other.write_bytes(b"%PDF")
     with pytest.raises(InputError, match="type de fichier non pris en charge"):
@@ -243,7 +245,8 @@ def test_a_column_given_twice_is_refused(tmp_path):
     [
         (b"", "le fichier est vide"),
         (b"\xef\xbb\xbf \n", "le fichier est vide"),
-        (b"M\xc3\xa9tier;Lot\nPeintre;A\nMa\xc3\xa7on\n", "fichier CSV invalide \\(CSV parse error: Expected 2 columns, got 1"),
+        (b"M\xc3\xa9tier;Lot\nPeintre;A\nMa\xc3\xa7on\n", "f.csv, ligne 3 : ligne mal formée : 1 cellule alors que l'en-tête en a 2 .* : 'Maçon'"),
+        (b"M\xe9tier;Lot\nPeintre;A;B;C\n", "f.csv, ligne 2 : ligne mal formée : 4 cellules alors que l'en-tête en a 2 .* : 'Peintre;A;B;C'"),
         (b"M\xe9tier;Lot\nPeintre;A\n\x81;B\n", "encodage illisible : ni UTF-8 ni Windows-1252"),
     ],
 )
@@ -270,5 +273,5 @@ def test_a_problem_after_an_empty_line_names_the_row_the_spreadsheet_shows(tmp_p
     with pytest.raises(InputError, match="ligne 1, colonne « Métier »"):
         read_sheet(path, {"trade": ["Métier"], "lot": ["Lot"]}, ["trade"])
     path.write_text("\n\nLot\nA\n", encoding="utf-8")
-    with pytest.raises(InputError, match="ligne 3, colonne « trade » : colonne obligatoire absente"):
+    with pytest.raises(InputError, match="ligne 3, colonne « Métier » : colonne obligatoire absente"):
         read_sheet(path, {"trade": ["Métier"], "lot": ["Lot"]}, ["trade"])

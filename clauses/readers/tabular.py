@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from clauses.errors import InputError, Problem
+from clauses.french import counted
 from clauses.ingest.paths import checked_file
 from clauses.readers.whitespace import trim
 from clauses.text import normalise_key
@@ -136,15 +137,37 @@ def _read_csv(path: Path) -> tuple[pa.Table, int]:
         error = exc
     raw = path.read_bytes()
     if is_utf8(pa.py_buffer(raw)):
-        raise InputError([Problem(path.name, None, None, f"fichier CSV invalide ({error})")]) from error
+        raise InputError([_parse_problem(path.name, raw, error)]) from error
     try:
         text = raw.removeprefix(BOM).decode("cp1252", errors="strict")
     except UnicodeDecodeError as exc:
         raise InputError([Problem(path.name, None, None, f"encodage illisible : ni UTF-8 ni Windows-1252 ({exc})")]) from exc
+    data = text.encode("utf-8")
     try:
-        return _parse_csv(pa.BufferReader(text.encode("utf-8")), sep, blank_lines, check_utf8=False), blank_lines
+        return _parse_csv(pa.BufferReader(data), sep, blank_lines, check_utf8=False), blank_lines
     except pa.ArrowInvalid as exc:
-        raise InputError([Problem(path.name, None, None, f"fichier CSV invalide ({exc})")]) from exc
+        raise InputError([_parse_problem(path.name, data, exc)]) from exc
+
+
+# Arrow's message for a line whose number of cells differs from the header's.
+_WRONG_WIDTH = re.compile(r"Expected (\d+) columns, got (\d+): (.*)", re.S)
+
+
+def _parse_problem(file: str, data: bytes, error: Exception) -> Problem:
+    """Arrow's parse error as a person reads it: the line (found in ``data``, the file's bytes as
+    parsed) and its number of cells against the header's; any other error as Arrow words it."""
+    found = _WRONG_WIDTH.search(str(error))
+    if found is None:
+        return Problem(file, None, None, f"fichier CSV invalide ({error})")
+    expected, got, line = found.groups()
+    whole_line = re.compile(rb"(?<=\n)" + re.escape(line.encode()) + rb"(?=\r?\n|$)")
+    at = whole_line.search(data)
+    row = data.count(b"\n", 0, at.start()) + 1 if at else None
+    return Problem(
+        file, row, None,
+        f"ligne mal formée : {counted(int(got), 'cellule', 'cellules')} alors que l'en-tête en a {expected} "
+        f"(un séparateur en trop ou en moins, ou un guillemet jamais fermé) : {line!r}",
+    )
 
 
 FORMULA_FIX = (
@@ -261,11 +284,15 @@ def read_sheet(
             continue
         position[canonical] = index
         original[canonical] = header
+    def header_of(name: str) -> str:  # as a person would write it in the file
+        return aliases[name][0] if aliases.get(name) else name
+
     for need in required:
         options = need if isinstance(need, tuple) else (need,)
         if not any(option in original for option in options):
-            wanted = " ou ".join(f"{o} ({aliases[o][0]})" if aliases.get(o) else o for o in options)
-            problems.append(Problem(path.name, blank_lines + 1, options[0], f"colonne obligatoire absente : {wanted}"))
+            either = " ou ".join(f"« {header_of(o)} »" for o in options)
+            reason = "colonne obligatoire absente" + (f" : il faut {either}" if len(options) > 1 else "")
+            problems.append(Problem(path.name, blank_lines + 1, header_of(options[0]), reason))
     read = {index: header for header, index in ((original[name], position[name]) for name in position)}
     for row, index, formula in formulas:
         if index in read:
