@@ -29,7 +29,7 @@ CHANNEL_LABELS = {"web": "Page web (lien du courriel)", "calendar_reply": "Répo
                   "partner_sheet": "Feuille d’un partenaire", "coordinator": "Coordinateur"}
 # What each count is, as the report's table names it: counts of invitations (one person at one
 # event), not of people, who are counted once each in the funnel.
-LABELS = {"invited": "Toutes les invitations", "answered": "Avec une réponse", "registered": "Inscription en cours",
+LABELS = {"invited": "Toutes les invitations", "answered": "Avec une réponse", "registered": "Inscriptions en cours",
           "declined": "Déclinées", "waitlisted": "En liste d’attente"}
 
 
