@@ -105,7 +105,7 @@ def test_cli_attendance_and_events(db, config, tmp_path, capsys, monkeypatch):
 
     assert main(["attendance", str(sheet), "--json"]) == 2  # no status column and no --status
     data = json.loads(capsys.readouterr().out)
-    assert data["ok"] is False and data["problems"][0]["column"] == "status"
+    assert data["ok"] is False and data["problems"][0]["column"] == "Statut"  # as written in a sheet, never a key
 
     batch = signer.write(tmp_path / "batch.json", [sg_event("unsubscribe", "e1", message="m-alice")])
     assert main(["events", str(batch), "--json"]) == 0
