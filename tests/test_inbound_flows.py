@@ -105,7 +105,9 @@ def test_cli_attendance_and_events(db, config, tmp_path, capsys, monkeypatch):
 
     assert main(["attendance", str(sheet), "--json"]) == 2  # no status column and no --status
     data = json.loads(capsys.readouterr().out)
-    assert data["ok"] is False and data["problems"][0]["column"] == "Statut"  # as written in a sheet, never a key
+    problem = data["problems"][0]
+    assert data["ok"] is False and problem["column"] == "Statut"  # as written in a sheet, never a key
+    assert "--status inscrit" in problem["reason"]  # what to do about a registration list
 
     batch = signer.write(tmp_path / "batch.json", [sg_event("unsubscribe", "e1", message="m-alice")])
     assert main(["events", str(batch), "--json"]) == 0

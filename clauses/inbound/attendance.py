@@ -404,6 +404,10 @@ def _already_past(session: Session, line: AttendanceLine) -> bool:
 
 
 
+# A registration list often has no status column: every line on it is a registration.
+_MISSING_HINTS = {"status": "pour une liste où toutes les lignes ont le même statut, donnez-le avec --status (par ex. --status inscrit)"}
+
+
 def record_attendance(
     db,
     path: Path | str,
@@ -429,7 +433,7 @@ def record_attendance(
     if default_status is None:
         required.append("status")
     filled = read_attendance_sheet(path) if is_attendance_sheet(path) else None
-    sheet = filled.sheet if filled is not None else read_sheet(path, ALIASES, required)
+    sheet = filled.sheet if filled is not None else read_sheet(path, ALIASES, required, missing_hints=_MISSING_HINTS)
     now = now or utcnow()
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     records = sheet.frame.to_dict("records")

@@ -254,15 +254,21 @@ def _filled_rows(columns: list[tuple[pa.ChunkedArray, bool]], length: int) -> np
 
 
 def read_sheet(
-    path: Path | str, aliases: dict[str, list[str]], required: list[str | tuple[str, ...]], *, untrimmed: Collection[str] = ()
+    path: Path | str,
+    aliases: dict[str, list[str]],
+    required: list[str | tuple[str, ...]],
+    *,
+    untrimmed: Collection[str] = (),
+    missing_hints: dict[str, str] | None = None,
 ) -> Sheet:
     """Read ``path`` and map its headers through ``aliases`` (canonical -> accepted headers).
 
     ``required`` lists canonical columns that must be present; a tuple means "one of these".
     Unknown columns are ignored. Cells are trimmed of surrounding whitespace, but for the
     ``untrimmed`` columns, handed on as written to a parser that trims what it reads (a line is
-    still blank when their cells are only whitespace). Raises ``InputError`` for unreadable files,
-    missing or duplicated columns.
+    still blank when their cells are only whitespace). ``missing_hints`` adds, to the message for
+    a missing required column, what else the person can do (canonical name -> hint). Raises
+    ``InputError`` for unreadable files, missing or duplicated columns.
     """
     path = checked_file(Path(path))
     formulas: list[tuple[int, int, str]] = []
@@ -292,7 +298,8 @@ def read_sheet(
         if not any(option in original for option in options):
             either = " ou ".join(f"« {header_of(o)} »" for o in options)
             reason = "colonne obligatoire absente" + (f" : il faut {either}" if len(options) > 1 else "")
-            problems.append(Problem(path.name, blank_lines + 1, header_of(options[0]), reason))
+            hint = (missing_hints or {}).get(options[0])
+            problems.append(Problem(path.name, blank_lines + 1, header_of(options[0]), f"{reason} ; {hint}" if hint else reason))
     read = {index: header for header, index in ((original[name], position[name]) for name in position)}
     for row, index, formula in formulas:
         if index in read:
