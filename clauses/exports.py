@@ -4,10 +4,14 @@ through here: ``write_table`` writes the CSV and the XLSX beside it, with the sa
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
 import pandas as pd
+
+from clauses import settings
+from clauses.french import file_stamp
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_OPTIONS = {"sep": ";", "index": False, "decimal": ","}
@@ -27,6 +31,13 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = out[column].map(spreadsheet_safe)
     out.columns = [spreadsheet_safe(str(c)) for c in out.columns]
     return out
+
+
+def rejects_path(stem: str) -> Path:
+    """Where the rejected lines of the file ``stem`` go: ``<data>/rejects/<stem>-rejets-<Paris time>.csv``
+    (microseconds apart, two imports of one file in the same second keep both)."""
+    moment = dt.datetime.now(dt.timezone.utc)
+    return settings.output_dir("rejects") / f"{stem}-rejets-{file_stamp(moment)}-{moment:%f}.csv"
 
 
 def _replace(path: Path, write) -> Path:

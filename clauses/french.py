@@ -85,6 +85,13 @@ def _format(moment: dt.datetime, pattern: str) -> str:
     return format_datetime(moment, pattern, locale=LOCALE, tzinfo=PARIS)
 
 
+def file_stamp(moment: dt.datetime | None = None) -> str:
+    """'20261207-202309': a moment (now by default) in Paris time, for the names of files people
+    open, so that a report's name and its « Édité le … à 20 h 23 » say the same time."""
+    moment = _aware(moment) if moment is not None else dt.datetime.now(dt.timezone.utc)
+    return moment.astimezone(PARIS).strftime("%Y%m%d-%H%M%S")
+
+
 @lru_cache(maxsize=1024)
 def datetime_long(moment: dt.datetime) -> str:
     """'mardi 3 mars 2026 à 9 h 00'."""

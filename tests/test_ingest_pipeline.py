@@ -6,6 +6,7 @@ import calendar
 import csv
 import datetime as dt
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -156,6 +157,7 @@ def test_skip_invalid_loads_valid_rows_and_writes_safe_rejects(db, config, tmp_p
     path = write(tmp_path, [GOOD_ROWS[0], evil, GOOD_ROWS[2]])
     result = ingest_pipeline_file(db, path, config, skip_invalid=True)
     assert (result.created, result.rejected) == (2, 1)
+    assert Path(result.rejects_file).name.startswith("pipeline-rejets-")  # named in French, as every other file
     rejects = pd.read_csv(result.rejects_file, sep=";", dtype=str, encoding="utf-8-sig")
     assert rejects.columns[0] == "ligne" and rejects.columns[-1] == "motifs"  # in French, the file's own headers between
     assert rejects["ligne"].tolist() == ["3"]

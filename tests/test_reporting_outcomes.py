@@ -227,3 +227,36 @@ def test_names_only_when_asked_and_the_report_says_so(db, config, seeded, tmp_pa
         if key != "html" and not path.endswith(".png"):
             content = Path(path).read_bytes().decode("utf-8-sig", errors="ignore")
             assert "Durand" not in content and "Prénom7" not in content
+
+
+def test_events_to_come_have_their_own_short_table_and_files_are_named_in_paris_time(db, config, seeded, tmp_path):
+    """One table of 19 columns scrolled sideways on a laptop, while an event still to come can only
+    have invited and registered people: those events get a table of their own in the HTML report.
+    The files' names give the time of « Édité le … » (Paris), not UTC."""
+    import re
+
+    from reporting_data import _event, _path, at
+
+    with db.transaction() as session:
+        plan = session.query(Plan).first()
+        coming = _event(session, plan, 4, "discovery", "peintre", at(2026, 9, 1, 9))
+        coming.status = "scheduled"
+        _path(session, session.get(Candidate, seeded["candidates"][10]), coming, [("invited", at(2026, 7, 20))])
+        session.flush()
+        report = build_report(session, config, now=at(2026, 8, 1, 10))
+    files = write_report_files(report, tmp_path)
+    assert Path(files["html"]).name == "rapport-resultats-20260801-100000.html"  # 10 h 00 in Paris, 8 h 00 UTC
+    html = Path(files["html"]).read_text(encoding="utf-8").replace("\u00a0", " ")
+
+    def section(stem: str) -> str:
+        return re.search(rf'<h2 id="{stem}">.*?(?=<h2 )', html, re.S).group()
+
+    def event_ids(section: str) -> list[int]:  # each row's first cell
+        return [int(n) for n in re.findall(r'<tr><td class="num">(\d+)</td>', section)]
+
+    to_come, past = section("evenements-a-venir"), section("entonnoir-evenements")
+    assert "<th>Invités</th>" in to_come and "<th>Présents</th>" not in to_come and "prévu" in to_come
+    assert event_ids(to_come) == [coming.id]
+    assert sorted(event_ids(past)) == sorted(seeded["events"].values()) and "<th>Présents</th>" in past
+    every_event = Path(files["csv:entonnoir-evenements"]).read_text(encoding="utf-8-sig").splitlines()
+    assert len(every_event) == 1 + 4  # the export keeps one table of every event

@@ -47,7 +47,7 @@ from sqlalchemy.orm import Session
 
 from clauses import settings
 from clauses.errors import InputError, Problem
-from clauses.exports import write_csv
+from clauses.exports import rejects_path, write_csv
 from clauses.inbound.attendance_sheet import is_attendance_sheet, read_attendance_sheet
 from clauses.outreach.participation import TransitionError, can_move, record_status
 from clauses.readers.tabular import read_sheet
@@ -165,9 +165,9 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 
 def write_rejects_csv(stem: str, headers: list[str], rows: list[dict]) -> Path:
-    """Write rejected lines with their reasons to ``<data>/rejects/<stem>-rejets-<time>.csv``
-    (``clauses.exports``: ``;``, UTF-8 with BOM, no cell a spreadsheet would run as a formula)."""
-    path = settings.output_dir("rejects") / f"{stem}-rejets-{utcnow():%Y%m%d-%H%M%S-%f}.csv"
+    """Write rejected lines with their reasons to ``exports.rejects_path(stem)`` (``;``, UTF-8 with
+    BOM, no cell a spreadsheet would run as a formula)."""
+    path = rejects_path(stem)
     frame = pd.DataFrame([{h: str(row.get(h, "")) for h in headers} for row in rows], columns=headers, dtype=object)
     return write_csv(frame, path)
 

@@ -32,10 +32,9 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clauses import settings
 from clauses.config import Config
 from clauses.errors import InputError, Problem
-from clauses.exports import write_csv
+from clauses.exports import rejects_path, write_csv
 from clauses.ingest.problems import ProblemCollector
 from clauses.ingest.results import IngestResult, file_sha256
 from clauses.outreach.selection import reach
@@ -307,6 +306,5 @@ def import_candidates_file(
     if not records and not len(rejected):
         result.warnings.append(Problem(path.name, None, None, "aucun candidat dans le fichier : rien n'a été importé"))
     if len(rejected):
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        result.rejects_file = str(write_csv(rejected, settings.output_dir("rejects") / f"{path.stem}-rejected-{stamp}.csv"))
+        result.rejects_file = str(write_csv(rejected, rejects_path(path.stem)))
     return result

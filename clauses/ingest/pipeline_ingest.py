@@ -7,14 +7,12 @@ reasons, to a CSV in the data folder's ``rejects/``.
 
 from __future__ import annotations
 
-import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from clauses import settings
 from clauses.config import Config
 from clauses.errors import InputError, Problem
-from clauses.exports import write_csv
+from clauses.exports import rejects_path, write_csv
 from clauses.ingest.pipeline import PIPELINE_COLUMNS, REQUIRED_COLUMNS, SELF_TRIMMED_COLUMNS, ValidatedPipeline, validate_pipeline
 from clauses.ingest.pipeline_store import store_lots
 from clauses.ingest.results import IngestResult, file_sha256
@@ -105,9 +103,7 @@ def store_pipeline(
             ) + " (raisons ci-dessus)"
         ))
     if len(validated.rejected):
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = settings.output_dir("rejects") / f"{Path(validated.file).stem}-rejected-{stamp}.csv"
-        result.rejects_file = str(write_csv(validated.rejected, path))
+        result.rejects_file = str(write_csv(validated.rejected, rejects_path(Path(validated.file).stem)))
     return result
 
 

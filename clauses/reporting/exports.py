@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from clauses.exports import write_csv, write_xlsx_book
+from clauses.french import file_stamp
 from clauses.reporting import charts
 from clauses.reporting.conversion import FILE_NAME, write_conversion_rates
 from clauses.reporting.html import render_html
@@ -31,7 +32,7 @@ SHEET_NAMES = {
 
 def write_report_files(report: OutcomeReport, folder: Path) -> dict[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = report.generated_at.strftime("%Y%m%d-%H%M%S")
+    stamp = file_stamp(report.generated_at)
     stem = f"rapport-resultats-{'nominatif-' if report.include_names else ''}{stamp}"
     files: dict[str, Path] = {}
     html_path = folder / f"{stem}.html"

@@ -77,8 +77,26 @@ def _data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def _section(stem: str, title: str, frame: pd.DataFrame) -> dict:
-    return {"stem": stem, "title": title, "columns": list(frame.columns), "rows": frame.to_dict("records")}
+def _section(stem: str, title: str, frame: pd.DataFrame, empty: str = "Aucune donnée pour l'instant.") -> dict:
+    return {"stem": stem, "title": title, "columns": list(frame.columns), "rows": frame.to_dict("records"), "empty": empty}
+
+
+# What can already be counted for an event still to come: nobody can be present before it starts.
+UPCOMING_COLUMNS = ["N° événement", "Type", "Métier", "Date", "Statut", "Places", "Invités", "Inscrits",
+                    "Ont décliné", "Adresse en échec", "Désinscrits"]
+
+
+def _event_sections(report: OutcomeReport, events: pd.DataFrame) -> list[dict]:
+    """The per-event table (``tables``' rows, in the same order) shown as two: events still to come,
+    with what can be counted before an event (invited, registered…), and the others with every
+    step. One table of 19 columns scrolled sideways on a laptop; exports keep the one table."""
+    to_come = (pd.Series([start > report.generated_at for start in report.by_event["event_start"]], dtype=bool)
+               & report.by_event["event_status"].isin(["scheduled", "moved"])).to_numpy()
+    return [
+        _section("evenements-a-venir", "Événements à venir : invitations et inscriptions", events.loc[to_come, UPCOMING_COLUMNS],
+                 empty="Aucun événement à venir n'a encore d'invité."),
+        _section("entonnoir-evenements", "Parcours par événement (événements passés ou annulés)", events.loc[~to_come]),
+    ]
 
 
 def _main_chain(report: OutcomeReport) -> dict | None:
@@ -101,8 +119,9 @@ def _main_chain(report: OutcomeReport) -> dict | None:
 
 
 def render_html(report: OutcomeReport, templates_dir: str | None = None) -> str:
-    sections = [_section(stem, title, frame) for stem, (title, frame) in tables(report).items()]
-    by_stem = {s["stem"]: s for s in sections}
+    frames = tables(report)
+    sections = [_section(stem, title, frame) for stem, (title, frame) in frames.items() if stem != "entonnoir-evenements"]
+    by_stem = {s["stem"]: s for s in [*sections, *_event_sections(report, frames["entonnoir-evenements"][1])]}
     snapshot = report.coverage.snapshot
     values = {
         "generated": french.datetime_long(report.generated_at),
