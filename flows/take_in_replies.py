@@ -34,7 +34,7 @@ def take_in_chunk(paths: list[str], from_drop_folder: bool) -> list[cr.FileResul
 
 def _markdown(summary: dict) -> str:
     lines = [
-        "# Réponses reçues par email",
+        "# Réponses reçues par e-mail",
         "",
         "| messages | déjà reçus | enregistrés | participations modifiées | à examiner |",
         "|---:|---:|---:|---:|---:|",
@@ -71,5 +71,5 @@ def take_in_replies(paths: list[str] | None = None) -> dict:
     logger.info("%d message(s): %d recorded, %d already known, %d to review; outcomes %s",
                 summary["messages"], summary["recorded"], summary["duplicates"], summary["to_review"],
                 summary["outcomes"])
-    create_markdown_artifact(markdown=_markdown(summary), key="email-replies", description="Réponses reçues par email")
+    create_markdown_artifact(markdown=_markdown(summary), key="email-replies", description="Réponses reçues par e-mail")
     return summary

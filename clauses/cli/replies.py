@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     replies = subparsers.add_parser(
         "replies",
-        help="intégrer les réponses reçues par email (boutons d'agenda) ; liste des réponses à examiner",
+        help="intégrer les réponses reçues par e-mail (boutons d'agenda) ; liste des réponses à examiner",
         description="Avec des fichiers .eml (ou des dossiers) : intègre ces messages. Sans fichier : intègre "
         "le dossier de dépôt (<données>/replies/), dont les fichiers sont supprimés une fois intégrés. "
         "Une réponse d'agenda (Accepter, Refuser, Peut-être) inscrit ou enregistre le refus du candidat "
@@ -58,7 +58,7 @@ def take_in(paths: list[str]) -> Summary:
     lines += [f"fichier non lu : {item['file']} ({item['reason']})" for item in summary["unreadable_files"]]
     if summary["to_review"]:
         lines.append(f"à examiner : {summary['to_review']} — voir 'clauses replies list'")
-    return Summary(title="Réponses reçues par email", data={"ok": True, **summary}, lines=lines)
+    return Summary(title="Réponses reçues par e-mail", data={"ok": True, **summary}, lines=lines)
 
 
 def _when(moment) -> str:

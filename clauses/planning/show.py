@@ -19,15 +19,17 @@ from clauses.config import Config
 from clauses.storage.outreach import Participation, ParticipationTransition
 from clauses.storage.planning import Event, Plan
 from clauses.french import EVENT_KIND_LABELS
+from clauses.reporting.facts import STAGES, STATUS_STAGE
 
 EVENT_STATUS_FR = {"scheduled": "prévu", "moved": "déplacé", "cancelled": "annulé", "held": "tenu"}
 PLAN_STATUS_FR = {"draft": "brouillon", "approved": "approuvé", "rejected": "rejeté", "superseded": "remplacé"}
 SOLVER_STATUS_FR = {"OPTIMAL": "optimal", "FEASIBLE": "réalisable", "GREEDY": "heuristique", "INFEASIBLE": "impossible"}
 
 # A participation counts as registered once it has been registered (or further: a walk-in recorded
-# as present too), and as present once the person came (the funnel of ``clauses.reporting.facts``).
-REGISTERED = {"registered", "attended", "no_show", "excused", "interested", "enrolled", "completed", "hired"}
-PRESENT = {"attended", "interested", "enrolled", "completed", "hired"}
+# as present too, a person absent or excused was expected), and as present once the person came:
+# the report's funnel stages, so that « clauses plan show » and the report give the same counts.
+REGISTERED = frozenset(s for s, stage in STATUS_STAGE.items() if stage >= STAGES.index("registered"))
+PRESENT = frozenset(s for s, stage in STATUS_STAGE.items() if stage >= STAGES.index("attended"))
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ Funnel stages, in order (a person counts at every stage up to the furthest one r
     invited → registered → attended → selected → poec → completed → met_employer → hired
 
 - the furthest stage comes from the participation's current status and every status in its
-  transitions: registered 1, attended 2, interested 3 (selected), enrolled 4 (POEC), completed 5,
-  hired 7; invited, declined, excused and no_show are stage 0 (invited);
+  transitions: registered, no_show and excused 1 (an absent or excused person was expected),
+  attended 2, interested 3 (selected), enrolled 4 (POEC), completed 5, hired 7; invited and
+  declined are stage 0 (invited);
 - attending (or more) an event of kind ``poec`` is reaching the POEC stage;
 - attending (or more) an event of kind ``recruitment`` is reaching the "met an employer" stage 6
   (the person met the trade's employers at a recruitment event); a hire, wherever it is recorded,
@@ -37,11 +38,13 @@ from clauses.storage.retention import AnonymousParticipation
 PARIS = ZoneInfo("Europe/Paris")
 
 STAGES = ("invited", "registered", "attended", "selected", "poec", "completed", "met_employer", "hired")
+# Absent or excused: the person was expected, so had registered (on the answer page, with a
+# partner, or on the partner's list), whether or not that registration was recorded here.
 STATUS_STAGE = {
     "invited": 0,
     "declined": 0,
-    "excused": 0,
-    "no_show": 0,
+    "excused": 1,
+    "no_show": 1,
     "registered": 1,
     "attended": 2,
     "interested": 3,
