@@ -26,3 +26,15 @@ def test_show_approve_cancel(db, config, capsys):
     assert main(["plan", "cancel", str(event_id), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["sequence"] == 1
     assert main(["plan", "reject", str(plan.id)]) == 2  # no longer a draft
+
+
+def test_the_plans_overview_says_how_each_plan_was_made():
+    """A plan written without the solver (the demo's past events) read « solveur : non résolu »,
+    as if the solver had failed."""
+    from clauses.planning.show import plans_overview
+    from clauses.storage import Plan
+
+    assert plans_overview([Plan(id=1, status="approved", solver_status="FEASIBLE"), Plan(id=2, status="superseded")]) == [
+        "Plan n° 1 : approuvé, 0 événement (solveur : réalisable)",
+        "Plan n° 2 : remplacé, 0 événement (sans solveur)",
+    ]

@@ -76,10 +76,12 @@ def plans_overview(plans: list[Plan]) -> list[str]:
     lines = []
     for plan in plans:
         count = len(plan.events)
-        solver = SOLVER_STATUS_FR.get(plan.solver_status or "", plan.solver_status or "non résolu")
+        # A plan written without the solver (the demo's past events) says so, not "unsolved".
+        solver = (f"solveur : {SOLVER_STATUS_FR.get(plan.solver_status, plan.solver_status)}" if plan.solver_status
+                  else "sans solveur")
         lines.append(
             f"Plan n° {plan.id} : {PLAN_STATUS_FR.get(plan.status, plan.status)}, "
-            f"{count} événement{'s' if count > 1 else ''} (solveur : {solver})"
+            f"{count} événement{'s' if count > 1 else ''} ({solver})"
         )
     return lines
 
