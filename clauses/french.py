@@ -85,6 +85,19 @@ def _format(moment: dt.datetime, pattern: str) -> str:
     return format_datetime(moment, pattern, locale=LOCALE, tzinfo=PARIS)
 
 
+def phone_number(e164: str) -> str:
+    """A stored number as people here write it: '06 39 98 00 04' for a French one, '+32 2 123 45 67'
+    for another country's; what cannot be read is shown as stored."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(e164, "FR")
+    except phonenumbers.NumberParseException:
+        return e164
+    style = phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 33 else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    return phonenumbers.format_number(number, style)
+
+
 def file_stamp(moment: dt.datetime | None = None) -> str:
     """'20261207-202309': a moment (now by default) in Paris time, for the names of files people
     open, so that a report's name and its « Édité le … à 20 h 23 » say the same time."""

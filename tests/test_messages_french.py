@@ -151,3 +151,9 @@ def test_html_pages_keep_french_spaces_together_in_their_own_text_and_their_valu
     assert "9\u00a0h\u00a000" in rendered.html and "9 h 00" not in rendered.html  # a value
     assert "contactez-nous\u00a0:" in rendered.html  # the template's own text
     assert "\u00a0" not in rendered.text and "9 h 00" in rendered.text
+
+
+def test_phone_numbers_are_shown_as_written_here():
+    assert french.phone_number("+33639980004") == "06 39 98 00 04"  # stored E.164, read in pairs
+    assert french.phone_number("+3224569999") == "+32 2 456 99 99"  # another country: its own prefix
+    assert french.phone_number("pas un numéro") == "pas un numéro"

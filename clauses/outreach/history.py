@@ -91,7 +91,8 @@ def candidate_history(session: Session, key: str) -> History:
         lines.append(f"Données anonymisées le {_when(candidate.anonymised_at)}")
     lines.append(f"Adresse électronique : {candidate.email or '—'}"
                  + (" (en échec)" if candidate.email_status == "bounced" else ""))
-    lines.append(f"Téléphone : {candidate.phone or '—'} ; commune : {candidate.commune or '—'}")
+    phone = french.phone_number(candidate.phone) if candidate.phone else "—"
+    lines.append(f"Téléphone : {phone} ; commune : {candidate.commune or '—'}")
     trades = ", ".join(refs.trades.get(t, t) for t in candidate.trades or []) or "—"
     lines.append(f"Métiers souhaités : {trades}")
     identities = ", ".join(f"{i.source} {i.source_id}" for i in candidate.identities) or "—"
