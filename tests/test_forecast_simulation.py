@@ -214,3 +214,19 @@ def test_parameters_from_the_configuration_unless_given():
     assert defaults.as_of == dt.datetime.now(ZoneInfo(config.territory.timezone)).date()
     given = ForecastParameters.from_config(config, as_of=MONDAY, horizon_weeks=8, period="month", trades=("macon",))
     assert (given.as_of, given.horizon_weeks, given.period, given.trades) == (MONDAY, 8, "month", ("macon",))
+
+
+def test_the_summary_writes_the_first_of_the_month_and_counts_in_french(config):
+    """« au 1 mars 2027 » and « Lots écartés : 1 terminés » read wrong to a French reader."""
+    from clauses.forecast.export import markdown_summary
+
+    cfg = certain_config(config)
+    trade = trade_with_curve(cfg, "uniform")
+    first = dt.date(2027, 3, 1)  # a Monday
+    lots = [lot(lot_id=1, trade=trade, start=first - dt.timedelta(days=7), days=14, hours=140, status="awarded"),
+            lot(lot_id=2, trade=trade, start=first - dt.timedelta(days=70), days=14, hours=140, status="done")]
+    result = run_forecast(frame(*lots), cfg, params(as_of=first, horizon_weeks=3))
+    text = markdown_summary(result, {trade: "Maçon"}, None, None)
+    assert "au 1er mars 2027" in text and "(1er mars 2027)" in text  # the title, the peak week
+    assert "Lots écartés : 1 terminé, 0 sans heures restantes, 0 échu avant la date" in text
+    assert "1 lot non démarré reporté à la date." in text

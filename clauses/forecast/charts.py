@@ -20,6 +20,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from babel.dates import format_date  # noqa: E402
 
+from clauses import french  # noqa: E402
+
 
 def grid(panels: int) -> tuple[int, int]:
     """(rows, columns) of small multiples for ``panels`` panels: at most 4 columns, nearly square."""
@@ -90,7 +92,7 @@ def draw_fan_chart(table: pd.DataFrame, labels: dict[str, str], period: str, as_
         subtitle += f" ; {current} en cours (partielle) non représenté{'e' if period == 'week' else ''}"
     fig.suptitle(
         f"Besoins en heures d'insertion par métier — prévision au "
-        f"{format_date(as_of_date, 'd MMMM y', locale='fr_FR')}\n{subtitle}",
+        f"{french.day_long(as_of_date)}\n{subtitle}",
         fontsize=11,
     )
     fig.tight_layout()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from clauses import exports
+from clauses import exports, french
+from clauses.french import counted
 
 FRENCH_HEADERS = {
     "trade_key": "métier",
@@ -72,7 +72,7 @@ def _n(value: float, digits: int = 0) -> str:
 def markdown_summary(result, labels: dict[str, str], snapshot_id: int | None, changes: dict | None) -> str:
     p = result.params
     lines = [
-        f"# Prévision des besoins en heures d'insertion — au {format_date(p.as_of, 'd MMMM y', locale='fr_FR')}",
+        f"# Prévision des besoins en heures d'insertion — au {french.day_long(p.as_of)}",
         "",
         f"Horizon : {p.horizon_weeks} semaines, par {'semaine' if p.period == 'week' else 'mois'} ;"
         f" {p.scenarios} scénarios (graine {p.seed}) ; {result.lot_count} lots pris en compte."
@@ -93,7 +93,7 @@ def markdown_summary(result, labels: dict[str, str], snapshot_id: int | None, ch
                 f" pic ETP {'+' if change['peak_fte_p50']['delta'] >= 0 else ''}{_n(change['peak_fte_p50']['delta'], 1)}"
             )
         peak = t["peak_fte_p50_period"]
-        when = format_date(pd.Timestamp(peak).date(), "d MMM y", locale="fr_FR") if peak else ""
+        when = french.day_long(pd.Timestamp(peak).date()) if peak else ""
         lines.append(
             f"| {labels.get(key, key)} | {_n(t['hours']['p10'])} – {_n(t['hours']['p50'])} – {_n(t['hours']['p90'])}"
             f" | {_n(t['peak_fte_p50_value'], 1)} ({when}) | {_n(t['people']['p50'], 1)} | {moved} |"
@@ -101,9 +101,11 @@ def markdown_summary(result, labels: dict[str, str], snapshot_id: int | None, ch
     d = result.diagnostics
     lines += [
         "",
-        f"Lots écartés : {d.get('lots_done', 0)} terminés, {d.get('lots_without_remaining_hours', 0)} sans heures"
-        f" restantes, {d.get('lots_ended_before_as_of', 0)} échus avant la date, {d.get('lots_starting_after_horizon', 0)}"
-        f" commençant après l'horizon ; {d.get('lots_moved_to_as_of', 0)} lots non démarrés reportés à la date.",
+        f"Lots écartés : {counted(d.get('lots_done', 0), 'terminé', 'terminés')},"
+        f" {d.get('lots_without_remaining_hours', 0)} sans heures restantes,"
+        f" {counted(d.get('lots_ended_before_as_of', 0), 'échu', 'échus')} avant la date,"
+        f" {d.get('lots_starting_after_horizon', 0)} commençant après l'horizon ;"
+        f" {counted(d.get('lots_moved_to_as_of', 0), 'lot non démarré reporté', 'lots non démarrés reportés')} à la date.",
         "",
         "Règles : heures restantes (heures d'insertion − heures réalisées) réparties selon la courbe de charge du"
         " métier ; retard de démarrage tiré selon le statut du lot ; lots non attribués comptés avec leur"

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from babel.dates import format_date
 from babel.numbers import format_percent
 
-from clauses.planning.result import PARIS, PlanResult
+from clauses.planning.result import PlanResult
 from clauses.planning.store import hiring_links, recruitment_links
+from clauses import french
 from clauses.french import EVENT_KIND_LABELS
 
 STATUS_FR = {"OPTIMAL": "optimal", "FEASIBLE": "réalisable, non prouvé optimal", "GREEDY": "heuristique gloutonne"}
@@ -37,7 +37,7 @@ def _coverage_proof(result: PlanResult, gap: str) -> str:
 
 
 def _d(moment) -> str:
-    return format_date(moment.astimezone(PARIS).date(), "d MMM y", locale="fr_FR")
+    return french.day_long(moment)
 
 
 def markdown(
