@@ -71,7 +71,7 @@ def gantt(
         handles=[
             Line2D([], [], marker=MARKERS["information_session"][0], color=COLOURS["information_session"],
                    linestyle="none", label=EVENT_KIND_LABELS["information_session"]),
-            Line2D([], [], marker="v", color=COLOURS["discovery"], linestyle="none", label="Découverte métier"),
+            Line2D([], [], marker="v", color=COLOURS["discovery"], linestyle="none", label=EVENT_KIND_LABELS["discovery"]),
             Patch(color=COLOURS["poec"], label="Cohorte POEC"),
             Line2D([], [], marker=MARKERS["recruitment"][0], color=COLOURS["recruitment"], linestyle="-",
                    label=EVENT_KIND_LABELS["recruitment"]),
