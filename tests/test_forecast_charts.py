@@ -37,6 +37,12 @@ def test_every_trade_has_a_panel_with_its_y_axis_from_zero():
         assert all(ax.get_ylim()[0] == 0 for ax in panels)
         empty = next(ax for ax in panels if ax.get_title() == "Métier 0")
         assert any(text.get_text() == "aucune heure prévue" for text in empty.texts)
+        fig.canvas.draw()  # tick labels are only written when drawn
+        labels_shown = [label.get_text() for label in empty.get_yticklabels() if label.get_text()]
+        assert labels_shown == ["0"]  # not « 0 0 1 1 1 » (0.2, 0.4… printed as whole hours)
+        for ax in panels:  # and no panel repeats a tick label
+            shown = [label.get_text() for label in ax.get_yticklabels() if label.get_text()]
+            assert len(shown) == len(set(shown)), (ax.get_title(), shown)
         # the partial week of 30 November is not drawn: the P50 line starts on 7 December
         line = next(ax for ax in panels if ax.get_title() == "Métier 12").lines[0]
         assert pd.Timestamp(line.get_xdata()[0]).date() == dt.date(2026, 12, 7)

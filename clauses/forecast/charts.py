@@ -67,7 +67,10 @@ def draw_fan_chart(table: pd.DataFrame, labels: dict[str, str], period: str, as_
         ax.set_title(labels.get(key, key), fontsize=10)
         top = float(t["hours_p90"].max()) if len(t) else 0.0
         ax.set_ylim(0, top * 1.08 if top > 0 else 1)
+        # Whole hours on the axis: ticks at 0.2, 0.4… printed as whole numbers read « 0 0 1 1 1 ».
+        ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         if top <= 0:
+            ax.set_yticks([0])
             ax.text(0.5, 0.5, "aucune heure prévue", transform=ax.transAxes, ha="center", va="center",
                     fontsize=9, color="#555555")
         ax.yaxis.set_major_formatter(
