@@ -41,6 +41,6 @@ def import_candidates(path: str, source: str | None = None, skip_invalid: bool =
         refused = IngestResult(kind="candidates", file=Path(path).name, rejected=len({p.row for p in problems}), problems=problems)
         publish_ingest_result(refused, key="candidate-import", title="Candidats : fichier refusé, rien n'a changé", show_problem_values=False)
         raise
-    logger.info("%s: %s", result.file, "; ".join(result.lines()))
+    logger.info("%s : %s", result.file, " ; ".join(result.lines()))
     publish_ingest_result(result, key="candidate-import", title="Candidats importés", show_problem_values=False)
     return result.as_dict()

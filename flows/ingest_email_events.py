@@ -65,7 +65,7 @@ def _markdown(summary: dict) -> str:
     if summary["rejected_files"]:
         lines += ["", f"## Fichiers refusés ({len(summary['rejected_files'])})", "", "| fichier | motif |", "|---|---|"]
         for item in summary["rejected_files"][:30]:
-            lines.append(f"| `{item['file']}` | {'; '.join(item['reasons']).replace('|', '/')} |")
+            lines.append(f"| `{item['file']}` | {' ; '.join(item['reasons']).replace('|', '/')} |")
     return "\n".join(lines)
 
 

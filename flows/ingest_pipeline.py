@@ -63,7 +63,7 @@ def ingest_pipeline(
             publish_ingest_result(rejected, key="pipeline-ingestion", title="Chantiers : fichier refusé, rien n'a changé")
             refused.append((file.name, exc))
             continue
-        logger.info("%s: %s", file.name, "; ".join(result.lines()))
+        logger.info("%s : %s", file.name, " ; ".join(result.lines()))
         publish_ingest_result(result, key="pipeline-ingestion", title="Chantiers et lots importés")
         results.append(result.as_dict())
         if drop_folder:

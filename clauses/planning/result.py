@@ -89,7 +89,7 @@ class TradeCoverage:
         data = asdict(self)
         data["not_on_time"] = self.not_on_time
         data["uncovered"] = self.uncovered
-        data["explanation"] = "; ".join(f"{n} : {REASONS_FR[r]}" for r, n in sorted(self.reasons.items()))
+        data["explanation"] = " ; ".join(f"{n} : {REASONS_FR[r]}" for r, n in sorted(self.reasons.items()))
         return data
 
 
