@@ -61,3 +61,15 @@ def test_missing_file_and_broken_yaml(config_copy):
     (config_copy / "territory.yaml").write_text("name: [unclosed\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"territory.yaml : YAML invalide \(ligne 2, colonne 1"):
         load_config(config_copy)
+
+
+def test_a_partner_is_named_in_a_sentence_with_its_article(config, config_copy):
+    """« organisée par GEIQ BTP 63 » lacked its article; France Travail takes none."""
+    partners = {p.key: p for p in config.partners}
+    assert partners["geiq_btp_63"].in_sentence == "le GEIQ BTP 63"
+    assert partners["ffb_63"].in_sentence == "la FFB Puy-de-Dôme"
+    assert partners["france_travail_clermont_nord"].in_sentence == "France Travail Clermont-Ferrand Nord"
+    path = config_copy / "partners.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("article: le ", "article: du ", 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"partners.yaml : partners\[0\].article : valeur non prévue \(valeurs possibles : 'le', .* ou ''\)"):
+        load_config(config_copy)

@@ -124,10 +124,12 @@ def test_employer_email_lists_lots_hours_french_date_and_escapes(db, config, wor
     text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     html = message.get_body(("html",)).get_content()
     assert text.startswith("Bonjour Camille Exemple,")
-    assert "pour le métier de maçon, le lundi 1er mars 2027 à 9 h 00, avec GEIQ BTP 63" in text
+    assert "pour le métier de maçon, le lundi 1er mars 2027 à 9 h 00, avec le GEIQ BTP 63" in text
     assert "jusqu’à 12 personnes attendues" in text
     thousand = hours_fr(1000)  # "1 000 h" with French (non-breaking) spaces
     assert thousand.replace("\u202f", " ").replace("\u00a0", " ") == "1 000 h"
+    assert [hours_fr(h).replace("\u00a0", " ") for h in (596.3, 9.96, 7.54)] == ["596 h", "10 h", "7,5 h"]  # not « 596,3 h »
+    assert "Vous recevez ce message car " in text and "parce que" not in text  # « parce que Électricité… »: no elision
     assert re.search(rf"^- Lot 02 – Maçonnerie \(chantier : Opération \d+, Clermont-Ferrand\) : {thousand} d’insertion, dont "
                      rf"{thousand} restant à réaliser ; travaux du 1er février 2027 au 31 décembre 2027$", text, re.M)
     assert "- Lot 03 – Murets (chantier : Opération" in text and f"{hours_fr(500)} d’insertion" in text
@@ -313,7 +315,7 @@ def test_recruitment_and_information_session_invitations_read_right(db, config, 
         ids = dict(s.execute(select(Message.event_id, Message.public_id)).all())
     send_pending(db, config, FileTransport(tmp_path))
     recruitment_text = _eml(tmp_path, ids[event.id]).get_body(("plain",)).get_content()
-    assert "Nous vous invitons à une rencontre de recrutement organisée par GEIQ BTP 63 le lundi 1er mars 2027 à 9 h 00." in recruitment_text
+    assert "Nous vous invitons à une rencontre de recrutement organisée par le GEIQ BTP 63 le lundi 1er mars 2027 à 9 h 00." in recruitment_text
     assert "Vous y rencontrerez les entreprises qui recrutent sur les chantiers de la Métropole : venez avec votre CV." in recruitment_text
     info = _eml(tmp_path, ids[session_event.id])
     assert info["Subject"] == "Invitation : réunion d'information sur le métier de maçon, le lundi 1er mars 2027 à 9 h 00"

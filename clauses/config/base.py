@@ -63,6 +63,8 @@ def reason_fr(error: dict) -> str:
     if template is None:
         return error["msg"]
     context = {k: _shown(v) for k, v in (error.get("ctx") or {}).items()}
+    if "expected" in context:  # pydantic lists the values "'a', 'b' or 'c'"
+        context["expected"] = context["expected"].replace("' or '", "' ou '")
     try:
         return template.format(**context)
     except KeyError:

@@ -42,6 +42,9 @@ class Venue(StrictModel):
 class Partner(StrictModel):
     key: str = Field(pattern=r"^[a-z0-9_]+$")
     name: str
+    # The article that introduces the name inside a sentence (« organisée par le GEIQ BTP 63 », « avec
+    # la FFB », « avec France Travail »): none by default.
+    article: Literal["le", "la", "l’", "les", ""] = ""
     kind: PartnerKind
     email: str | None = None
     phone: str | None = None
@@ -53,6 +56,14 @@ class Partner(StrictModel):
     weekdays: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
     blackouts: list[Blackout] = Field(default_factory=list)
     venues: list[Venue] = Field(default_factory=list)
+
+
+    @property
+    def in_sentence(self) -> str:
+        """'le GEIQ BTP 63', 'l’AFPA', 'France Travail Clermont-Ferrand Nord'."""
+        if not self.article:
+            return self.name
+        return f"{self.article}{self.name}" if self.article.endswith("’") else f"{self.article} {self.name}"
 
 
 class Partners(StrictModel):

@@ -5,7 +5,7 @@ templates, build the calendar part. The only write: a new link token per message
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,12 +30,14 @@ class References:
     trades: dict[str, str]
     partners: dict[str, str]
     venues: dict[str, VenueRow]
+    partners_in_sentence: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session) -> "References":
         return cls(
             trades={k: v for k, v in session.execute(select(TradeRow.key, TradeRow.label))},
             partners={k: v for k, v in session.execute(select(PartnerRow.key, PartnerRow.name))},
+            partners_in_sentence={k: v for k, v in session.execute(select(PartnerRow.key, PartnerRow.name_in_sentence)) if v},
             venues={v.key: v for v in session.scalars(select(VenueRow))},
         )
 
@@ -50,6 +52,7 @@ class References:
             place_name=venue.name if venue else partner,
             place_address=venue.address if venue else "adresse communiquée par l’organisateur",
             partner_name=partner,
+            partner_in_sentence=self.partners_in_sentence.get(event.partner_key, partner),
             uid=event.uid,
             sequence=event.sequence,
             hours=(poec_hours or {}).get(event.trade_key) if event.kind == "poec" else None,

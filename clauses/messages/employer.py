@@ -49,8 +49,10 @@ def links_for(base: str, token: str) -> links.Links:
 
 
 def hours_fr(value: float) -> str:
-    """'1 250 h', '12,5 h'."""
-    return f"{format_decimal(round(value, 1), '#,##0.#', locale=french.LOCALE)}\u00a0h"
+    """'1 250 h', '596 h', '7,5 h': whole hours from 10 on (the hours owed are estimates: « 596,3 h »
+    claimed a precision they do not have), one decimal below."""
+    shown = round(value) if abs(value) >= 10 else round(value, 1)
+    return f"{format_decimal(shown, '#,##0.#', locale=french.LOCALE)}\u00a0h"
 
 
 def lot_values(lot: ServedLot) -> dict:

@@ -19,13 +19,14 @@ def sample_context(kind: str, config: Config) -> MessageContext:
     start = dt.datetime(2026, 3, 3, 9, 0, tzinfo=PARIS)
     event = EventInfo(kind="discovery", trade_label=trade.label, start=start, end=start + dt.timedelta(hours=3),
                       place_name=venue.name, place_address=venue.address, partner_name=partner.name,
+                      partner_in_sentence=partner.in_sentence,
                       uid="apercu-0001@clauses.example.org", sequence=1 if kind in ("update", "cancellation") else 0)
     poec = kind == "poec_offer"
     length = dt.timedelta(weeks=trade.poec.duration_weeks) if poec else dt.timedelta(hours=3)
     following = EventInfo(kind="poec" if poec else "discovery", trade_label=trade.label,
                           start=start + dt.timedelta(days=28), end=start + dt.timedelta(days=28) + length,
                           place_name=venue.name, place_address=venue.address, partner_name=partner.name,
-                          hours=trade.poec.hours if poec else None)
+                          partner_in_sentence=partner.in_sentence, hours=trade.poec.hours if poec else None)
     sample = links.links_for(links.public_url(config), "apercu")
     return MessageContext(kind=kind, first_name="Camille", last_name="Exemple", event=event,
                           unsubscribe_url=sample.unsubscribe_url,

@@ -98,6 +98,7 @@ class EventInfo:
     place_name: str
     place_address: str
     partner_name: str
+    partner_in_sentence: str = ""  # « le GEIQ BTP 63 »; the name alone when empty
     uid: str = ""
     sequence: int = 0
     hours: int | None = None  # a POEC's hours of training (config/trades.yaml)
@@ -191,6 +192,7 @@ def event_values(event: EventInfo | None) -> dict[str, Any] | None:
         "place_name": one_line(event.place_name),
         "place_address": one_line(event.place_address),
         "partner": one_line(event.partner_name),
+        "partner_in_sentence": one_line(event.partner_in_sentence or event.partner_name),
     }
 
 

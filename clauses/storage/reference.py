@@ -25,6 +25,8 @@ class PartnerRow(Base):
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The name as a sentence introduces it: « le GEIQ BTP 63 » (config/partners.yaml's article).
+    name_in_sentence: Mapped[str | None] = mapped_column(String(210))
     kind: Mapped[str] = mapped_column(String(30))
     email: Mapped[str | None] = mapped_column(String(254))
 

@@ -24,7 +24,8 @@ def sync_reference(session: Session, config: Config) -> None:
             )
         )
     for partner in config.partners:
-        session.merge(PartnerRow(key=partner.key, name=partner.name, kind=partner.kind, email=partner.email))
+        session.merge(PartnerRow(key=partner.key, name=partner.name, name_in_sentence=partner.in_sentence,
+                                 kind=partner.kind, email=partner.email))
     session.flush()
     for partner, venue in config.venues():
         session.merge(
