@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from email import policy
 from email.parser import BytesParser
@@ -92,6 +93,21 @@ def test_ics_parses_with_an_independent_parser_and_has_the_invitation_fields():
     # Same inputs, same bytes (stable UID and DTSTAMP).
     assert ics == build_calendar(event, method="REQUEST", organizer_email="facilitateurs@example.org", organizer_name="Facilitateurs",
                                  attendee_email="a@example.net", attendee_name="Amélie Durand", stamp=stamp, alarm_minutes_before=1440)
+
+
+def test_the_calendar_entry_says_what_it_is_who_organises_it_and_whom_to_call():
+    """Opened from a phone's calendar the day before, the entry only gave a title, a place and a time."""
+    from clauses.messages.calendar import describe
+
+    event = _event()
+    description = describe(event, _context().contact)
+    assert description == ("Découverte du métier de maçon, organisée par GEIQ BTP 63.\n"
+                           "Un empêchement, une question : Facilitateurs – 04 73 00 00 00 – facilitateurs@example.org.")
+    ics = build_calendar(event, method="REQUEST", organizer_email="f@example.org", organizer_name="F", attendee_email="a@example.net",
+                         attendee_name="A", stamp=dt.datetime(2026, 2, 1, tzinfo=dt.timezone.utc), description=description)
+    assert vobject.readOne(ics.decode()).vevent.description.value == description
+    with_article = dataclasses.replace(event, partner_in_sentence="le GEIQ BTP 63")
+    assert describe(with_article, _context().contact).startswith("Découverte du métier de maçon, organisée par le GEIQ BTP 63.")
 
 
 def test_cancellation_ics_has_method_cancel_and_status_cancelled():

@@ -44,6 +44,16 @@ def build_calendar(
     return template.replace(_PLACEHOLDER_LINE, _attendee_line(attendee_email, attendee_name))
 
 
+def describe(event: EventInfo, contact: dict[str, str]) -> str:
+    """What the calendar entry says beyond its title, place and time, the same for every invitee of
+    an event (the calendar is built once per event): what it is, who organises it, whom to call.
+    Opened from a phone's calendar the day before, the entry said nothing else."""
+    title = event.title[:1].upper() + event.title[1:]
+    organiser = one_line(event.partner_in_sentence or event.partner_name)
+    reach = " – ".join(one_line(contact[k]) for k in ("name", "phone", "email") if contact.get(k))
+    return f"{title}, organisée par {organiser}.\nUn empêchement, une question : {reach}."
+
+
 _PLACEHOLDER = ("attendee@placeholder.invalid", "PLACEHOLDER")
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from clauses.config import Config
 from clauses.messages import links
-from clauses.messages.calendar import build_calendar
+from clauses.messages.calendar import build_calendar, describe
 from clauses.messages.mime import Outgoing
 from clauses.messages.render import CALENDAR_METHOD, EventInfo, MessageContext, render
 from clauses.storage.answers import TradeOptOut
@@ -211,6 +211,7 @@ def compose(session: Session, config: Config, message_ids: list[int], *, now: dt
                 attendee_name=f"{candidate.first_name} {candidate.last_name}",
                 stamp=now,
                 alarm_minutes_before=config.outreach.alarm_minutes_before,
+                description=describe(info, contact),
             )
         out[message.id] = Outgoing(
             public_id=message.public_id,

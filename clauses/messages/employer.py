@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from clauses import french
 from clauses.config import Config
 from clauses.messages import links
-from clauses.messages.calendar import build_calendar
+from clauses.messages.calendar import build_calendar, describe
 from clauses.messages.mime import Outgoing
 from clauses.messages.render import environment, event_values, french_datetime, one_line
 from clauses.outreach.employers import CANCELLATION, INVITATION, ServedLot, served_lots
@@ -139,7 +139,8 @@ def compose_employers(session: Session, config: Config, messages: list[Message],
         ics = build_calendar(info, method=method, organizer_email=sender.organizer_email,
                              organizer_name=sender.organizer_name, attendee_email=contact_row.email,
                              attendee_name=attendee, stamp=now,
-                             alarm_minutes_before=config.outreach.alarm_minutes_before)
+                             alarm_minutes_before=config.outreach.alarm_minutes_before,
+                             description=describe(info, contact))
         out[message.id] = Outgoing(
             public_id=message.public_id, kind=message.kind, to_email=contact_row.email, to_name=one_line(attendee),
             from_email=sender.from_email, from_name=sender.from_name, reply_to_email=sender.organizer_email,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from clauses.config import Config
 from clauses.messages import links
-from clauses.messages.calendar import build_calendar
+from clauses.messages.calendar import build_calendar, describe
 from clauses.messages.compose import contact_of
 from clauses.messages.mime import Outgoing, build_mime
 from clauses.messages.render import CALENDAR_METHOD, KINDS, PARIS, EventInfo, MessageContext, render
@@ -48,7 +48,8 @@ def write_preview(kind: str, config: Config, folder: Path) -> list[Path]:
         ics = build_calendar(context.event, method=method, organizer_email=sender.organizer_email,
                              organizer_name=sender.organizer_name, attendee_email="camille.exemple@example.net",
                              attendee_name="Camille Exemple", stamp=dt.datetime(2026, 2, 1, tzinfo=dt.timezone.utc),
-                             alarm_minutes_before=config.outreach.alarm_minutes_before)
+                             alarm_minutes_before=config.outreach.alarm_minutes_before,
+                             description=describe(context.event, contact_of(config)))
     outgoing = Outgoing(public_id="apercu", kind=kind, to_email="camille.exemple@example.net", to_name="Camille Exemple",
                         from_email=sender.from_email, from_name=sender.from_name, reply_to_email=sender.organizer_email,
                         reply_to_name=sender.organizer_name, subject=rendered.subject, text=rendered.text,
