@@ -43,12 +43,16 @@ def web(config, db, tmp_path, monkeypatch):
 
 
 def _shows(browser, selector: str, text: str) -> str:
-    """Wait for the page after a POST (a click returns before the next page is loaded)."""
+    """Wait for the page after a POST (a click returns before the next page is loaded). While the
+    page is being replaced, chromedriver may answer a look-up with a generic error (« cannot find
+    context », « target frame detached »): seen once in a loaded full run; the wait asks again."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(browser, 30).until(expected_conditions.text_to_be_present_in_element((By.CSS_SELECTOR, selector), text))
+    WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,)).until(
+        expected_conditions.text_to_be_present_in_element((By.CSS_SELECTOR, selector), text))
     return browser.find_element(By.CSS_SELECTOR, selector).text
 
 
