@@ -174,7 +174,7 @@ def test_impossible_dates_are_refused_and_leap_days_accepted(config, tmp_path):
     impossible = GOOD_ROWS[2].replace("01/01/2027", "31/02/2026")
     validated = read_pipeline(write(tmp_path, [leap, impossible]), config)
     assert [str(p) for p in validated.problems] == [
-        "pipeline.csv, ligne 3, colonne « Date de début » : date illisible '31/02/2026' : jj/mm/aaaa ou aaaa-mm-jj attendu, années 1900 à 2199"
+        "pipeline.csv, ligne 3, colonne « Date de début » : date inexistante '31/02/2026' : février 2026 n'a que 28 jours"
     ]
     assert validated.lots["start"].dt.date.tolist() == [dt.date(2028, 2, 29)]
     assert validated.lots["end"].dt.date.tolist() == [dt.date(2029, 2, 27)]  # 12 months later, the day before
@@ -258,7 +258,7 @@ def test_a_column_the_file_does_not_have_is_all_empty(config, tmp_path):
 
 def test_a_bad_cell_after_an_empty_line_names_the_spreadsheet_row(config, tmp_path):
     assert problems_of(config, tmp_path, [GOOD_ROWS[0], "", GOOD_ROWS[2].replace("01/01/2027", "31/02/2026")]) == [
-        "pipeline.csv, ligne 4, colonne « Date de début » : date illisible '31/02/2026' : jj/mm/aaaa ou aaaa-mm-jj attendu, années 1900 à 2199"
+        "pipeline.csv, ligne 4, colonne « Date de début » : date inexistante '31/02/2026' : février 2026 n'a que 28 jours"
     ]
 
 

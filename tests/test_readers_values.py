@@ -54,6 +54,21 @@ def test_dates_french_iso_and_with_offset():
     assert invalid.tolist() == [False, False, False, False, True, True, False]
 
 
+@pytest.mark.parametrize(("cell", "reason"), [
+    ("31/02/2027", "date inexistante '31/02/2027' : février 2027 n'a que 28 jours"),  # not « illisible »: it is well written
+    ("2027-04-31", "date inexistante '2027-04-31' : avril 2027 n'a que 30 jours"),
+    ("15/13/2027", "date inexistante '15/13/2027' : il n'y a pas de mois 13"),
+    ("00/01/2027", "date inexistante '00/01/2027' : il n'y a pas de jour 0"),
+    ("01/02/0227", "année invraisemblable '01/02/0227' : années 1900 à 2199"),
+    ("2 mars 2026", "date illisible '2 mars 2026' : jj/mm/aaaa ou aaaa-mm-jj attendu"),
+])
+def test_a_refused_date_says_why(cell, reason):
+    from clauses.readers.values import date_problem
+
+    assert parse_dates(pd.Series([cell]))[1].tolist() == [True]
+    assert date_problem(cell) == reason
+
+
 def test_a_column_read_in_several_chunks_is_parsed_as_one():
     """Arrow reads a large file in blocks: a value repeated across chunks is parsed once, for every
     row it is on; a missing cell is an empty one, and keeps its index."""

@@ -39,7 +39,7 @@ from clauses.ingest.problems import ProblemCollector
 from clauses.ingest.results import IngestResult, file_sha256
 from clauses.outreach.selection import reach
 from clauses.readers.tabular import read_sheet
-from clauses.readers.values import parse_booleans, parse_dates
+from clauses.readers.values import date_problem, parse_booleans, parse_dates
 from clauses.storage import Candidate, CandidateIdentity, Database, ImportRun
 from clauses.storage.base import utcnow
 from clauses.text import normalise_key
@@ -128,7 +128,7 @@ def validate_candidates(path: Path | str, config: Config, *, default_source: str
     qpv, bad_qpv = parse_booleans(col("qpv_resident"))
     check.flag(bad_qpv, "qpv_resident", lambda i: f"oui ou non attendu, lu : {frame['qpv_resident'].iloc[i]!r}")
     consent, bad_consent = parse_dates(col("consent_date"))
-    check.flag(bad_consent, "consent_date", lambda i: f"date illisible {frame['consent_date'].iloc[i]!r} : jj/mm/aaaa ou aaaa-mm-jj attendu")
+    check.flag(bad_consent, "consent_date", lambda i: date_problem(frame["consent_date"].iloc[i]))
     check.flag(consent > pd.Timestamp(dt.date.today()), "consent_date", "la date de consentement est dans le futur")
 
     in_reach = reach(config)

@@ -22,7 +22,7 @@ from clauses.errors import Problem
 from clauses.ingest.fingerprint import content_fingerprints, text_hashes
 from clauses.ingest.problems import ProblemCollector
 from clauses.readers.freed_memory import release_freed_memory
-from clauses.readers.values import FIRST_YEAR, LAST_YEAR, parse_choices, parse_dates, parse_numbers, parse_rates
+from clauses.readers.values import FIRST_YEAR, LAST_YEAR, date_problem, parse_choices, parse_dates, parse_numbers, parse_rates
 
 # canonical name -> French headers accepted (first one is the documented one)
 PIPELINE_COLUMNS: dict[str, list[str]] = {
@@ -414,8 +414,8 @@ def validate_pipeline(
 
     # Window.
     check.flag(empty["start"], "start", "valeur manquante")
-    check.flag(bad_start, "start", lambda i: f"date illisible {frame['start'].iloc[i]!r} : jj/mm/aaaa ou aaaa-mm-jj attendu, années 1900 à 2199")
-    check.flag(bad_end, "end", lambda i: f"date illisible {frame['end'].iloc[i]!r} : jj/mm/aaaa ou aaaa-mm-jj attendu, années 1900 à 2199")
+    check.flag(bad_start, "start", lambda i: date_problem(frame["start"].iloc[i]))
+    check.flag(bad_end, "end", lambda i: date_problem(frame["end"].iloc[i]))
     check.flag(bad_duration | (duration <= 0), "duration_months", lambda i: f"pas un nombre de mois positif : {frame['duration_months'].iloc[i]!r}")
     no_window_end = needs_duration & np.isnan(duration) & ~bad_duration
     check.flag(no_window_end, "end" if "end" in frame else "duration_months", "valeur manquante : il faut une date de fin ou une durée en mois")

@@ -12,6 +12,7 @@ labels) are parsed once per distinct value. A 100,000-row column takes a few mil
 from __future__ import annotations
 
 import ctypes
+import datetime as dt
 
 import numpy as np
 import pandas as pd
@@ -216,6 +217,32 @@ def _dates(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     dates = np.where(valid, first_of_month.astype("datetime64[D]") + (day - 1), np.datetime64("NaT"))
     empty = pc.equal(text, "").to_numpy(zero_copy_only=False)
     return dates.astype("datetime64[ns]"), ~valid & ~empty
+
+
+def date_problem(cell: str) -> str:
+    """Why ``cell`` (refused by ``parse_dates``) is not a date, as a person can act on it: a date
+    written right that the calendar does not have (« 31/02/2027 ») is not « illisible »."""
+    import calendar
+    import re
+
+    from babel.dates import format_date
+
+    cell = cell.strip()
+    found = re.match(_ISO, cell) or re.match(_FRENCH, cell)
+    if found is None:
+        return f"date illisible {cell!r} : jj/mm/aaaa ou aaaa-mm-jj attendu"
+    year, month, day = (int(found.group(name)) for name in ("year", "month", "day"))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        return f"année invraisemblable {cell!r} : années {FIRST_YEAR} à {LAST_YEAR}"
+    if not 1 <= month <= 12:
+        return f"date inexistante {cell!r} : il n'y a pas de mois {month}"
+    days = calendar.monthrange(year, month)[1]
+    month_name = format_date(dt.date(year, month, 1), "MMMM y", locale="fr_FR")
+    if day > days:
+        return f"date inexistante {cell!r} : {month_name} n'a que {days} jours"
+    if day < 1:
+        return f"date inexistante {cell!r} : il n'y a pas de jour {day}"
+    return f"date illisible {cell!r} : jj/mm/aaaa ou aaaa-mm-jj attendu"
 
 
 def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
