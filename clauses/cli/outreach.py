@@ -15,7 +15,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     invite = subparsers.add_parser(
         "invite",
         help="inviter des candidats aux événements approuvés (e-mail et invitation d'agenda)",
-        description="Choisir les invités de chaque événement approuvé à venir (règles : clauses/outreach/selection.py), "
+        description="Choisir les invités de chaque événement approuvé à venir (public prioritaire, métiers souhaités, "
+        "commune, au plus quelques messages par semaine : réglages dans config/outreach.yaml), "
         "puis envoyer les invitations par le transport configuré (dossier d'envoi ou SendGrid). "
         "Relancer la commande n'envoie rien deux fois.",
     )
@@ -30,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "followups",
         help="envoyer les rappels et relances du jour",
         description="Rappels, changements, annulations, remerciements, « nous vous attendions », propositions de "
-        "POEC et demandes de nouvelles après une POEC (règles : clauses/outreach/followups.py). "
+        "POEC et demandes de nouvelles après une POEC (délais réglables dans config/outreach.yaml). "
         "Peut être lancée deux fois par jour sans rien envoyer deux fois.",
     )
     followups.add_argument("--outbox", metavar="DOSSIER",
