@@ -26,10 +26,10 @@ def register(subparsers) -> None:
         "la dernière prévision. Les actions approve, reject, move, cancel et show servent ensuite au "
         "coordinateur.",
     )
-    parser.add_argument("--snapshot", type=int, default=None, help="numéro de la prévision (par défaut : la dernière)")
-    parser.add_argument("--quantile", default="p50", help="quantile de la prévision à couvrir (par défaut p50)")
-    parser.add_argument("--start", type=_date, default=None, help="première semaine (JJ/MM/AAAA ou AAAA-MM-JJ)")
-    parser.add_argument("--time-limit", type=float, default=None, help="limite du solveur (secondes déterministes)")
+    parser.add_argument("--snapshot", type=int, default=None, metavar="N°", help="numéro de la prévision (par défaut : la dernière)")
+    parser.add_argument("--quantile", default="p50", metavar="QUANTILE", help="quantile de la prévision à couvrir (par défaut p50)")
+    parser.add_argument("--start", type=_date, default=None, metavar="DATE", help="première semaine (JJ/MM/AAAA ou AAAA-MM-JJ)")
+    parser.add_argument("--time-limit", type=float, default=None, metavar="SECONDES", help="limite du solveur (secondes déterministes)")
     add_json_flag(parser)
     parser.set_defaults(handler=_run)
     actions = parser.add_subparsers(dest="action", required=False, metavar="ACTION", title="actions")

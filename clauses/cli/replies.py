@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "Une réponse d'agenda (Accepter, Refuser, Peut-être) inscrit ou enregistre le refus du candidat "
         "invité ; les autres messages (texte libre, réponse falsifiée ou sans correspondance, invitation "
         "modifiée depuis) vont dans la liste à examiner. "
-        "'clauses replies list' affiche cette liste ; 'clauses replies settle N…' la retire de la liste "
+        "« clauses replies list » affiche cette liste ; « clauses replies settle N… » la retire de la liste "
         "une fois traitée.",
     )
     replies.add_argument("paths", nargs="*", metavar="CHEMIN",
@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_replies(args: argparse.Namespace) -> Summary:
     if args.paths and args.paths[0] == "list":
         if len(args.paths) > 1:
-            raise ClausesError("'clauses replies list' ne prend pas d'autre argument")
+            raise ClausesError("« clauses replies list » ne prend pas d'autre argument")
         return show_list(args)
     if args.paths and args.paths[0] == "settle":
         return settle(args.paths[1:])
@@ -57,7 +57,7 @@ def take_in(paths: list[str]) -> Summary:
     lines += [f"{LABELS.get(k, k)} : {v}" for k, v in summary["outcomes"].items()]
     lines += [f"fichier non lu : {item['file']} ({item['reason']})" for item in summary["unreadable_files"]]
     if summary["to_review"]:
-        lines.append(f"à examiner : {summary['to_review']} — voir 'clauses replies list'")
+        lines.append(f"à examiner : {summary['to_review']} — voir « clauses replies list »")
     return Summary(title="Réponses reçues par e-mail", data={"ok": True, **summary}, lines=lines)
 
 
@@ -101,7 +101,7 @@ def show_list(args: argparse.Namespace) -> Summary:
     if not items:
         lines.append("aucune réponse à examiner")
     else:
-        lines.append("Une fois une réponse traitée : 'clauses replies settle N…' (ses détails personnels sont effacés).")
+        lines.append("Une fois une réponse traitée : « clauses replies settle N… » (ses détails personnels sont effacés).")
     title = f"Réponses à examiner : {len(items)}"
     return Summary(title=title, data={"ok": True, "replies": data}, lines=lines)
 
@@ -116,7 +116,7 @@ def settle(raw_ids: list[str]) -> Summary:
         ids = [int(value) for value in raw_ids]
     except ValueError:
         bad = next(v for v in raw_ids if not v.isdigit())
-        raise ClausesError(f"'{bad}' n'est pas un numéro de réponse (voir 'clauses replies list')") from None
+        raise ClausesError(f"'{bad}' n'est pas un numéro de réponse (voir « clauses replies list »)") from None
     database = Database()
     try:
         with database.transaction() as session:

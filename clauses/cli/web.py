@@ -19,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "l'adresse locale par défaut : placez devant un mandataire inverse TLS et réglez web.public_url dans "
         "config/messaging.yaml (ou CLAUSES_PUBLIC_URL) sur l'adresse publique. Ctrl-C l'arrête.",
     )
-    parser.add_argument("--host", help="adresse d'écoute (par défaut : la configuration, 127.0.0.1)")
+    parser.add_argument("--host", metavar="ADRESSE", help="adresse d'écoute (par défaut : la configuration, 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port d'écoute (par défaut : la configuration, 8030)")
     parser.add_argument("--feed-urls", action="store_true",
                         help="afficher l'adresse secrète de l'agenda de chaque partenaire, puis s'arrêter")
