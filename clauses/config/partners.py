@@ -57,7 +57,6 @@ class Partner(StrictModel):
     blackouts: list[Blackout] = Field(default_factory=list)
     venues: list[Venue] = Field(default_factory=list)
 
-
     @property
     def in_sentence(self) -> str:
         """'le GEIQ BTP 63', 'l’AFPA', 'France Travail Clermont-Ferrand Nord'."""

@@ -403,7 +403,6 @@ def _already_past(session: Session, line: AttendanceLine) -> bool:
     return any(t.to_status == line.status for t in participation.transitions)
 
 
-
 # A registration list often has no status column: every line on it is a registration.
 _MISSING_HINTS = {"status": "pour une liste où toutes les lignes ont le même statut, donnez-le avec --status (par ex. --status inscrit)"}
 
