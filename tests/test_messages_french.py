@@ -157,3 +157,11 @@ def test_phone_numbers_are_shown_as_written_here():
     assert french.phone_number("+33639980004") == "06 39 98 00 04"  # stored E.164, read in pairs
     assert french.phone_number("+3224569999") == "+32 2 456 99 99"  # another country: its own prefix
     assert french.phone_number("pas un numéro") == "pas un numéro"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_imperatives_join_their_pronouns_with_hyphens(kind):
+    """« dites-le nous » is written « dites-le-nous »."""
+    rendered = _render(kind, "Maçon", dt.datetime(2027, 3, 1, 9, 0, tzinfo=PARIS))
+    for body in (rendered.text, rendered.html):
+        assert not re.search(r"\b\w+-(le|la|les) (nous|moi|lui|leur)\b", body), body
