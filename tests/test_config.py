@@ -69,6 +69,7 @@ def test_a_partner_is_named_in_a_sentence_with_its_article(config, config_copy):
     assert partners["geiq_btp_63"].in_sentence == "le GEIQ BTP 63"
     assert partners["ffb_63"].in_sentence == "la FFB Puy-de-Dôme"
     assert partners["france_travail_clermont_nord"].in_sentence == "France Travail Clermont-Ferrand Nord"
+    assert partners["geiq_btp_63"].model_copy(update={"article": "l'", "name": "AFPA"}).in_sentence == "l’AFPA"  # as typed
     path = config_copy / "partners.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("article: le ", "article: du ", 1), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"partners.yaml : partners\[0\].article : valeur non prévue \(valeurs possibles : 'le', .* ou ''\)"):

@@ -43,8 +43,8 @@ class Partner(StrictModel):
     key: str = Field(pattern=r"^[a-z0-9_]+$")
     name: str
     # The article that introduces the name inside a sentence (« organisée par le GEIQ BTP 63 », « avec
-    # la FFB », « avec France Travail »): none by default.
-    article: Literal["le", "la", "l’", "les", ""] = ""
+    # la FFB », « avec France Travail »): none by default. « l' » as typed, or « l’ ».
+    article: Literal["le", "la", "l’", "l'", "les", ""] = ""
     kind: PartnerKind
     email: str | None = None
     phone: str | None = None
@@ -62,7 +62,7 @@ class Partner(StrictModel):
         """'le GEIQ BTP 63', 'l’AFPA', 'France Travail Clermont-Ferrand Nord'."""
         if not self.article:
             return self.name
-        return f"{self.article}{self.name}" if self.article.endswith("’") else f"{self.article} {self.name}"
+        return f"l’{self.name}" if self.article in ("l’", "l'") else f"{self.article} {self.name}"
 
 
 class Partners(StrictModel):

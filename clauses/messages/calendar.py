@@ -49,9 +49,8 @@ def describe(event: EventInfo, contact: dict[str, str]) -> str:
     an event (the calendar is built once per event): what it is, who organises it, whom to call.
     Opened from a phone's calendar the day before, the entry said nothing else."""
     title = event.title[:1].upper() + event.title[1:]
-    organiser = one_line(event.partner_in_sentence or event.partner_name)
     reach = " – ".join(one_line(contact[k]) for k in ("name", "phone", "email") if contact.get(k))
-    return f"{title}, organisée par {organiser}.\nUn empêchement, une question : {reach}."
+    return f"{title}, organisée par {event.organiser}.\nUn empêchement, une question : {reach}."
 
 
 _PLACEHOLDER = ("attendee@placeholder.invalid", "PLACEHOLDER")

@@ -34,10 +34,11 @@ class References:
 
     @classmethod
     def load(cls, session: Session) -> "References":
+        partners = session.execute(select(PartnerRow.key, PartnerRow.name, PartnerRow.name_in_sentence)).all()
         return cls(
             trades={k: v for k, v in session.execute(select(TradeRow.key, TradeRow.label))},
-            partners={k: v for k, v in session.execute(select(PartnerRow.key, PartnerRow.name))},
-            partners_in_sentence={k: v for k, v in session.execute(select(PartnerRow.key, PartnerRow.name_in_sentence)) if v},
+            partners={key: name for key, name, _ in partners},
+            partners_in_sentence={key: phrase for key, _, phrase in partners if phrase},
             venues={v.key: v for v in session.scalars(select(VenueRow))},
         )
 

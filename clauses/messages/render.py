@@ -104,6 +104,11 @@ class EventInfo:
     hours: int | None = None  # a POEC's hours of training (config/trades.yaml)
 
     @property
+    def organiser(self) -> str:
+        """The partner as a sentence names it: « le GEIQ BTP 63 », or its name alone."""
+        return one_line(self.partner_in_sentence or self.partner_name)
+
+    @property
     def kind_label(self) -> str:
         return EVENT_KIND_LABELS.get(self.kind, self.kind)
 
@@ -192,7 +197,7 @@ def event_values(event: EventInfo | None) -> dict[str, Any] | None:
         "place_name": one_line(event.place_name),
         "place_address": one_line(event.place_address),
         "partner": one_line(event.partner_name),
-        "partner_in_sentence": one_line(event.partner_in_sentence or event.partner_name),
+        "partner_in_sentence": event.organiser,
     }
 
 

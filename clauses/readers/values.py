@@ -11,13 +11,16 @@ labels) are parsed once per distinct value. A 100,000-row column takes a few mil
 
 from __future__ import annotations
 
+import calendar
 import ctypes
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from babel.dates import format_date
 
 from clauses.readers.whitespace import trim
 from clauses.text import normalise_key
@@ -222,11 +225,6 @@ def _dates(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 def date_problem(cell: str) -> str:
     """Why ``cell`` (refused by ``parse_dates``) is not a date, as a person can act on it: a date
     written right that the calendar does not have (« 31/02/2027 ») is not « illisible »."""
-    import calendar
-    import re
-
-    from babel.dates import format_date
-
     cell = cell.strip()
     found = re.match(_ISO, cell) or re.match(_FRENCH, cell)
     if found is None:
