@@ -137,6 +137,7 @@ def test_employer_email_lists_lots_hours_french_date_and_escapes(db, config, wor
     assert text.startswith("Bonjour Camille Exemple,\n\nNous organisons une rencontre de recrutement pour le métier de maçon")
     assert "Lot 01" not in text  # Alpha's lot is not Charlie's
     assert "Charpente &lt;b&gt;Charlie&lt;/b&gt; &amp; Fils SAS" in html and "<b>Charlie</b>" not in html
+    assert ">Métier</td>" in html and ">Organisé par</td>" in html  # the details table, with the trade for companies
     yes = re.search(r"^Nous venons : (\S+)$", text, re.M).group(1)
     assert "/entreprise/" in yes and "example.org" not in yes.split("/entreprise/")[1]
     calendar = next(p for p in message.walk() if p.get_content_type() == "text/calendar").get_content()
