@@ -88,12 +88,15 @@ PROBE = """<script>
 const cells = [...document.querySelectorAll('#entonnoir-evenements + .table-scroll td')];
 const align = c => getComputedStyle(c).textAlign;
 document.body.setAttribute('data-page-width', document.documentElement.scrollWidth);
+const boxes = [...document.querySelectorAll('.table-scroll')];
+document.body.setAttribute('data-wider', boxes.filter(b => b.scrollWidth > b.clientWidth).map(b => b.previousElementSibling.id).join(' '));
+document.body.setAttribute('data-tables', boxes.length);
 document.body.setAttribute('data-numbers', cells.filter(c => /^[0-9 \\u202f,%—-]+$/.test(c.textContent.trim())).map(align).join(' '));
 document.body.setAttribute('data-texts', cells.filter(c => /[a-zé]{3}/.test(c.textContent)).map(align).join(' '));
 </script></body>"""
 
 
-def test_the_per_event_table_fits_or_scrolls_numbers_right_text_left_and_times_in_french(db, config, tmp_path):
+def test_the_per_event_table_fits_a_laptop_numbers_right_text_left_and_times_in_french(db, config, tmp_path):
     import re
 
     with db.transaction() as session:
@@ -104,12 +107,15 @@ def test_the_per_event_table_fits_or_scrolls_numbers_right_text_left_and_times_i
     html = page.read_text(encoding="utf-8").replace("\u00a0", " ")  # the wording; no-break spaces are tested apart
     assert not re.search(r"\b\d{2}:\d{2}\b", html)  # "9 h 00", never "08:54"
     assert re.search(r"Édité le \w+ \d+(er)? \w+ \d{4} à \d{1,2} h \d{2}", html)
-    assert re.search(r"\w+ \d+(er)? \w+ \d{4}, \d{1,2} h \d{2}", html)  # the events' dates and times
+    assert re.search(r"<br>\w+ \d+(er)? \w+ \d{4}(<br>|</td>)", html)  # the past events' days
     probe = tmp_path / "probe.html"
     probe.write_text(html.replace("</body>", PROBE), encoding="utf-8")
-    out = chromium(tmp_path, "--window-size=1200,1600", "--dump-dom", probe.resolve().as_uri()).stdout
+    out = chromium(tmp_path, "--window-size=1280,1600", "--dump-dom", probe.resolve().as_uri()).stdout
     width = int(re.search(r'data-page-width="(\d+)"', out).group(1))
-    assert width <= 1200  # nothing cut: wide tables scroll inside their own box
+    assert width <= 1280  # nothing cut: wide tables scroll inside their own box
+    # On a laptop every table shows all its columns: the past events' hires, the rates' reasons.
+    assert int(re.search(r'data-tables="(\d+)"', out).group(1)) >= 9
+    assert re.search(r'data-wider="([^"]*)"', out).group(1) == ""
     numbers = re.search(r'data-numbers="([^"]*)"', out).group(1).split()
     texts = re.search(r'data-texts="([^"]*)"', out).group(1).split()
     assert numbers and set(numbers) == {"right"}

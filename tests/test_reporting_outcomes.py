@@ -251,8 +251,8 @@ def test_events_to_come_have_their_own_short_table_and_files_are_named_in_paris_
     def section(stem: str) -> str:
         return re.search(rf'<h2 id="{stem}">.*?(?=<h2 )', html, re.S).group()
 
-    def event_ids(section: str) -> list[int]:  # each row's first cell
-        return [int(n) for n in re.findall(r'<tr><td class="num">(\d+)</td>', section)]
+    def event_ids(section: str) -> list[int]:  # each row's first cell: the number, or the event named in full
+        return [int(n) for n in re.findall(r'<tr><td class="(?:num">|text">[^<]* n° )(\d+)', section)]
 
     to_come, past = section("evenements-a-venir"), section("entonnoir-evenements")
     assert "<th>Invités</th>" in to_come and "<th>Présents</th>" not in to_come and "prévu" in to_come
@@ -260,3 +260,32 @@ def test_events_to_come_have_their_own_short_table_and_files_are_named_in_paris_
     assert sorted(event_ids(past)) == sorted(seeded["events"].values()) and "<th>Présents</th>" in past
     every_event = Path(files["csv:entonnoir-evenements"]).read_text(encoding="utf-8-sig").splitlines()
     assert len(every_event) == 1 + 4  # the export keeps one table of every event
+
+
+def test_events_held_or_cancelled_are_named_in_one_cell_with_their_day_and_status(db, config, seeded, tmp_path):
+    """The table of past events had 19 columns and scrolled sideways on a laptop, hiding the hires:
+    an event is named in one cell (type and number, trade, day), its status said only when it was
+    not held; the export keeps one column each."""
+    import re
+
+    from reporting_data import at
+
+    with db.transaction() as session:
+        cancelled = session.get(Event, seeded["events"]["p1"])
+        cancelled.status = "cancelled"
+        session.flush()
+        report = build_report(session, config, now=at(2026, 8, 1, 10))
+    files = write_report_files(report, tmp_path)
+    html = Path(files["html"]).read_text(encoding="utf-8").replace("\u00a0", " ")
+    past = re.search(r'<h2 id="entonnoir-evenements">.*?(?=<h2 )', html, re.S).group()
+    assert "<th>Événement</th>" in past and "<th>Type</th>" not in past and "<th>Statut</th>" not in past
+    cells = dict(re.findall(r'<tr><td class="text">([^<]* n° (\d+)<br>.*?)</td>', past))
+    cells = {int(number): cell.split("<br>") for cell, number in cells.items()}
+    assert cells.keys() == set(seeded["events"].values())
+    lines = cells[cancelled.id]
+    assert lines[0] == f"POEC n° {cancelled.id}" and lines[-1] == "Statut : annulé"
+    assert re.fullmatch(r"\w+ \d+(er)? \w+ \d{4}", lines[2])  # its day, without the hour
+    held = [lines for number, lines in cells.items() if number != cancelled.id]
+    assert held and all(len(lines) == 3 for lines in held)  # a held event's status goes without saying
+    export = Path(files["csv:entonnoir-evenements"]).read_text(encoding="utf-8-sig").splitlines()
+    assert export[0].startswith("N° événement;Type;Métier;Date;Statut;Places")

@@ -11,12 +11,13 @@ from pathlib import Path
 import pandas as pd
 from babel.numbers import format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from clauses import french, settings
-from clauses.french import EVENT_KIND_LABELS
+from clauses.french import EVENT_KIND_LABELS, kept_together
 from clauses.reporting import charts
 from clauses.reporting.chain import STATUS_LABELS, steps_table
-from clauses.reporting.report import OutcomeReport, french_day, tables
+from clauses.reporting.report import EVENT_STATUS_LABELS, OutcomeReport, french_day, tables
 from clauses.typography import KeptTogether, kept_together_values
 
 PERCENT_COLUMNS = {
@@ -40,13 +41,23 @@ def french_percent(value) -> str:
     return format_percent(value, format="#,##0.0 %", locale="fr_FR")
 
 
-def is_number(value, column: str) -> bool:
-    """Numbers (and percentages) are right-aligned in the tables, text left-aligned."""
-    return column in PERCENT_COLUMNS or column.startswith("N°") or (
-        isinstance(value, (int, float)) and not isinstance(value, bool))
+# Free text that may run long: it wraps, where other text stays on one line.
+WRAPPED_COLUMNS = {"Pourquoi", "Étapes de la chaîne", "Comptés sur"}
+
+
+def cell_class(value, column: str) -> str:
+    """Numbers (and percentages) are right-aligned in the tables, text left-aligned; only free
+    text wraps."""
+    if column in PERCENT_COLUMNS or column.startswith("N°") or (
+            isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return "num"
+    return "text wrap" if column in WRAPPED_COLUMNS else "text"
 
 
 def cell(value, column: str) -> str:
+    """A table cell's text; a text of several lines keeps them (French spaces kept together)."""
+    if isinstance(value, str) and "\n" in value:
+        return Markup("<br>").join(escape(kept_together(line)) for line in value.split("\n"))
     if column in PERCENT_COLUMNS:
         return french_percent(value)
     if column.startswith("N°"):
@@ -67,7 +78,7 @@ def environment(templates_dir: str | None = None) -> Environment:
         lstrip_blocks=True,
     )
     env.filters["cell"] = cell
-    env.tests["number"] = is_number
+    env.filters["cell_class"] = cell_class
     env.filters["number"] = french_number
     env.filters["percent"] = french_percent
     return env
@@ -84,18 +95,31 @@ def _section(stem: str, title: str, frame: pd.DataFrame, empty: str = "Aucune do
 # What can already be counted for an event still to come: nobody can be present before it starts.
 UPCOMING_COLUMNS = ["N° événement", "Type", "Métier", "Date", "Statut", "Places", "Invités", "Inscrits",
                     "Ont décliné", "Adresse en échec", "Désinscrits"]
+# An event held or cancelled is named in one cell of three lines (four when it was not held), so
+# that its 14 counts fit beside it on a laptop; its day is enough once it is over.
+EVENT_IDENTITY = ["N° événement", "Type", "Métier", "Date", "Statut"]
+
+
+def _named_events(events: pd.DataFrame, days: pd.Series) -> pd.DataFrame:
+    """``events`` with their identity columns made one « Événement » cell: type and number, trade,
+    day (``days``, on the same index), and the status unless the event was held."""
+    status = events["Statut"].map(lambda label: "" if label == EVENT_STATUS_LABELS["held"] else f"\nStatut : {label}")
+    named = (events["Type"] + " n° " + events["N° événement"].astype(str) + "\n" + events["Métier"] + "\n"
+             + days.loc[events.index] + status)
+    return pd.concat([named.rename("Événement"), events.drop(columns=EVENT_IDENTITY)], axis=1)
 
 
 def _event_sections(report: OutcomeReport, events: pd.DataFrame) -> list[dict]:
     """The per-event table (``tables``' rows, in the same order) shown as two: events still to come,
     with what can be counted before an event (invited, registered…), and the others with every
-    step. One table of 19 columns scrolled sideways on a laptop; exports keep the one table."""
+    step, each named in one cell. One table of 19 columns scrolled sideways on a laptop, hiding
+    the hires; exports keep the one table."""
     to_come = (pd.Series([start > report.generated_at for start in report.by_event["event_start"]], dtype=bool)
                & report.by_event["event_status"].isin(["scheduled", "moved"])).to_numpy()
     return [
         _section("evenements-a-venir", "Événements à venir : invitations et inscriptions", events.loc[to_come, UPCOMING_COLUMNS],
                  empty="Aucun événement à venir n'a encore d'invité."),
-        _section("entonnoir-evenements", "Parcours par événement (événements passés ou annulés)", events.loc[~to_come]),
+        _section("entonnoir-evenements", "Parcours par événement (événements passés ou annulés)", _named_events(events.loc[~to_come], report.by_event["event_start"].map(french.date_long))),
     ]
 
 
