@@ -127,7 +127,9 @@ def test_numbers_have_a_decimal_comma():
 
 
 @pytest.mark.parametrize("written, shown", [
-    ("lundi 1er mars 2027 à 9 h 00", "lundi 1er mars 2027 à 9\u00a0h\u00a000"),
+    ("lundi 1er mars 2027 à 9 h 00", "lundi 1er\u00a0mars 2027 à 9\u00a0h\u00a000"),
+    ("du 22 juin au 4 septembre 2026", "du 22\u00a0juin au 4\u00a0septembre 2026"),
+    ("POEC n° 25 (du lundi", "POEC n°\u00a025 (du lundi"),
     ("le métier « Façadier » seulement", "le métier «\u00a0Façadier\u00a0» seulement"),
     ("contactez-nous :<br>", "contactez-nous\u00a0:<br>"),
     ("toujours en recherche ?</p>", "toujours en recherche\u00a0?</p>"),
@@ -140,6 +142,7 @@ def test_numbers_have_a_decimal_comma():
     ("https://exemple.fr/r/abc?x=1", "https://exemple.fr/r/abc?x=1"),
     ("10:30, 2 heures", "10:30, 2 heures"),
     ("lots 01 02 03 04 05 06", "lots 01 02 03 04 05 06"),  # not a phone number: six pairs
+    ("pour mai, 3 maisons", "pour mai, 3 maisons"),  # a month after a word; a word that begins like one
 ])
 def test_the_spaces_french_typography_keeps_together(written, shown):
     assert french.kept_together(written) == shown
