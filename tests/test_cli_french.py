@@ -200,8 +200,15 @@ def test_plan_show_prints_what_a_coordinator_reads(db, config, capsys):
             session.add(Participation(candidate_id=candidate(session, n).id, event_id=first.id, status=status))
         plan_id = plan.id
         shown = [(e.id, e.start, e.kind) for e in events]
+        cohort = next(e for e in events if e.kind == "poec")
+        recruitment = cohort.hiring_event
     assert main(["plan", "show", str(plan_id)]) == 0
     out = capsys.readouterr().out
+    # The chain's links name the event linked to and its day, not a bare number.
+    assert f"recrute pour la POEC n° {cohort.id} ({french.date_long(cohort.start)})" in out
+    assert (f"candidats reçus à la rencontre de recrutement n° {recruitment.id} "
+            f"({french.date_long(recruitment.start)})") in out
+    assert "l'événement n°" not in out
     assert out.startswith(f"Plan n° {plan_id} : brouillon\n")
     for event_id, start, kind in shown:
         # maçon's chain: information session, discovery, POEC, recruitment event

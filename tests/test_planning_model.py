@@ -10,6 +10,7 @@ from ortools.sat.python import cp_model
 from clauses.config.partners import Blackout, Partner, Venue
 from clauses.config.trades import Trade
 from clauses.config.planning import ObjectiveWeights
+from clauses.planning.charts import idle_trades
 from clauses.planning.demand import Rates
 from clauses.planning.greedy import plan_greedy
 from clauses.planning.model import coverage_model, solve
@@ -114,6 +115,8 @@ def test_no_partner_for_trade(settings):
     result = solve(problem(settings, [("peintre", 20, 2)], trades=trades, partners=[partner(trades=["macon"])]), time_limit=10)
     assert result.events == [] and result.on_time == 0
     assert result.coverage[0].reasons == {"no_partner": 2}
+    # The Gantt chart's empty row says why (it was left blank).
+    assert idle_trades(result) == {"peintre": "aucun événement – 2 : aucun partenaire pour ce métier"}
 
 
 def test_empty_need_gives_an_empty_plan(settings):

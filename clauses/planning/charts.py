@@ -28,6 +28,18 @@ MARKERS = {"information_session": ("o", 0.32), "discovery": ("v", 0.32), "recrui
 DPI = 100
 
 
+def idle_trades(result: PlanResult) -> dict[str, str]:
+    """The trades with a need and no event in the plan, each with why: an empty row of the chart
+    would otherwise leave the reader guessing."""
+    planned = {e.trade_key for e in result.events}
+    notes = {}
+    for coverage in result.coverage:
+        if coverage.trade_key not in planned:
+            why = coverage.as_dict()["explanation"]
+            notes[coverage.trade_key] = f"aucun événement – {why}" if why else "aucun événement"
+    return notes
+
+
 def gantt(
     result: PlanResult, labels: dict[str, str], path: Path, *, title: str = "Plan : réunions d'information, découvertes métiers, POEC et recrutement",
     dpi: int = DPI,
@@ -52,6 +64,9 @@ def gantt(
             meets = result.events[event.hiring].start.astimezone(PARIS)
             ax.plot([mdates.date2num(end), mdates.date2num(meets)], [y, y - 0.32], color=COLOURS["recruitment"],
                     linewidth=0.8, alpha=0.7)
+    for trade, note in idle_trades(result).items():  # written where the trade's events would be
+        ax.text(0.01, rows[trade], note, transform=ax.get_yaxis_transform(), va="center", fontsize=8,
+                fontstyle="italic", color="#4a5568")
     ax.set_yticks(range(len(trades)))
     ax.set_yticklabels([labels.get(t, t) for t in trades])
     ax.invert_yaxis()

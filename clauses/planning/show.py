@@ -18,7 +18,7 @@ from clauses import french
 from clauses.config import Config
 from clauses.storage.outreach import Participation, ParticipationTransition
 from clauses.storage.planning import Event, Plan
-from clauses.french import EVENT_KIND_LABELS
+from clauses.french import EVENT_KIND_LABELS, EVENT_KIND_NOUNS
 from clauses.reporting.facts import STAGES, STATUS_STAGE
 
 EVENT_STATUS_FR = {"scheduled": "prévu", "moved": "déplacé", "cancelled": "annulé", "held": "tenu"}
@@ -107,14 +107,19 @@ def event_lines(config: Config, event: Event, counts: Attendance) -> list[str]:
     return [head, detail] + chain_lines(event)
 
 
+def _linked(event: Event) -> str:
+    """'la POEC n° 19 (lundi 18 janvier 2027)': every kind of event is feminine."""
+    return f"la {EVENT_KIND_NOUNS[event.kind][0]} n° {event.id} ({french.date_long(event.start)})"
+
+
 def chain_lines(event: Event) -> list[str]:
-    """The event's links in the chain: the cohort it recruits for, the recruitment event its
-    candidates go to."""
+    """The event's links in the chain, named and dated: the cohort (or recruitment event) it
+    recruits for, the recruitment event its candidates go to."""
     links = []
-    if event.recruits_for_event_id is not None:
-        links.append(f"recrute pour l'événement n° {event.recruits_for_event_id}")
-    if event.hiring_event_id is not None:
-        links.append(f"candidats reçus à la rencontre de recrutement n° {event.hiring_event_id}")
+    if event.recruits_for is not None:
+        links.append(f"recrute pour {_linked(event.recruits_for)}")
+    if event.hiring_event is not None:
+        links.append(f"candidats reçus à {_linked(event.hiring_event)}")
     return [f"    {' · '.join(links)}"] if links else []
 
 
