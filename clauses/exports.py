@@ -62,22 +62,50 @@ def write_xlsx(frame: pd.DataFrame, path: Path, sheet_name: str = "Feuille1") ->
     return write_xlsx_book({sheet_name: frame}, path)
 
 
+FRENCH_DATE = r"\d{2}/\d{2}/\d{4}"
+
+
+def _as_dates(column: pd.Series) -> pd.Series | None:
+    """A column of days written 03/01/2027 (every filled cell), as dates; otherwise None. In a
+    workbook, text dates sort and filter as text: 01/03/2027 came before 14/12/2026."""
+    if not (column.dtype == object or pd.api.types.is_string_dtype(column)):
+        return None
+    text = column.fillna("").astype(str)
+    filled = text != ""
+    if not filled.any() or not text[filled].str.fullmatch(FRENCH_DATE).all():
+        return None
+    days = pd.to_datetime(text.where(filled), format="%d/%m/%Y", errors="coerce")
+    if (days.isna() & filled).any():  # 31/02/2027 stays as it was written
+        return None
+    return days.dt.date.astype(object).where(filled, None)
+
+
 def write_xlsx_book(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
     """Several tables in one workbook (a sheet each, names cut to Excel's 31 characters), headers
-    in bold, columns as wide as their content, the header line frozen."""
+    in bold, columns as wide as their content, the header line frozen, days as dates (shown
+    03/01/2027) that sort and filter as dates."""
     from openpyxl.styles import Font
 
     def write(target: Path) -> None:
         with pd.ExcelWriter(target, engine="openpyxl") as writer:
             for name, frame in sheets.items():
                 safe = safe_frame(frame)
+                cells = {column: [str(column), *(str(v) for v in safe[column].head(200))] for column in safe.columns}
+                dated = set()
+                for column in safe.columns:
+                    days = _as_dates(safe[column])
+                    if days is not None:
+                        safe[column] = days
+                        dated.add(column)
                 safe.to_excel(writer, index=False, sheet_name=name[:31])
                 ws = writer.sheets[name[:31]]
                 ws.freeze_panes = "A2"
                 for index, column in enumerate(safe.columns, start=1):
                     ws.cell(1, index).font = Font(bold=True)
-                    cells = [str(column), *(str(v) for v in safe[column].head(200))]
-                    ws.column_dimensions[ws.cell(1, index).column_letter].width = min(60, max(map(len, cells)) + 2)
+                    ws.column_dimensions[ws.cell(1, index).column_letter].width = min(60, max(map(len, cells[column])) + 2)
+                    if column in dated:
+                        for row in range(2, len(safe) + 2):
+                            ws.cell(row, index).number_format = "DD/MM/YYYY"
 
     return _replace(path, write)
 

@@ -58,6 +58,22 @@ def test_the_partners_plan_export_is_csv_for_french_excel_with_event_numbers_and
     headers = [c.value for c in ws[1]]
     assert headers == list(frame.columns)
     assert ws.cell(2, 1).value == ids[0]
+    # Days are dates in the workbook, shown as in the CSV: they sort and filter as dates.
+    day = ws.cell(2, headers.index("Date de début") + 1)
+    assert day.value == dt.datetime(2027, 3, 1) and day.number_format == "DD/MM/YYYY"
+
+
+def test_a_workbook_turns_only_columns_of_real_days_into_dates(tmp_path):
+    frame = pd.DataFrame({
+        "Début": ["14/12/2026", "", "01/03/2027"],  # an empty cell stays empty
+        "Note": ["14/12/2026", "à définir", "01/03/2027"],  # not every cell a day: text
+        "Impossible": ["31/02/2027", "01/03/2027", "02/03/2027"],  # a day that does not exist: text
+    })
+    ws = openpyxl.load_workbook(write_table(frame, tmp_path / "t.csv", "T")["xlsx"]).active
+    assert [c.value for c in ws["A"][1:]] == [dt.datetime(2026, 12, 14), None, dt.datetime(2027, 3, 1)]
+    assert [c.value for c in ws["B"][1:]] == ["14/12/2026", "à définir", "01/03/2027"]
+    assert [c.value for c in ws["C"][1:]] == ["31/02/2027", "01/03/2027", "02/03/2027"]
+    assert ws.column_dimensions["A"].width == 12
 
 
 def test_every_table_writer_writes_csv_and_xlsx_beside_it(tmp_path):
