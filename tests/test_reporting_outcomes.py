@@ -189,6 +189,12 @@ def test_report_files_html_csv_xlsx_without_names(db, config, seeded, tmp_path):
     for sheet in book.worksheets:
         for row in sheet.iter_rows(values_only=True):
             assert not any(isinstance(v, str) and v.startswith("Nom") and v[3:].isdigit() for v in row)
+    # Shares are shown as percentages (a coordinator read 0.3754), counts as they are.
+    rates = book["Taux de conversion"]
+    headers = [c.value for c in rates[1]]
+    observed = rates.cell(2, headers.index("Taux observé") + 1)
+    assert isinstance(observed.value, (int, float)) and observed.number_format == "0.0 %"
+    assert rates.cell(2, headers.index("Personnes (numérateur)") + 1).number_format == "General"
     assert Path(files["png:entonnoir"]).read_bytes()[:4] == b"\x89PNG"
     assert json.loads(Path(files["conversion"]).read_text())["min_observations"] == 30
 

@@ -13,7 +13,7 @@ from clauses.french import file_stamp
 from clauses.reporting import charts
 from clauses.reporting.conversion import FILE_NAME, write_conversion_rates
 from clauses.reporting.html import render_html
-from clauses.reporting.report import OutcomeReport, tables
+from clauses.reporting.report import PERCENT_COLUMNS, OutcomeReport, tables
 
 SHEET_NAMES = {
     "entonnoir-evenements": "Par événement",
@@ -44,7 +44,7 @@ def write_report_files(report: OutcomeReport, folder: Path) -> dict[str, str]:
     for table_stem, (title, frame) in tables(report).items():
         files[f"csv:{table_stem}"] = write_csv(frame, folder / f"{table_stem}-{stamp}.csv")
         sheets[SHEET_NAMES.get(table_stem, title[:31])] = frame
-    files["xlsx"] = write_xlsx_book(sheets, folder / f"rapport-resultats-{stamp}.xlsx")
+    files["xlsx"] = write_xlsx_book(sheets, folder / f"rapport-resultats-{stamp}.xlsx", percent_columns=PERCENT_COLUMNS)
     (folder / f"entonnoir-{stamp}.png").write_bytes(charts.funnel_chart(report.totals))
     files["png:entonnoir"] = folder / f"entonnoir-{stamp}.png"
     (folder / f"heures-couvertes-{stamp}.png").write_bytes(charts.coverage_chart(report.coverage.table, report.trade_labels))

@@ -17,14 +17,8 @@ from clauses import french, settings
 from clauses.french import EVENT_KIND_LABELS, kept_together
 from clauses.reporting import charts
 from clauses.reporting.chain import STATUS_LABELS, steps_table
-from clauses.reporting.report import EVENT_STATUS_LABELS, OutcomeReport, french_day, tables
+from clauses.reporting.report import EVENT_STATUS_LABELS, PERCENT_COLUMNS, OutcomeReport, french_day, tables
 from clauses.typography import KeptTogether, kept_together_values
-
-PERCENT_COLUMNS = {
-    "Part des réponses", "Part de l'étape précédente",
-    "Part du besoin couverte", "Taux retenu pour la planification", "Taux observé", "Taux configuré",
-    "Intervalle de confiance à 95 % (bas)", "Intervalle de confiance à 95 % (haut)",
-}
 
 
 def french_number(value) -> str:

@@ -29,6 +29,12 @@ from clauses.storage.candidates import Candidate
 from clauses.storage.outreach import EmailEvent
 from clauses.french import EVENT_KIND_LABELS
 
+# The tables' columns that hold shares (0.375): shown « 37,5 % » in the HTML report and the workbook.
+PERCENT_COLUMNS = {
+    "Part des réponses", "Part de l'étape précédente",
+    "Part du besoin couverte", "Taux retenu pour la planification", "Taux observé", "Taux configuré",
+    "Intervalle de confiance à 95 % (bas)", "Intervalle de confiance à 95 % (haut)",
+}
 EVENT_STATUS_LABELS = {"scheduled": "prévu", "moved": "déplacé", "cancelled": "annulé", "held": "tenu"}
 RATE_LABELS = {
     "invited_to_attended": "Invités → présents",
