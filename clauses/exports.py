@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Collection
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -81,11 +81,13 @@ def _as_dates(column: pd.Series) -> pd.Series | None:
     return days.dt.date.astype(object).where(filled, None)
 
 
-def write_xlsx_book(sheets: dict[str, pd.DataFrame], path: Path, *, percent_columns: Collection[str] = ()) -> Path:
+def write_xlsx_book(sheets: dict[str, pd.DataFrame], path: Path, *, formats: Mapping[str, str] | None = None) -> Path:
     """Several tables in one workbook (a sheet each, names cut to Excel's 31 characters), headers
     in bold, columns as wide as their content, the header line frozen, days as dates (shown
-    03/01/2027) that sort and filter as dates, and shares (0.375) in ``percent_columns`` shown as
-    percentages (37,5 % in a French Excel)."""
+    03/01/2027) that sort and filter as dates. ``formats`` gives columns an Excel number format
+    (by header): "0.0 %" shows a share 0.375 as 37,5 % in a French Excel, "#,##0.0" 411,3 for
+    411.3161; the value keeps every decimal."""
+    formats = formats or {}
     from openpyxl.styles import Font
 
     def write(target: Path) -> None:
@@ -105,7 +107,7 @@ def write_xlsx_book(sheets: dict[str, pd.DataFrame], path: Path, *, percent_colu
                 for index, column in enumerate(safe.columns, start=1):
                     ws.cell(1, index).font = Font(bold=True)
                     ws.column_dimensions[ws.cell(1, index).column_letter].width = min(60, max(map(len, cells[column])) + 2)
-                    shown = "DD/MM/YYYY" if column in dated else "0.0 %" if column in percent_columns else None
+                    shown = "DD/MM/YYYY" if column in dated else formats.get(column)
                     if shown:
                         for row in range(2, len(safe) + 2):
                             ws.cell(row, index).number_format = shown

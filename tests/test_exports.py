@@ -99,3 +99,10 @@ def test_forecast_exports_have_french_headers_and_trade_labels(tmp_path):
     for ws in book.worksheets:
         headers = [c.value for c in ws[1]]
         assert not any("_" in h or "LABEL" in h or h.startswith("trade") for h in headers), headers
+    # Figures keep their decimals but are shown with one (Excel showed 411.3161 hours).
+    ws = book["Prévision"]
+    headers = [c.value for c in ws[1]]
+    hours = ws.cell(2, headers.index("heures moyenne") + 1)
+    assert hours.value == 12.3457 and hours.number_format == "#,##0.0"
+    assert ws.cell(2, headers.index("personnes à recruter P50") + 1).number_format == "0.0"
+    assert ws.cell(2, headers.index("début de période") + 1).number_format == "DD/MM/YYYY"

@@ -62,7 +62,15 @@ def write_xlsx(table: pd.DataFrame, totals: dict, labels: dict[str, str], path: 
             for key, t in totals.items()
         ]
     )
-    return exports.write_xlsx_book({"Synthèse": summary, "Prévision": out}, path)
+    return exports.write_xlsx_book({"Synthèse": summary, "Prévision": out}, path,
+                                   formats=_figure_formats([*summary.columns, *out.columns]))
+
+
+def _figure_formats(headers: list[str]) -> dict[str, str]:
+    """How a workbook shows the figures (they keep their 4 decimals): hours « 19 223,3 », full-time
+    equivalents and people « 14,1 »."""
+    return {header: "#,##0.0" if header.startswith("heures") else "0.0"
+            for header in headers if header.startswith(("heures", "ETP", "pic ETP", "personnes"))}
 
 
 def _n(value: float, digits: int = 0) -> str:

@@ -44,7 +44,7 @@ def write_report_files(report: OutcomeReport, folder: Path) -> dict[str, str]:
     for table_stem, (title, frame) in tables(report).items():
         files[f"csv:{table_stem}"] = write_csv(frame, folder / f"{table_stem}-{stamp}.csv")
         sheets[SHEET_NAMES.get(table_stem, title[:31])] = frame
-    files["xlsx"] = write_xlsx_book(sheets, folder / f"rapport-resultats-{stamp}.xlsx", percent_columns=PERCENT_COLUMNS)
+    files["xlsx"] = write_xlsx_book(sheets, folder / f"rapport-resultats-{stamp}.xlsx", formats=dict.fromkeys(PERCENT_COLUMNS, "0.0 %"))
     (folder / f"entonnoir-{stamp}.png").write_bytes(charts.funnel_chart(report.totals))
     files["png:entonnoir"] = folder / f"entonnoir-{stamp}.png"
     (folder / f"heures-couvertes-{stamp}.png").write_bytes(charts.coverage_chart(report.coverage.table, report.trade_labels))
