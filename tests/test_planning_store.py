@@ -12,6 +12,7 @@ from sqlalchemy import select
 from clauses.errors import ClausesError
 from clauses.planning.approval import approve_plan, cancel_event, move_event, reject_plan, usable_for_invitations
 from clauses.planning.demand import hires_by_week, need_from_snapshot
+from clauses import french
 from clauses.planning.exports import _aware, to_csv, to_ics
 from clauses.planning.service import approved_events, nothing_new_fr, run_planning
 from clauses.storage.planning import Event, EventChange, Plan
@@ -68,6 +69,13 @@ def test_draft_approve_move_cancel_and_replan(db, config):
         vevent = ics.walk("VEVENT")[0]
         assert str(vevent["UID"]) == uid and int(vevent["SEQUENCE"]) == 1
         assert "Découverte métier" in str(vevent["SUMMARY"])
+        # Its text, for partners: the partner with its article, one day said once, the cohort it recruits for.
+        partner = next(p for p in config.partners if p.key == discovery.partner_key)
+        lines = str(vevent["DESCRIPTION"]).splitlines()
+        assert lines[0] == f"Découverte métiers « Maçon » organisée par {partner.in_sentence}."
+        assert lines[1] == (f"Le {french.date_long(discovery.start)}, de {french.time_of_day(discovery.start)} "
+                            f"à {french.time_of_day(discovery.end)}.")
+        assert lines[3] == f"Recrute pour la POEC « Maçon » qui commence le {french.date_long(cohort.start)}."
         cohort_id = cohort.id
     # Re-planning keeps the approved events and plans nothing new for the covered need.
     with db.transaction() as session:

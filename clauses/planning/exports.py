@@ -19,7 +19,7 @@ from clauses.config import Config
 from clauses.exports import csv_text
 from clauses.planning.store import UID_DOMAIN
 from clauses.storage.planning import Event
-from clauses.french import EVENT_KIND_LABELS
+from clauses.french import EVENT_KIND_LABELS, EVENT_KIND_NOUNS
 
 STATUS_FR = {"scheduled": "prévu", "moved": "déplacé", "cancelled": "annulé", "held": "tenu"}
 COLUMNS = [
@@ -34,24 +34,23 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
-def french_datetime(moment: dt.datetime) -> str:
-    return french.datetime_long(_aware(moment))
-
-
-def _labels(config: Config, event: Event) -> tuple[str, str, str, str]:
+def _labels(config: Config, event: Event) -> tuple[str, str, str, str, str]:
+    """The event's trade, partner (as a name, then in a sentence, with its article), venue and
+    location."""
     trade = config.trade(event.trade_key).label
     partner = next((p for p in config.partners if p.key == event.partner_key), None)
     venue = next((v for _, v in config.venues() if v.key == event.venue_key), None)
     partner_name = partner.name if partner else event.partner_key
+    in_sentence = partner.in_sentence if partner else event.partner_key
     location = f"{venue.name}, {venue.address}" if venue else f"{partner_name} (lieu à préciser)"
-    return trade, partner_name, venue.name if venue else "", location
+    return trade, partner_name, in_sentence, venue.name if venue else "", location
 
 
 def table(config: Config, events: list[Event]) -> pd.DataFrame:
     """One line per event, by start, with French headers (``COLUMNS``)."""
     rows = []
     for event in sorted(events, key=lambda e: (_aware(e.start), e.id)):
-        trade, partner, venue, _ = _labels(config, event)
+        trade, partner, _, venue, _ = _labels(config, event)
         address = next((v.address for _, v in config.venues() if v.key == event.venue_key), "")
         start, end = _aware(event.start), _aware(event.end)
         rows.append([
@@ -78,19 +77,22 @@ def to_ics(config: Config, events: list[Event], *, name: str = "Plan des événe
         prodid="-//Clermont Auvergne Métropole//clauses//FR", name=name, uid=f"plan@{UID_DOMAIN}"
     )
     for event in sorted(events, key=lambda e: (_aware(e.start), e.id)):
-        trade, partner, _, location = _labels(config, event)
+        trade, _, partner, _, location = _labels(config, event)
         kind = EVENT_KIND_LABELS.get(event.kind, event.kind)
         summary = f"{kind} – {trade}"
         if event.status == "cancelled":
             summary = f"ANNULÉ : {summary}"
+        when = french.span(event.start, event.end)
         description = (
             f"{kind} « {trade} » organisée par {partner}.\n"
-            f"Du {french_datetime(event.start)} au {french_datetime(event.end)}.\n"
+            f"{when[:1].upper()}{when[1:]}.\n"
             f"Places : {event.capacity}. Invitations prévues : {event.target_invitations}."
         )
         if event.recruits_for is not None:
+            target = event.recruits_for
             description += (
-                f"\nRecrute pour la POEC « {trade} » qui commence le {french.date_long(event.recruits_for.start)}."
+                f"\nRecrute pour la {EVENT_KIND_NOUNS[target.kind][0]} « {trade} » qui commence le "
+                f"{french.date_long(target.start)}."
             )
         if event.hiring_event is not None:
             description += (
