@@ -132,11 +132,11 @@ def time_of_day(moment: dt.datetime) -> str:
     return _format(moment, "H 'h' mm")
 
 
-def span(start: dt.datetime, end: dt.datetime) -> str:
-    """'le lundi 14 décembre 2026, de 9 h 00 à 12 h 00' within a Paris day; otherwise 'du lundi
-    22 juin 2026 à 9 h 00 au vendredi 4 septembre 2026 à 17 h 00'."""
+def span(start: dt.datetime, end: dt.datetime, *, article: bool = True) -> str:
+    """'le lundi 14 décembre 2026, de 9 h 00 à 12 h 00' within a Paris day (without 'le' for a
+    label's value); otherwise 'du lundi 22 juin 2026 à 9 h 00 au vendredi 4 septembre 2026 à 17 h 00'."""
     if _aware(start).astimezone(PARIS).date() == _aware(end).astimezone(PARIS).date():
-        return f"le {date_long(start)}, de {time_of_day(start)} à {time_of_day(end)}"
+        return f"{'le ' if article else ''}{date_long(start)}, de {time_of_day(start)} à {time_of_day(end)}"
     return f"du {datetime_long(start)} au {datetime_long(end)}"
 
 

@@ -175,5 +175,6 @@ def test_a_span_says_one_day_once():
     paris = ZoneInfo("Europe/Paris")
     start = dt.datetime(2026, 12, 14, 9, tzinfo=paris)
     assert french.span(start, start.replace(hour=12)) == "le lundi 14 décembre 2026, de 9 h 00 à 12 h 00"
+    assert french.span(start, start.replace(hour=12), article=False) == "lundi 14 décembre 2026, de 9 h 00 à 12 h 00"
     assert french.span(dt.datetime(2027, 3, 1, 8, tzinfo=dt.timezone.utc), dt.datetime(2027, 5, 7, 15, tzinfo=dt.timezone.utc)) == (
         "du lundi 1er mars 2027 à 9 h 00 au vendredi 7 mai 2027 à 17 h 00")  # UTC shown in Paris time

@@ -105,7 +105,7 @@ def write_attendance_sheet(session: Session, event_id: int, folder: Path | None 
     block = [
         (EVENT_LABEL, event.id),
         ("Intitulé", info.title[0].upper() + info.title[1:]),
-        ("Date", f"{french.date_long(info.start)}, de {french.time_of_day(info.start)} à {french.time_of_day(info.end)}"),
+        ("Date", french.span(info.start, info.end, article=False)),  # a cohort's weeks, not « de 9 h 00 à 17 h 00 »
         ("Lieu", f"{info.place_name}, {info.place_address}"),
         ("Organisé par", info.partner_name),
         ("À remplir", "Statut de chaque personne (liste), type de contrat si embauche ; une personne venue sans "
