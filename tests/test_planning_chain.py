@@ -239,7 +239,8 @@ def test_trade_without_poec_goes_from_discovery_to_recruitment(settings):
         assert meeting.kind == "recruitment" and meeting.week == discovery.week + 1 and discovery.week <= 4
         assert discovery.cohort is None
     text = markdown(solve(instance, time_limit=10), {"macon": "Maçon"}, {"cfa": "CFA", "geiq": "GEIQ"})
-    assert "Rencontre de recrutement" in text and "0 cohortes POEC" in text
+    assert "Rencontre de recrutement" in text and "POEC" not in text.split("Événements proposés :")[1].splitlines()[0]
+    assert "- Événements proposés : 1 découverte métiers, 1 rencontre de recrutement" in text  # singular (« 1 réunions »)
     # A year planned near term first (as production plans it) keeps them too.
     year = problem(settings, [("macon", 6, 2), ("macon", 40, 2)], trades=[direct], partners=[partner(), geiq()], weeks=52)
     planned = plan_rolling(year, rolling=Rolling(window_weeks=52, step_weeks=26, firm_weeks=26), time_limit=10)

@@ -10,7 +10,7 @@ from babel.numbers import format_percent
 from clauses.planning.result import PlanResult
 from clauses.planning.store import hiring_links, recruitment_links
 from clauses import french
-from clauses.french import EVENT_KIND_LABELS
+from clauses.french import EVENT_KIND_LABELS, counted, event_counts
 
 STATUS_FR = {"OPTIMAL": "optimal", "FEASIBLE": "réalisable, non prouvé optimal", "GREEDY": "heuristique gloutonne"}
 
@@ -59,12 +59,10 @@ def markdown(
         title,
         "",
         f"- Statut du solveur : **{STATUS_FR.get(result.status, result.status)}** ; {_coverage_proof(result, gap)}",
-        f"- Besoin : {result.need} personnes ; formées à temps : {result.on_time} "
+        f"- Besoin : {counted(result.need, 'personne', 'personnes')} ; formées à temps : {result.on_time} "
         f"({format_percent(result.coverage_ratio, '#,##0 %', locale='fr_FR')}) ; "
         f"au mieux atteignable compte tenu des délais : {result.upper_bound}",
-        f"- Événements proposés : {result.counts().get('information_session', 0)} réunions d'information, "
-        f"{result.counts().get('discovery', 0)} découvertes métiers, {result.counts().get('poec', 0)} cohortes POEC, "
-        f"{result.counts().get('recruitment', 0)} rencontres de recrutement",
+        f"- Événements proposés : {event_counts(result.counts())}",
         f"- Taux de conversion : {result.rates.get('summary_fr', 'taux configurés')}",
         *(f"  - {reason}" for reason in result.rates.get("reasons", ())),
         "",
