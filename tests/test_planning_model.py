@@ -308,6 +308,9 @@ def test_report_says_whether_coverage_is_proven(settings):
     unproven = replace(result, status="FEASIBLE", objective=265.0, bound=299.0, gap=34 / 265)
     text = markdown(unproven, {"macon": "Maçon"}, {"cfa": "CFA"})
     assert "couverture : 265 personnes formées à temps, aucun plan ne peut dépasser 299 (écart 12,8" in text
+    one = replace(result, status="FEASIBLE", objective=1.0, bound=2.0, gap=1.0)
+    text = markdown(one, {"macon": "Maçon"}, {"cfa": "CFA"})
+    assert "couverture : 1 personne formée à temps, aucun plan" in text
 
 
 def test_coverage_table_adds_up(settings):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from clauses.cli.summary import Summary
+from clauses.french import counted
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -93,8 +94,10 @@ def run_attendance(args: argparse.Namespace) -> Summary:
     result = record_attendance(path=args.path, skip_invalid=args.skip_invalid,
                                default_status=args.default_status, source=args.source)
     lines = [
-        f"{result['file']} : {result['lines']} lignes, {result['created']} nouvelles participations, "
-        f"{result['changed']} modifiées, {result['unchanged']} inchangées, {result['rejected']} refusées",
+        f"{result['file']} : {counted(result['lines'], 'ligne', 'lignes')}, "
+        f"{counted(result['created'], 'nouvelle participation', 'nouvelles participations')}, "
+        f"{counted(result['changed'], 'modifiée', 'modifiées')}, {counted(result['unchanged'], 'inchangée', 'inchangées')}, "
+        f"{counted(result['rejected'], 'refusée', 'refusées')}",
     ]
     lines += [f"{STATUS_LABELS_FR.get(status, status)} : {count}" for status, count in result["statuses"].items()]
     if result.get("rejects_file"):

@@ -83,7 +83,7 @@ def markdown_summary(result, labels: dict[str, str], snapshot_id: int | None, ch
         f"# Prévision des besoins en heures d'insertion — au {french.day_long(p.as_of)}",
         "",
         f"Horizon : {p.horizon_weeks} semaines, par {'semaine' if p.period == 'week' else 'mois'} ;"
-        f" {p.scenarios} scénarios (graine {p.seed}) ; {result.lot_count} lots pris en compte."
+        f" {p.scenarios} scénarios (graine {p.seed}) ; {counted(result.lot_count, 'lot pris', 'lots pris')} en compte."
         + (f" Instantané n° {snapshot_id}." if snapshot_id else ""),
         "",
         "| Métier | Heures (P10 – P50 – P90) | Pic ETP (P50) | Personnes à recruter (P50) | Évolution depuis la précédente |",

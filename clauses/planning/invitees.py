@@ -75,7 +75,7 @@ def invitee_flags(
         what = "aucune personne invitée" if invited == 0 else (
             f"trop peu de personnes invitées : {invited} sur {target} visées")
         when = (f"les invitations peuvent partir jusqu'au {french.datetime_long(start - delay)} (clauses invite)"
-                if open_ else f"trop tard pour inviter (moins de {delay.days} jours avant)")
+                if open_ else f"trop tard pour inviter (moins de {french.counted(delay.days, 'jour', 'jours')} avant)")
         message = (f"{EVENT_KIND_LABELS.get(event.kind, event.kind)} n° {event.id} ({labels.get(event.trade_key, event.trade_key)}, "
                    f"{french.datetime_long(start)}) : {what} ; {when}.")
         flags.append(InviteeFlag(event.id, event.kind, event.trade_key, start, invited, target, open_, message))

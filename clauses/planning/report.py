@@ -31,8 +31,8 @@ def _coverage_proof(result: PlanResult, gap: str) -> str:
         return "pas de borne calculée"
     found, bound = round(result.objective), round(result.bound)
     if found >= bound:
-        return f"couverture prouvée maximale ({found} personnes formées à temps)"
-    return (f"couverture : {found} personnes formées à temps, aucun plan ne peut dépasser {bound} "
+        return f"couverture prouvée maximale ({counted(found, 'personne formée', 'personnes formées')} à temps)"
+    return (f"couverture : {counted(found, 'personne formée', 'personnes formées')} à temps, aucun plan ne peut dépasser {bound} "
             f"(écart {gap})")
 
 
@@ -107,7 +107,7 @@ def markdown(
             target = hiring[index]
             meets = (f"n° {ids[target]} du {_d(result.events[target].start)}" if ids[target] is not None
                      else f"le {_d(result.events[target].start)}")
-        places = f"{e.capacity}" + (f" (+ {e.employer_capacity} entreprises)" if e.employer_capacity else "")
+        places = f"{e.capacity}" + (f" (+ {counted(e.employer_capacity, 'entreprise', 'entreprises')})" if e.employer_capacity else "")
         lines.append(
             f"| {ids[index] if ids[index] is not None else '–'} | {EVENT_KIND_LABELS.get(e.kind, e.kind)}{kept} | "
             f"{labels.get(e.trade_key, e.trade_key)} | {partners.get(e.partner_key, e.partner_key)} | {venue} | "

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, object_session
 
 from clauses.config import Config
 from clauses.errors import ClausesError
+from clauses.french import counted
 from clauses.planning.charts import gantt
 from clauses.exports import write_table
 from clauses.planning.demand import NEED_COLUMNS, need_from_snapshot
@@ -103,8 +104,8 @@ def run_planning(
 def nothing_new_fr(result: PlanResult) -> str:
     """What a planning run that proposes no new event tells the coordinator."""
     kept = sum(1 for e in result.events if e.fixed_event_id is not None)
-    return (f"Rien de nouveau à planifier : aucun événement à ajouter aux {kept} événements déjà approuvés "
-            f"({result.on_time} personnes formées à temps sur {result.need}). Aucun brouillon enregistré."
+    return (f"Rien de nouveau à planifier : aucun événement à ajouter {'à l’événement déjà approuvé' if kept == 1 else f'aux {kept} événements déjà approuvés'} "
+            f"({counted(result.on_time, 'personne formée', 'personnes formées')} à temps sur {result.need}). Aucun brouillon enregistré."
             if kept else "Rien à planifier : aucun événement à proposer pour ce besoin. Aucun brouillon enregistré.")
 
 
