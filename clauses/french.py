@@ -25,6 +25,8 @@ EVENT_KIND_LABELS = {
     "poec": "POEC",
     "recruitment": "Rencontre de recrutement",
 }
+# What an event's status is called in a table, a list or an export.
+EVENT_STATUS_LABELS = {"scheduled": "prévu", "moved": "déplacé", "cancelled": "annulé", "held": "tenu"}
 # How many of each kind, in a sentence: (one, several).
 EVENT_KIND_NOUNS = {
     "information_session": ("réunion d'information", "réunions d'information"),

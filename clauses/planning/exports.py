@@ -19,9 +19,8 @@ from clauses.config import Config
 from clauses.exports import csv_text
 from clauses.planning.store import UID_DOMAIN
 from clauses.storage.planning import Event
-from clauses.french import EVENT_KIND_LABELS, EVENT_KIND_NOUNS
+from clauses.french import EVENT_KIND_LABELS, EVENT_KIND_NOUNS, EVENT_STATUS_LABELS
 
-STATUS_FR = {"scheduled": "prévu", "moved": "déplacé", "cancelled": "annulé", "held": "tenu"}
 COLUMNS = [
     "N° événement", "Type", "Métier", "Partenaire", "Lieu", "Adresse", "Date de début", "Heure de début",
     "Date de fin", "Heure de fin", "Places", "Invitations prévues", "Statut", "Recrute pour l'événement n°",
@@ -56,7 +55,7 @@ def table(config: Config, events: list[Event]) -> pd.DataFrame:
         rows.append([
             event.id, EVENT_KIND_LABELS.get(event.kind, event.kind), trade, partner, venue or "à préciser", address,
             french.date_short(start), french.time_of_day(start), french.date_short(end), french.time_of_day(end),
-            event.capacity, event.target_invitations, STATUS_FR.get(event.status, event.status),
+            event.capacity, event.target_invitations, EVENT_STATUS_LABELS.get(event.status, event.status),
             event.recruits_for.id if event.recruits_for is not None else None,
             event.hiring_event_id, event.employer_capacity, event.sequence, event.uid,
         ])

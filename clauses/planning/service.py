@@ -104,9 +104,12 @@ def run_planning(
 def nothing_new_fr(result: PlanResult) -> str:
     """What a planning run that proposes no new event tells the coordinator."""
     kept = sum(1 for e in result.events if e.fixed_event_id is not None)
-    return (f"Rien de nouveau à planifier : aucun événement à ajouter {'à l’événement déjà approuvé' if kept == 1 else f'aux {kept} événements déjà approuvés'} "
-            f"({counted(result.on_time, 'personne formée', 'personnes formées')} à temps sur {result.need}). Aucun brouillon enregistré."
-            if kept else "Rien à planifier : aucun événement à proposer pour ce besoin. Aucun brouillon enregistré.")
+    if not kept:
+        return "Rien à planifier : aucun événement à proposer pour ce besoin. Aucun brouillon enregistré."
+    approved = "à l’événement déjà approuvé" if kept == 1 else f"aux {kept} événements déjà approuvés"
+    trained = counted(result.on_time, "personne formée", "personnes formées")
+    return (f"Rien de nouveau à planifier : aucun événement à ajouter {approved} ({trained} à temps sur "
+            f"{result.need}). Aucun brouillon enregistré.")
 
 
 def labels(config: Config) -> tuple[dict[str, str], dict[str, str]]:

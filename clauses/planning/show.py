@@ -18,10 +18,9 @@ from clauses import french
 from clauses.config import Config
 from clauses.storage.outreach import Participation, ParticipationTransition
 from clauses.storage.planning import Event, Plan
-from clauses.french import EVENT_KIND_LABELS, EVENT_KIND_NOUNS
+from clauses.french import EVENT_KIND_LABELS, EVENT_KIND_NOUNS, EVENT_STATUS_LABELS
 from clauses.reporting.facts import STAGES, STATUS_STAGE
 
-EVENT_STATUS_FR = {"scheduled": "prévu", "moved": "déplacé", "cancelled": "annulé", "held": "tenu"}
 PLAN_STATUS_FR = {"draft": "brouillon", "approved": "approuvé", "rejected": "rejeté", "superseded": "remplacé"}
 SOLVER_STATUS_FR = {"OPTIMAL": "optimal", "FEASIBLE": "réalisable", "GREEDY": "heuristique", "INFEASIBLE": "impossible"}
 
@@ -90,7 +89,7 @@ def event_lines(config: Config, event: Event, counts: Attendance) -> list[str]:
     """Two lines for one event: what, when and where; then the people."""
     trades, partners, venues = _names(config)
     venue = venues.get(event.venue_key or "", "lieu à préciser")
-    label = EVENT_STATUS_FR.get(event.status, event.status) + (", sans remplacement" if event.no_replacement else "")
+    label = EVENT_STATUS_LABELS.get(event.status, event.status) + (", sans remplacement" if event.no_replacement else "")
     status = "" if event.status == "scheduled" else f" [{label}]"
     head = (
         f"n° {event.id} · {french.datetime_listed(event.start)} · {EVENT_KIND_LABELS.get(event.kind, event.kind)} "

@@ -14,10 +14,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from clauses import french, settings
-from clauses.french import EVENT_KIND_LABELS, kept_together
+from clauses.french import EVENT_KIND_LABELS, EVENT_STATUS_LABELS, kept_together
 from clauses.reporting import charts
 from clauses.reporting.chain import STATUS_LABELS, steps_table
-from clauses.reporting.report import EVENT_STATUS_LABELS, PERCENT_COLUMNS, OutcomeReport, french_day, tables
+from clauses.reporting.report import PERCENT_COLUMNS, OutcomeReport, french_day, tables
 from clauses.typography import KeptTogether, kept_together_values
 
 

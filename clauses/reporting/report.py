@@ -27,7 +27,7 @@ from clauses.reporting.coverage import Coverage, hours_coverage, latest_need
 from clauses.reporting.facts import STAGES, participation_facts
 from clauses.storage.candidates import Candidate
 from clauses.storage.outreach import EmailEvent
-from clauses.french import EVENT_KIND_LABELS
+from clauses.french import EVENT_KIND_LABELS, EVENT_STATUS_LABELS
 
 # The tables' columns that hold shares (0.375): shown « 37,5 % » in the HTML report and the workbook.
 PERCENT_COLUMNS = {
@@ -35,7 +35,6 @@ PERCENT_COLUMNS = {
     "Part du besoin couverte", "Taux retenu pour la planification", "Taux observé", "Taux configuré",
     "Intervalle de confiance à 95 % (bas)", "Intervalle de confiance à 95 % (haut)",
 }
-EVENT_STATUS_LABELS = {"scheduled": "prévu", "moved": "déplacé", "cancelled": "annulé", "held": "tenu"}
 RATE_LABELS = {
     "invited_to_attended": "Invités → présents",
     "attended_to_selected": "Présents → retenus",
