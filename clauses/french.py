@@ -39,11 +39,11 @@ EVENT_KIND_NOUNS = {
 NO_BREAK_SPACE = "\u00a0"
 _MONTHS = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
 # Where French typography keeps words together: inside a time ("9 h 00"), a day and its month
-# ("1er mars"), a number and its sign ("n° 75"), inside « guillemets », and before : ; ! ? (when
-# they end a clause) and %.
+# ("1er mars"), a number and its sign ("n° 75"), an acronym and its département ("GEIQ BTP 63"),
+# inside « guillemets », and before : ; ! ? (when they end a clause) and %.
 _KEPT_TOGETHER = re.compile(
     r"(?<=\d) (?=h \d\d)|(?<=\d h) (?=\d\d)|(?<=\d) (?=(?:" + _MONTHS + r")\b)|(?<=1er) (?=(?:" + _MONTHS + r")\b)"
-    r"|(?<=[nN]°) (?=\d)|(?<=«) | (?=»)|(?<=[\w)»’]) (?=[:;!?](?:\s|<|$))|(?<=\d) (?=%)"
+    r"|(?<=[nN]°) (?=\d)|(?<=[A-Z]{2}) (?=\d\d\b)|(?<=«) | (?=»)|(?<=[\w)»’]) (?=[:;!?](?:\s|<|$))|(?<=\d) (?=%)"
 )
 # A French phone number written in pairs: "04 73 00 00 00", "+33 4 73 00 00 00".
 _PHONE_NUMBER = re.compile(r"(?<![\d+])(?<!\d )(?:0|\+33 ?)\d(?: \d\d){4}(?! ?\d)")

@@ -131,6 +131,8 @@ def test_numbers_have_a_decimal_comma():
     ("lundi 1er mars 2027 à 9 h 00", "lundi 1er\u00a0mars 2027 à 9\u00a0h\u00a000"),
     ("du 22 juin au 4 septembre 2026", "du 22\u00a0juin au 4\u00a0septembre 2026"),
     ("POEC n° 25 (du lundi", "POEC n°\u00a025 (du lundi"),
+    ("par le GEIQ BTP 63.", "par le GEIQ BTP\u00a063."),
+    ("SIRET 99901100000000", "SIRET 99901100000000"),  # a long number may go to the next line
     ("le métier « Façadier » seulement", "le métier «\u00a0Façadier\u00a0» seulement"),
     ("contactez-nous :<br>", "contactez-nous\u00a0:<br>"),
     ("toujours en recherche ?</p>", "toujours en recherche\u00a0?</p>"),
