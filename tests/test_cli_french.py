@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import select
 
 from clauses import french
-from clauses.cli import build_parser, main
+from clauses.cli import CONSOLE_LEVEL, QUIET_CONSOLE, build_parser, main
 from clauses.planning.edits import parse_when
 from clauses.planning.service import run_planning
 from clauses.storage.outreach import Participation
@@ -173,6 +173,24 @@ def test_an_input_error_inside_a_flow_is_one_clean_message(database_url, prefect
     assert done.returncode == 2, done.stderr
     assert done.stderr == "erreur : 1 problème, rien n'a été modifié :\n  absent.csv : fichier introuvable\n"
     assert done.stdout == ""
+
+
+# What the temporary Prefect server logged as the demo ended, after « Démo terminée » and its summary.
+_SERVER_SHUTDOWN_ERROR = (
+    "import logging\n"
+    "from prefect.logging.configuration import setup_logging\n"
+    "setup_logging()\n"
+    "logging.getLogger('sqlalchemy.pool.impl.AsyncAdaptedQueuePool').error('Exception during reset or similar')\n"
+)
+
+
+@pytest.mark.parametrize("level, shown", [("ERROR", True), (QUIET_CONSOLE[CONSOLE_LEVEL], False)])
+def test_prefect_errors_stay_off_a_commands_terminal(level, shown):
+    # The temporary server a command starts sets up Prefect's logging from the command's environment.
+    done = subprocess.run([sys.executable, "-c", _SERVER_SHUTDOWN_ERROR], capture_output=True, text=True,
+                          timeout=120, env=_env(**{CONSOLE_LEVEL: level}))
+    assert done.returncode == 0, done.stderr
+    assert ("Exception during reset" in done.stderr) is shown, done.stderr
 
 
 def test_a_closed_pipe_ends_quietly(database_url):

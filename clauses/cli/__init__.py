@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The terminal shows the command's own French summary or error; Prefect's run log (English,
     # with tracebacks) stays whole in the Prefect run. Prefect reads this when it sets up its logging
     # (on import, which the commands do lazily); ``clauses serve`` keeps Prefect's log on the console.
-    quiet = {} if args.verbose or args.command == "serve" else {CONSOLE_LEVEL: "ERROR"}
+    quiet = {} if args.verbose or args.command == "serve" else QUIET_CONSOLE
     try:
         with _environment(quiet):
             return _run(args)
@@ -90,6 +90,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 CONSOLE_LEVEL = "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"
+# Not even errors: a command says its own in French (an unexpected one with its traceback). The
+# temporary Prefect server a command starts inherits this too; stopped as the command ends, it could
+# print an English traceback after the French summary (« Exception during reset or similar »: its
+# database pool cancelled mid-query), for a command that went well.
+QUIET_CONSOLE = {CONSOLE_LEVEL: "CRITICAL"}
 
 
 @contextlib.contextmanager
