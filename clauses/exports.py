@@ -25,11 +25,19 @@ def spreadsheet_safe(value: object) -> object:
     return value
 
 
+def written_cell(value: object) -> object:
+    """A cell as a file holds it: a day as 03/01/2027 (a workbook makes it a date again, see
+    ``_as_dates``), text made safe from formulas."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y")
+    return spreadsheet_safe(value)
+
+
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(spreadsheet_safe)
+            out[column] = out[column].map(written_cell)
     out.columns = [spreadsheet_safe(str(c)) for c in out.columns]
     return out
 

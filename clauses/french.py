@@ -215,10 +215,15 @@ def de(label: str) -> str:
     return f"d'{noun}" if elides(noun) else f"de {noun}"
 
 
+def paris_day(moment: dt.datetime) -> dt.date:
+    """The day a moment falls on in Paris."""
+    return _aware(moment).astimezone(PARIS).date()
+
+
 def day_long(day: dt.date | dt.datetime) -> str:
     """'1er mars 2027', '3 mars 2026' (a date, or a moment's Paris day)."""
     if isinstance(day, dt.datetime):
-        day = _aware(day).astimezone(PARIS).date()
+        day = paris_day(day)
     return f"{'1er' if day.day == 1 else day.day} {format_date(day, 'MMMM y', locale=LOCALE)}"
 
 

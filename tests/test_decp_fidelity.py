@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import ast
 import csv
+import datetime as dt
 import json
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 from sqlalchemy import select
@@ -418,7 +420,8 @@ def test_public_label_never_shows_a_person_like_name():
 def test_report_shows_hours_per_company_without_person_names(db, config, tmp_path):
     from sqlalchemy import update
 
-    from clauses.reporting import build_report
+    from clauses import french
+    from clauses.reporting import build_report, write_report_files
     from clauses.reporting.html import render_html
     from clauses.reporting.report import tables
 
@@ -443,6 +446,17 @@ def test_report_shows_hours_per_company_without_person_names(db, config, tmp_pat
     html = render_html(report)
     assert "par entreprise titulaire" in html and "ETANCHE SAS" in html
     assert "Dupont" not in html
+    # Days are dates: in words on the page, dates in the workbook (as text, « 6 avril 2026 » sorted
+    # before « 3 mars 2026 »).
+    first_day = mine["Premier lot débute le"]
+    assert type(first_day) is dt.date
+    assert f">{french.day_long(first_day)}</td>" in html.replace("\u00a0", " ")
+    files = write_report_files(report, tmp_path / "bilan")
+    sheet = openpyxl.load_workbook(files["xlsx"])["Entreprises titulaires"]
+    headers = [c.value for c in sheet[1]]
+    cells = [sheet.cell(r, headers.index("Premier lot débute le") + 1) for r in range(2, sheet.max_row + 1)]
+    assert {c.value.date() for c in cells} == {row["Premier lot débute le"] for row in rows.values()}
+    assert {c.number_format for c in cells} == {"DD/MM/YYYY"}
 
 
 def test_a_record_field_is_read_once_and_kept():

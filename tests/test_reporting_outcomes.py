@@ -294,4 +294,29 @@ def test_events_held_or_cancelled_are_named_in_one_cell_with_their_day_and_statu
     held = [lines for number, lines in cells.items() if number != cancelled.id]
     assert held and all(len(lines) == 3 for lines in held)  # a held event's status goes without saying
     export = Path(files["csv:entonnoir-evenements"]).read_text(encoding="utf-8-sig").splitlines()
-    assert export[0].startswith("N° événement;Type;Métier;Date;Statut;Places")
+    assert export[0].startswith("N° événement;Type;Métier;Date;Heure;Statut;Places")
+
+
+def test_report_exports_hold_days_a_spreadsheet_sorts_and_the_page_says_them_in_words(db, config, seeded, tmp_path):
+    """The workbook held « mardi 12 mai 2026, 9 h 00 » as text: sorted by date, April came before
+    March. Exports now hold days (03/01/2027, a date in the workbook) and the hour beside; the HTML
+    report still says them in words."""
+    import re
+
+    from reporting_data import at
+
+    with db.transaction() as session:
+        report = build_report(session, config, now=at(2026, 8, 1, 10))
+    files = write_report_files(report, tmp_path)
+    rows = [line.split(";") for line in Path(files["csv:entonnoir-evenements"]).read_text(encoding="utf-8-sig").splitlines()]
+    date, hour = rows[0].index("Date"), rows[0].index("Heure")
+    assert all(re.fullmatch(r"\d\d/\d\d/20\d\d", row[date]) and re.fullmatch(r"\d{1,2} h \d\d", row[hour]) for row in rows[1:])
+    book = openpyxl.load_workbook(files["xlsx"])
+    events = book["Par événement"]
+    headers = [c.value for c in events[1]]
+    days = [events.cell(r, headers.index("Date") + 1) for r in range(2, events.max_row + 1)]
+    assert days and all(isinstance(c.value, dt.datetime) and c.number_format == "DD/MM/YYYY" for c in days)
+    assert [c.value.strftime("%d/%m/%Y") for c in days] == [row[date] for row in rows[1:]]
+    html = Path(files["html"]).read_text(encoding="utf-8").replace("\u00a0", " ")
+    to_come = re.search(r'<h2 id="evenements-a-venir">.*?(?=<h2 )', html, re.S).group()
+    assert "<th>Heure</th>" not in to_come

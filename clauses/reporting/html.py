@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import math
 from functools import lru_cache
 from pathlib import Path
@@ -50,6 +51,8 @@ def cell_class(value, column: str) -> str:
 
 def cell(value, column: str) -> str:
     """A table cell's text; a text of several lines keeps them (French spaces kept together)."""
+    if isinstance(value, dt.date):
+        return french.day_long(value)
     if isinstance(value, str) and "\n" in value:
         return Markup("<br>").join(escape(kept_together(line)) for line in value.split("\n"))
     if column in PERCENT_COLUMNS:
@@ -91,7 +94,7 @@ UPCOMING_COLUMNS = ["N° événement", "Type", "Métier", "Date", "Statut", "Pla
                     "Ont décliné", "Adresse en échec", "Désinscrits"]
 # An event held or cancelled is named in one cell of three lines (four when it was not held), so
 # that its 14 counts fit beside it on a laptop; its day is enough once it is over.
-EVENT_IDENTITY = ["N° événement", "Type", "Métier", "Date", "Statut"]
+EVENT_IDENTITY = ["N° événement", "Type", "Métier", "Date", "Heure", "Statut"]
 
 
 def _named_events(events: pd.DataFrame, days: pd.Series) -> pd.DataFrame:
@@ -110,8 +113,10 @@ def _event_sections(report: OutcomeReport, events: pd.DataFrame) -> list[dict]:
     the hires; exports keep the one table."""
     to_come = (pd.Series([start > report.generated_at for start in report.by_event["event_start"]], dtype=bool)
                & report.by_event["event_status"].isin(["scheduled", "moved"])).to_numpy()
+    # An event to come is said with its weekday and hour, in one cell (exports keep a date, and the hour beside).
+    upcoming = events.loc[to_come].assign(Date=report.by_event["event_start"].loc[to_come].map(french.when_short))
     return [
-        _section("evenements-a-venir", "Événements à venir : invitations et inscriptions", events.loc[to_come, UPCOMING_COLUMNS],
+        _section("evenements-a-venir", "Événements à venir : invitations et inscriptions", upcoming[UPCOMING_COLUMNS],
                  empty="Aucun événement à venir n'a encore d'invité."),
         _section("entonnoir-evenements", "Parcours par événement (événements passés ou annulés)", _named_events(events.loc[~to_come], report.by_event["event_start"].map(french.date_long))),
     ]

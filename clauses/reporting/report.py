@@ -108,6 +108,14 @@ def french_day(day: dt.date | dt.datetime | None) -> str:
     return french.day_long(day)
 
 
+def _day(day: dt.date | dt.datetime | None) -> dt.date | None:
+    """A table's day: a date, which each output writes its way (``exports.written_cell``, the HTML
+    report's ``cell``); None when there is none."""
+    if day is None or (isinstance(day, float) and pd.isna(day)) or day is pd.NaT:
+        return None
+    return french.paris_day(day) if isinstance(day, dt.datetime) else day
+
+
 def email_event_counts(session: Session) -> pd.DataFrame:
     rows = session.execute(select(EmailEvent.type, func.count()).group_by(EmailEvent.type).order_by(EmailEvent.type)).all()
     return pd.DataFrame(rows, columns=["type", "count"])
@@ -182,7 +190,8 @@ def tables(report: OutcomeReport) -> dict[str, tuple[str, pd.DataFrame]]:
             "N° événement": events["event_id"].astype(int),
             "Type": events["event_kind"].map(lambda k: EVENT_KIND_LABELS.get(k, k)),
             "Métier": events["trade_key"].map(lambda k: labels.get(k, k)),
-            "Date": events["event_start"].map(french.when_short),
+            "Date": events["event_start"].map(french.paris_day),
+            "Heure": events["event_start"].map(french.time_of_day),
             "Statut": events["event_status"].map(lambda s: EVENT_STATUS_LABELS.get(s, s)),
             "Places": events["event_capacity"],
             **{label: events[c] for c, label in _count_headers().items()},
@@ -267,8 +276,8 @@ def tables(report: OutcomeReport) -> dict[str, tuple[str, pd.DataFrame]]:
             "Heures du plafond (accords-cadres)": companies["framework_ceiling_hours"],
             "Heures réalisées": companies["hours_delivered"],
             "Heures restant à réaliser": companies["hours_remaining"],
-            "Premier lot débute le": companies["first_start"].map(french_day),
-            "Dernier lot finit le": companies["last_end"].map(french_day),
+            "Premier lot débute le": companies["first_start"].map(_day),
+            "Dernier lot finit le": companies["last_end"].map(_day),
         }
     )
     return {
