@@ -20,7 +20,7 @@ from clauses.storage import Database
 KIND_LABELS_FR = {
     "invitation": "invitations", "reminder": "rappels", "update": "changements", "cancellation": "annulations",
     "thanks": "remerciements", "missed_you": "« nous vous attendions »", "poec_offer": "propositions de POEC",
-    "outcome_request": "demandes de nouvelles après POEC", "held_by_cap": "reportés (plafond hebdomadaire)",
+    "outcome_request": "demandes de nouvelles après POEC", "held_by_cap": "reportés (plafond d'e-mails par personne et par semaine)",
     "employer_invitation": "invitations d'employeurs", "employer_cancellation": "annulations envoyées aux employeurs",
 }
 

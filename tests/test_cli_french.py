@@ -343,10 +343,15 @@ def test_demo_summary_counts_agree_in_number():
         "ingest_pipeline": [{"created": 168, "unchanged": 0, "rejected": 1}],
         "import_candidates": {"created": 300, "updated": 1},
         "send_invitations": {"planned": {"invitation": 1}, "sent": 0},
-        "send_followups": {"planned": {"reminder": 36}, "sent": 26},
+        "send_followups": {"planned": {"reminder": 26, "held_by_cap": 10}, "sent": 26, "skipped": 0, "failed": 0},
         "apply_retention": {"candidates_examined": 300, "candidates_inactive": 0, "inactive_months": 24},
     })
     assert "chantiers : 168 lots créés, 0 inchangé, 1 refusé" in lines
     assert "candidats : 300 créés, 1 fusionné ou mis à jour" in lines
-    assert "invitations : 1 prévue, 0 envoyée" in lines and "relances : 36 prévues, 26 envoyées" in lines
+    assert "invitations : 1 prévue, 0 envoyée" in lines
+    # The messages held by the weekly cap are said apart (the demo said « 36 prévues, 26 envoyées »).
+    assert "relances : 26 prévues, 26 envoyées ; 10 messages reportés : pas plus de 3 e-mails par personne et par semaine" in lines
+    unsent = describe({"send_followups": {"planned": {"reminder": 5}, "sent": 2, "skipped": 1, "failed": 2}})
+    assert ("relances : 5 prévues, 2 envoyées, 1 non envoyée (personne injoignable ou événement annulé), "
+            "2 refusées par le prestataire d'e-mail") in unsent
     assert "conservation des données (simulation) : 300 candidats examinés, 0 inactif depuis 24 mois" in lines

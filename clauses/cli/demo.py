@@ -53,7 +53,21 @@ def _web_answers_line(answers: dict) -> str:
 
 
 def _planned_and_sent(result: object) -> str:
-    return f"{counted(_total(result, 'planned'), 'prévue', 'prévues')}, {counted(_count(result, 'sent'), 'envoyée', 'envoyées')}"
+    """« 26 prévues, 26 envoyées », then what was not sent and why: messages held by the weekly cap
+    were counted as planned, and 10 of 36 seemed lost."""
+    from clauses.cli.outreach import held_by_cap_fr
+
+    planned = _count(result, "planned")
+    held = planned.get("held_by_cap", 0) if isinstance(planned, dict) else 0
+    total = _total(result, "planned")
+    parts = [counted(total - held if isinstance(total, int) else total, "prévue", "prévues"),
+             counted(_count(result, "sent"), "envoyée", "envoyées")]
+    skipped, failed = _count(result, "skipped"), _count(result, "failed")
+    if isinstance(skipped, int) and skipped:
+        parts.append(f"{counted(skipped, 'non envoyée', 'non envoyées')} (personne injoignable ou événement annulé)")
+    if isinstance(failed, int) and failed:
+        parts.append(f"{counted(failed, 'refusée', 'refusées')} par le prestataire d'e-mail")
+    return ", ".join(parts) + (f" ; {held_by_cap_fr(held)}" if held else "")
 
 
 def describe(steps: dict) -> list[str]:
