@@ -227,6 +227,10 @@ def test_the_summary_writes_the_first_of_the_month_and_counts_in_french(config):
             lot(lot_id=2, trade=trade, start=first - dt.timedelta(days=70), days=14, hours=140, status="done")]
     result = run_forecast(frame(*lots), cfg, params(as_of=first, horizon_weeks=3))
     text = markdown_summary(result, {trade: "Maçon"}, None, None)
-    assert "au 1er mars 2027" in text and "(1er mars 2027)" in text  # the title, the peak week
+    assert "au 1er mars 2027" in text and "(semaine du 1er mars 2027)" in text  # the title, the peak week
     assert "Lots écartés : 1 terminé, 0 sans heures restantes, 0 échu avant la date" in text
     assert "1 lot non démarré reporté à la date." in text
+    # A thousand is written « 1 000 » (it said « 1000 scénarios »); a month's peak is its month.
+    many = run_forecast(frame(*lots), cfg, params(as_of=first, horizon_weeks=8, period="month", scenarios=1000))
+    text = markdown_summary(many, {trade: "Maçon"}, None, None)
+    assert "par mois ; 1\u202f000 scénarios" in text and "(mars 2027)" in text

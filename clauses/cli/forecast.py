@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="nombre de semaines à prévoir (par défaut : config/forecast.yaml)")
     parser.add_argument("--period", choices=["week", "month"], default="week",
                         help="pas de la prévision : week (semaine, par défaut) ou month (mois)")
-    parser.add_argument("--scenarios", type=int, metavar="N", help="nombre de scénarios Monte-Carlo (par défaut 1000)")
+    parser.add_argument("--scenarios", type=int, metavar="N", help="nombre de scénarios Monte-Carlo (par défaut 1 000)")
     parser.add_argument("--seed", type=int, metavar="N",
                         help="graine aléatoire : mêmes données et même graine, même résultat")
     parser.add_argument("--quantile", type=float, action="append", dest="quantiles",

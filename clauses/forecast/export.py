@@ -77,13 +77,20 @@ def _n(value: float, digits: int = 0) -> str:
     return format_decimal(round(value, digits), format="#,##0" + ("." + "0" * digits if digits else ""), locale="fr_FR")
 
 
+def _period(first_day, period: str) -> str:
+    """The period a figure belongs to: « semaine du 25 janvier 2027 », « janvier 2027 »."""
+    if period == "week":
+        return f"semaine du {french.day_long(first_day)}"
+    return french.day_long(first_day).split(" ", 1)[1]
+
+
 def markdown_summary(result, labels: dict[str, str], snapshot_id: int | None, changes: dict | None) -> str:
     p = result.params
     lines = [
         f"# Prévision des besoins en heures d'insertion — au {french.day_long(p.as_of)}",
         "",
         f"Horizon : {p.horizon_weeks} semaines, par {'semaine' if p.period == 'week' else 'mois'} ;"
-        f" {p.scenarios} scénarios (graine {p.seed}) ; {counted(result.lot_count, 'lot pris', 'lots pris')} en compte."
+        f" {_n(p.scenarios)} scénarios (graine {p.seed}) ; {counted(result.lot_count, 'lot pris', 'lots pris')} en compte."
         + (f" Instantané n° {snapshot_id}." if snapshot_id else ""),
         "",
         "| Métier | Heures (P10 – P50 – P90) | Pic ETP (P50) | Personnes à recruter (P50) | Évolution depuis la précédente |",
@@ -101,7 +108,7 @@ def markdown_summary(result, labels: dict[str, str], snapshot_id: int | None, ch
                 f" pic ETP {'+' if change['peak_fte_p50']['delta'] >= 0 else ''}{_n(change['peak_fte_p50']['delta'], 1)}"
             )
         peak = t["peak_fte_p50_period"]
-        when = french.day_long(pd.Timestamp(peak).date()) if peak else ""
+        when = _period(pd.Timestamp(peak).date(), p.period) if peak else ""
         lines.append(
             f"| {labels.get(key, key)} | {_n(t['hours']['p10'])} – {_n(t['hours']['p50'])} – {_n(t['hours']['p90'])}"
             f" | {_n(t['peak_fte_p50_value'], 1)} ({when}) | {_n(t['people']['p50'], 1)} | {moved} |"
