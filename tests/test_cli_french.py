@@ -234,6 +234,9 @@ def test_plan_show_prints_what_a_coordinator_reads(db, config, capsys):
     partner = {p.key: p.name for p in config.partners}[first.partner_key]
     venue = {v.key: v.name for _, v in config.venues()}[first.venue_key]
     assert f"partenaire : {partner} · lieu : {venue}" in out
+    # A cohort of several weeks says when it ends; an event of one day does not.
+    assert f"  jusqu'au {french.datetime_long(cohort.end)} · partenaire : " in out
+    assert out.count("jusqu'au ") == sum(kind == "poec" for _, _, kind in shown)
     assert f"{first.capacity} places · invités 4, inscrits 2, présents 1" in out
     assert "invités 0, inscrits 0, présents 0" in out  # the other events
     assert not re.search(r"\d{4}-\d{2}-\d{2}|\d{2}:\d{2}|[{}]|\bmacon\b|discovery", out), out

@@ -99,8 +99,11 @@ def event_lines(config: Config, event: Event, counts: Attendance) -> list[str]:
     if event.kind == "recruitment" and event.employer_capacity:
         places = (f"{event.capacity} candidat{'s' if event.capacity > 1 else ''}, {event.employer_capacity} "
                   f"entreprise{'s' if event.employer_capacity > 1 else ''}")
+    # An event of several days (a POEC lasts weeks) says when it ends.
+    until = (f"jusqu'au {french.datetime_long(event.end)} · "
+             if french.paris_day(event.end) != french.paris_day(event.start) else "")
     detail = (
-        f"    partenaire : {partners.get(event.partner_key, event.partner_key)} · lieu : {venue} · {places} · "
+        f"    {until}partenaire : {partners.get(event.partner_key, event.partner_key)} · lieu : {venue} · {places} · "
         f"invités {counts.invited}, inscrits {counts.registered}, présents {counts.present}"
     )
     return [head, detail] + chain_lines(event)
