@@ -358,3 +358,10 @@ def test_demo_summary_counts_agree_in_number():
     assert ("relances : 5 prévues, 2 envoyées, 1 non envoyée (personne injoignable ou événement annulé), "
             "2 refusées par le prestataire d'e-mail") in unsent
     assert "conservation des données (simulation) : 300 candidats examinés, 0 inactif depuis 24 mois" in lines
+
+
+def test_a_summary_leaves_no_trailing_spaces():
+    from clauses.cli.summary import Summary
+
+    # `clauses report` separates its figures from its files by an empty line, which was two spaces.
+    assert Summary("Bilan écrit", lines=["invités 3", "", "html : bilan.html"]).text() == "Bilan écrit\n  invités 3\n\n  html : bilan.html"

@@ -14,4 +14,4 @@ class Summary:
     ok: bool = True
 
     def text(self) -> str:
-        return "\n".join([self.title, *("  " + line for line in self.lines)])
+        return "\n".join([self.title, *(f"  {line}" if line else "" for line in self.lines)])
