@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,12 @@ def test_report_command_writes_files_and_artifacts_without_names(db, config, cap
     assert main(["report", "--with-names"]) == 0
     text = capsys.readouterr().out
     assert "le rapport HTML donne des noms" in text
+    # Each rate says what it rests on: the held events' counts, not the invitations counted above.
+    rates = text.split("taux de conversion pour la prochaine planification :\n", 1)[1].splitlines()[:4]
+    assert [line.split(" : ", 1)[0].strip() for line in rates] == [
+        "Invités → présents", "Présents → retenus", "Entrés en POEC → formation terminée", "Formation terminée → embauchés"]
+    assert all(re.search(r" : taux (observé|configuré) \d+ % (retenu|refusé)", line) for line in rates), rates
+    assert all(re.search(r"\(\d+ .+ sur \d+ .+ tenues? ;", line) for line in rates), rates
     assert "Rapport HTML nominatif" in latest_artifact("outcomes-summary")
     _no_personal_data(text + latest_artifact("outcomes-summary") + latest_artifact("outcomes-by-trade"))
 

@@ -43,8 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_report(args: argparse.Namespace) -> Summary:
-    from clauses import french
-    from clauses.reporting.report import RATE_LABELS, SOURCE_LABELS
+    from clauses.reporting.report import RATE_LABELS
     from flows.report_outcomes import report_outcomes
 
     out = report_outcomes(include_names=args.with_names)
@@ -53,12 +52,10 @@ def run_report(args: argparse.Namespace) -> Summary:
         "invités {invited}, présents {attended}, retenus {selected}, POEC {poec}, formation terminée {completed}, "
         "ont rencontré un employeur {met_employer}, embauchés {hired} ; adresses invalides {bounced}, "
         "désinscrits {unsubscribed}".format(**totals),
-        "taux de conversion :",
-        *(
-            f"  {RATE_LABELS.get(name, name)} : {french.percent(value)}, "
-            f"{SOURCE_LABELS.get(out['conversion_sources'][name], out['conversion_sources'][name])}"
-            for name, value in out["conversion"].items()
-        ),
+        # The rates rest on the events held so far, not on every invitation counted above: each says
+        # what it rests on (« 50,0 %, observé » beside « invités 253, présents 44 » read as a mistake).
+        "taux de conversion pour la prochaine planification :",
+        *(f"  {RATE_LABELS.get(name, name)} : {reason}" for name, reason in out["conversion_reasons"].items()),
     ]
     if out["include_names"]:
         lines.append("le rapport HTML donne des noms : à ne partager qu'avec les personnes habilitées")

@@ -92,6 +92,8 @@ class OutcomeReport:
                         "steps": {s.stage: s.people for s in c.steps}} for c in self.chains],
             "conversion": {name: self.conversion[name] for name in RATES},
             "conversion_sources": {name: self.conversion["details"][name]["source"] for name in RATES},
+            # Why each rate was taken, in French, with the counts it rests on (no names).
+            "conversion_reasons": {name: self.conversion["details"][name]["reason"] for name in RATES},
             "snapshot": {k: str(v) for k, v in (self.coverage.snapshot or {}).items()} or None,
             "include_names": self.include_names,
         }
