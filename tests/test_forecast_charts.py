@@ -26,20 +26,25 @@ def _table(trades: int, as_of: dt.date, weeks: int = 30) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def test_every_trade_has_a_panel_with_its_y_axis_from_zero():
+def test_every_trade_with_hours_has_a_panel_with_its_y_axis_from_zero_and_the_others_are_named():
     as_of = dt.date(2026, 12, 5)  # a Saturday: the week of 30 November is partial
     table = _table(13, as_of)
-    labels = {f"t{i}": f"Métier {i}" for i in range(13)}
+    # A trade of a few tenths of an hour a week: its axis counts tenths, not « 0 0 0 0 0 ».
+    tiny = table[table.trade_key == "t12"].assign(trade_key="tiny")
+    tiny[["hours_mean", "hours_p10", "hours_p50", "hours_p90"]] = [0.3, 0.2, 0.3, 0.4]
+    table = pd.concat([table, tiny], ignore_index=True)
+    labels = {f"t{i}": f"Métier {i}" for i in range(13)} | {"tiny": "Petit métier"}
     fig = draw_fan_chart(table, labels, "week", as_of)
     try:
         panels = [ax for ax in fig.axes if ax.get_visible()]
-        assert sorted(ax.get_title() for ax in panels) == sorted(labels.values())
+        # Métier 0 has no hours: no empty panel, its name under the chart.
+        assert sorted(ax.get_title() for ax in panels) == sorted(set(labels.values()) - {"Métier 0"})
+        assert [text.get_text() for text in fig.texts if text is not fig._suptitle] == ["Aucune heure prévue : Métier 0."]
         assert all(ax.get_ylim()[0] == 0 for ax in panels)
-        empty = next(ax for ax in panels if ax.get_title() == "Métier 0")
-        assert any(text.get_text() == "aucune heure prévue" for text in empty.texts)
         fig.canvas.draw()  # tick labels are only written when drawn
-        labels_shown = [label.get_text() for label in empty.get_yticklabels() if label.get_text()]
-        assert labels_shown == ["0"]  # not « 0 0 1 1 1 » (0.2, 0.4… printed as whole hours)
+        small = next(ax for ax in panels if ax.get_title() == "Petit métier")
+        ticks = [label.get_text() for label in small.get_yticklabels() if label.get_text()]
+        assert ticks[0] == "0" and "0,2" in ticks and len(ticks) == len(set(ticks)), ticks
         for ax in panels:  # and no panel repeats a tick label
             shown = [label.get_text() for label in ax.get_yticklabels() if label.get_text()]
             assert len(shown) == len(set(shown)), (ax.get_title(), shown)
@@ -48,7 +53,20 @@ def test_every_trade_has_a_panel_with_its_y_axis_from_zero():
         assert pd.Timestamp(line.get_xdata()[0]).date() == dt.date(2026, 12, 7)
         assert min(line.get_ydata()) > 400
         assert "semaine en cours (partielle) non représentée" in fig._suptitle.get_text()
-        assert "13 métiers" in fig._suptitle.get_text()
+        assert "14 métiers" in fig._suptitle.get_text()
+    finally:
+        plt.close(fig)
+
+
+def test_a_forecast_without_any_hours_still_draws_one_panel_saying_so():
+    as_of = dt.date(2026, 12, 7)
+    table = _table(3, as_of)
+    table[["hours_mean", "hours_p10", "hours_p50", "hours_p90"]] = 0.0
+    fig = draw_fan_chart(table, {}, "week", as_of)
+    try:
+        panels = [ax for ax in fig.axes if ax.get_visible()]
+        assert len(panels) == 1 and any(text.get_text() == "aucune heure prévue" for text in panels[0].texts)
+        assert [text.get_text() for text in fig.texts if text is not fig._suptitle] == ["Aucune heure prévue : t1, t2."]
     finally:
         plt.close(fig)
 

@@ -1,8 +1,7 @@
 """Fan chart of the forecast: P10–P90 band and P50 line per trade, in French (matplotlib, Agg).
 
-Small multiples: one panel per trade of the table, every trade shown (largest totals first, a
-trade with no hours gets a panel saying so), the grid sized to the number of trades, every y axis
-from 0. The first period is left out when the forecast date falls inside it: it holds only the
+Small multiples: one panel per trade with hours (largest totals first), the trades without any
+named under the panels, the grid sized to the number of panels, every y axis from 0. The first period is left out when the forecast date falls inside it: it holds only the
 days from that date and would dip for no reason; the chart says so.
 """
 
@@ -10,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -53,9 +53,16 @@ def draw_fan_chart(table: pd.DataFrame, labels: dict[str, str], period: str, as_
     """The fan chart's figure (the caller saves and closes it)."""
     shown, dropped = whole_periods(table, as_of)
     totals = table.groupby("trade_key")["hours_mean"].sum().sort_values(ascending=False, kind="stable")
-    trades = list(totals.index)
+    highest = shown.groupby("trade_key")["hours_p90"].max()
+    # A trade without hours is named under the chart: four empty panels took a fifth of the page.
+    idle = [key for key in totals.index if highest.get(key, 0) <= 0]
+    trades = [key for key in totals.index if key not in idle] or idle[:1]
     rows, cols = grid(len(trades))
-    fig, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 2.9 * rows + 0.9), squeeze=False, sharex=True)
+    named = [labels.get(key, key) for key in idle if key not in trades]
+    note = textwrap.wrap(f"Aucune heure prévue : {', '.join(named)}.", 60 * cols) if named else []
+    note_height = 0.25 * len(note) + (0.1 if note else 0)  # inches under the panels
+    height = 2.9 * rows + 0.9 + note_height
+    fig, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, height), squeeze=False, sharex=True)
     unit = "semaine" if period == "week" else "mois"
     dates = pd.to_datetime(shown["period_start"]) if len(shown) else pd.Series([pd.Timestamp(as_of)])
     months = (1, 4, 7, 10) if (dates.max() - dates.min()).days <= 800 else (1, 7)
@@ -67,15 +74,14 @@ def draw_fan_chart(table: pd.DataFrame, labels: dict[str, str], period: str, as_
         ax.set_title(labels.get(key, key), fontsize=10)
         top = float(t["hours_p90"].max()) if len(t) else 0.0
         ax.set_ylim(0, top * 1.08 if top > 0 else 1)
-        # Whole hours on the axis: ticks at 0.2, 0.4… printed as whole numbers read « 0 0 1 1 1 ».
-        ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        # Whole hours on the axis, but under an hour at the highest, fractions (« 0,25 »): ticks at
+        # 0.2, 0.4… printed as whole numbers read « 0 0 1 1 1 ».
+        ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=top >= 1))
         if top <= 0:
             ax.set_yticks([0])
             ax.text(0.5, 0.5, "aucune heure prévue", transform=ax.transAxes, ha="center", va="center",
                     fontsize=9, color="#555555")
-        ax.yaxis.set_major_formatter(
-            matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}".replace(",", "\u202f"))
-        )
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: french.number(v)))
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=months))
         ax.xaxis.set_tick_params(labelbottom=True)  # also under a panel with an empty slot below
         ax.xaxis.set_major_formatter(
@@ -89,7 +95,7 @@ def draw_fan_chart(table: pd.DataFrame, labels: dict[str, str], period: str, as_
         ax.set_ylabel(f"Heures par {unit}", fontsize=8)
     axes.flat[0].legend(fontsize=7, loc="upper right")
     as_of_date = as_of if isinstance(as_of, dt.date) else pd.Timestamp(as_of).date()
-    subtitle = f"{len(trades)} métiers ; heures d'insertion par {unit}, axes à partir de 0"
+    subtitle = f"{len(totals)} métiers ; heures d'insertion par {unit}, axes à partir de 0"
     if dropped:
         current = "semaine" if period == "week" else "mois"
         subtitle += f" ; {current} en cours (partielle) non représenté{'e' if period == 'week' else ''}"
@@ -98,5 +104,7 @@ def draw_fan_chart(table: pd.DataFrame, labels: dict[str, str], period: str, as_
         f"{french.day_long(as_of_date)}\n{subtitle}",
         fontsize=11,
     )
-    fig.tight_layout()
+    if note:
+        fig.text(0.01, 0.1 / height, "\n".join(note), fontsize=9, color="#333333", va="bottom")
+    fig.tight_layout(rect=(0, note_height / height, 1, 1))
     return fig
