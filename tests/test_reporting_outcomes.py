@@ -49,6 +49,16 @@ def test_hours_covered_by_hires_capped_by_time_left_and_by_need(db, config, seed
     assert report.coverage.notes == []
 
 
+def test_hours_covered_are_listed_from_the_largest_need(db, config, seeded):
+    # They were listed by trade key: « Canalisateur » before « Maçon », whose need was four times larger.
+    with db.transaction() as session:
+        seed_forecast(session, macon_hours=1000, peintre_hours=2000)
+        report = build_report(session, config)
+    needs = report.coverage.table["need_hours_p50"].tolist()
+    assert report.coverage.table["trade_key"].tolist()[:2] == ["peintre", "macon"]
+    assert needs == sorted(needs, reverse=True)
+
+
 def test_without_a_forecast_the_report_says_so(db, config, seeded):
     with db.transaction() as session:
         report = build_report(session, config)

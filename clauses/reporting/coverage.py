@@ -96,8 +96,13 @@ def hours_coverage(facts: pd.DataFrame, need: pd.DataFrame | None, config: Confi
                 "remaining_hours": round(max(need_hours - covered, 0.0), 1) if need is not None else np.nan,
             }
         )
+    # Largest need first (without a forecast, most hours brought first): the table and its chart
+    # read from what matters most.
+    table = pd.DataFrame(rows, columns=COLUMNS).sort_values(
+        ["need_hours_p50", "hours_from_hires", "trade_key"], ascending=[False, False, True], na_position="last",
+        kind="stable", ignore_index=True)
     return Coverage(
-        table=pd.DataFrame(rows, columns=COLUMNS),
+        table=table,
         snapshot=snapshot,
         notes=notes,
         hours_per_hire=config.reporting.hours_per_hire,
