@@ -1,8 +1,9 @@
 """Fan chart of the forecast: P10–P90 band and P50 line per trade, in French (matplotlib, Agg).
 
 Small multiples: one panel per trade with hours (largest totals first), the trades without any
-named under the panels, the grid sized to the number of panels, every y axis from 0. The first period is left out when the forecast date falls inside it: it holds only the
-days from that date and would dip for no reason; the chart says so.
+named under the panels, the grid sized to the number of panels, every y axis from 0. The first
+period is left out when the forecast date falls inside it: it holds only the days from that date
+and would dip for no reason; the chart says so.
 """
 
 from __future__ import annotations
