@@ -137,7 +137,7 @@ def time_of_day(moment: dt.datetime) -> str:
 def span(start: dt.datetime, end: dt.datetime, *, article: bool = True) -> str:
     """'le lundi 14 décembre 2026, de 9 h 00 à 12 h 00' within a Paris day (without 'le' for a
     label's value); otherwise 'du lundi 22 juin 2026 à 9 h 00 au vendredi 4 septembre 2026 à 17 h 00'."""
-    if _aware(start).astimezone(PARIS).date() == _aware(end).astimezone(PARIS).date():
+    if paris_day(start) == paris_day(end):
         return f"{'le ' if article else ''}{date_long(start)}, de {time_of_day(start)} à {time_of_day(end)}"
     return f"du {datetime_long(start)} au {datetime_long(end)}"
 
@@ -220,11 +220,16 @@ def paris_day(moment: dt.datetime) -> dt.date:
     return _aware(moment).astimezone(PARIS).date()
 
 
+def month_long(day: dt.date) -> str:
+    """'mars 2027': the month a day falls in."""
+    return format_date(day, "MMMM y", locale=LOCALE)
+
+
 def day_long(day: dt.date | dt.datetime) -> str:
     """'1er mars 2027', '3 mars 2026' (a date, or a moment's Paris day)."""
     if isinstance(day, dt.datetime):
         day = paris_day(day)
-    return f"{'1er' if day.day == 1 else day.day} {format_date(day, 'MMMM y', locale=LOCALE)}"
+    return f"{'1er' if day.day == 1 else day.day} {month_long(day)}"
 
 
 def when_short(moment: dt.datetime) -> str:

@@ -81,7 +81,7 @@ def _period(first_day, period: str) -> str:
     """The period a figure belongs to: « semaine du 25 janvier 2027 », « janvier 2027 »."""
     if period == "week":
         return f"semaine du {french.day_long(first_day)}"
-    return french.day_long(first_day).split(" ", 1)[1]
+    return french.month_long(first_day)
 
 
 def markdown_summary(result, labels: dict[str, str], snapshot_id: int | None, changes: dict | None) -> str:

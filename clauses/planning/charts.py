@@ -35,7 +35,7 @@ def idle_trades(result: PlanResult) -> dict[str, str]:
     notes = {}
     for coverage in result.coverage:
         if coverage.trade_key not in planned:
-            why = coverage.as_dict()["explanation"]
+            why = coverage.explanation
             notes[coverage.trade_key] = f"aucun événement – {why}" if why else "aucun événement"
     return notes
 

@@ -85,11 +85,16 @@ class TradeCoverage:
         """People no cohort of the plan trains within its horizon (need = on_time + late + uncovered)."""
         return self.need - self.on_time - self.late
 
+    @property
+    def explanation(self) -> str:
+        """Why people are not trained on time, in French: « 2 : aucun partenaire pour ce métier »."""
+        return " ; ".join(f"{n} : {REASONS_FR[r]}" for r, n in sorted(self.reasons.items()))
+
     def as_dict(self) -> dict:
         data = asdict(self)
         data["not_on_time"] = self.not_on_time
         data["uncovered"] = self.uncovered
-        data["explanation"] = " ; ".join(f"{n} : {REASONS_FR[r]}" for r, n in sorted(self.reasons.items()))
+        data["explanation"] = self.explanation
         return data
 
 

@@ -95,10 +95,10 @@ def event_lines(config: Config, event: Event, counts: Attendance) -> list[str]:
         f"n° {event.id} · {french.datetime_listed(event.start)} · {EVENT_KIND_LABELS.get(event.kind, event.kind)} "
         f"{trades.get(event.trade_key, event.trade_key)}{status}"
     )
-    places = f"{event.capacity} place{'s' if event.capacity > 1 else ''}"
+    places = french.counted(event.capacity, "place", "places")
     if event.kind == "recruitment" and event.employer_capacity:
-        places = (f"{event.capacity} candidat{'s' if event.capacity > 1 else ''}, {event.employer_capacity} "
-                  f"entreprise{'s' if event.employer_capacity > 1 else ''}")
+        places = (f"{french.counted(event.capacity, 'candidat', 'candidats')}, "
+                  f"{french.counted(event.employer_capacity, 'entreprise', 'entreprises')}")
     # An event of several days (a POEC lasts weeks) says when it ends.
     until = (f"jusqu'au {french.datetime_long(event.end)} · "
              if french.paris_day(event.end) != french.paris_day(event.start) else "")

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from babel.dates import format_date
 
+from clauses import french
 from clauses.readers.whitespace import trim
 from clauses.text import normalise_key
 
@@ -235,7 +235,7 @@ def date_problem(cell: str) -> str:
     if not 1 <= month <= 12:
         return f"date inexistante {cell!r} : il n'y a pas de mois {month}"
     days = calendar.monthrange(year, month)[1]
-    month_name = format_date(dt.date(year, month, 1), "MMMM y", locale="fr_FR")
+    month_name = french.month_long(dt.date(year, month, 1))
     if day > days:
         return f"date inexistante {cell!r} : {month_name} n'a que {days} jours"
     if day < 1:

@@ -10,7 +10,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pandas as pd
-from babel.dates import format_date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -101,7 +100,7 @@ class OutcomeReport:
 
 def french_month(month: str) -> str:
     year, number = month.split("-")
-    return format_date(dt.date(int(year), int(number), 1), "MMMM y", locale="fr_FR")
+    return french.month_long(dt.date(int(year), int(number), 1))
 
 
 def french_day(day: dt.date | dt.datetime | None) -> str:
