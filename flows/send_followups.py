@@ -40,4 +40,5 @@ def send_followups(batch_size: int = 500, outbox: str | None = None) -> dict:
     reports = [send_batch(batch, outbox) for batch in batches(list_pending(list(FOLLOWUP_KINDS)), batch_size)]
     sent = merge(reports)
     publish("Relances", "send-followups", planned, sent, recovered)
-    return {"planned": planned, "recovered": recovered, **sent}
+    # The cap that held messages back ("held_by_cap"), for the command's summary to say it.
+    return {"planned": planned, "recovered": recovered, "weekly_cap": run_config().outreach.max_messages_per_week, **sent}

@@ -346,7 +346,8 @@ def test_demo_summary_counts_agree_in_number():
         "ingest_pipeline": [{"created": 168, "unchanged": 0, "rejected": 1}],
         "import_candidates": {"created": 300, "updated": 1},
         "send_invitations": {"planned": {"invitation": 1}, "sent": 0},
-        "send_followups": {"planned": {"reminder": 26, "held_by_cap": 10}, "sent": 26, "skipped": 0, "failed": 0},
+        "send_followups": {"planned": {"reminder": 26, "held_by_cap": 10}, "sent": 26, "skipped": 0, "failed": 0,
+                           "weekly_cap": 3},
         "apply_retention": {"candidates_examined": 300, "candidates_inactive": 0, "inactive_months": 24},
     })
     assert "chantiers : 168 lots créés, 0 inchangé, 1 refusé" in lines

@@ -67,7 +67,7 @@ def _planned_and_sent(result: object) -> str:
         parts.append(f"{counted(skipped, 'non envoyée', 'non envoyées')} (personne injoignable ou événement annulé)")
     if isinstance(failed, int) and failed:
         parts.append(f"{counted(failed, 'refusée', 'refusées')} par le prestataire d'e-mail")
-    return ", ".join(parts) + (f" ; {held_by_cap_fr(held)}" if held else "")
+    return ", ".join(parts) + (f" ; {held_by_cap_fr(held, result['weekly_cap'])}" if held else "")
 
 
 def describe(steps: dict) -> list[str]:

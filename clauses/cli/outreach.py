@@ -52,12 +52,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     preview.set_defaults(handler=run_preview)
 
 
-def held_by_cap_fr(count: int) -> str:
+def held_by_cap_fr(count: int, cap: int) -> str:
     """Messages due but not queued this week, and why: « 10 messages reportés : pas plus de 3 e-mails
     par personne et par semaine »."""
-    from clauses.config import load_config
-
-    cap = load_config().outreach.max_messages_per_week
     return (f"{counted(count, 'message reporté', 'messages reportés')} : pas plus de "
             f"{counted(cap, 'e-mail', 'e-mails')} par personne et par semaine")
 
@@ -66,7 +63,7 @@ def _lines(result: dict) -> list[str]:
     from flows.outreach_common import KIND_LABELS_FR
 
     lines = [
-        held_by_cap_fr(count) if kind == "held_by_cap" else f"{KIND_LABELS_FR.get(kind, kind)} à envoyer : {count}"
+        held_by_cap_fr(count, result["weekly_cap"]) if kind == "held_by_cap" else f"{KIND_LABELS_FR.get(kind, kind)} à envoyer : {count}"
         for kind, count in sorted(result["planned"].items())
     ]
     lines.append(f"envoyés : {result['sent']} ; non envoyés (personne injoignable ou événement annulé) : "
